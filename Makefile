@@ -1,0 +1,127 @@
+# Developer / CI entry points. `make help` lists targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV       := .venv
+VPY        := $(VENV)/bin/python
+STAMP      := $(VENV)/.stamp
+# Override with `make PYTHON=/path/to/python3.12 venv`; otherwise the first of
+# these on PATH that is >= 3.11 is used.
+PYTHON_CANDIDATES := python3.13 python3.12 python3.11 python3
+PG         := bash scripts/pg.sh
+CHROMIUM   := /usr/bin/chromium
+
+export DEBIAN_FRONTEND := noninteractive
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help venv db migrate load run test chromium stop lint fmt bench eval clean-db status psql
+
+help:
+	@echo "make venv      create .venv (python >= 3.11) and install requirements.lock"
+	@echo "make db        start the local PostgreSQL cluster (.pgdata) and create db 'policykb'"
+	@echo "make migrate   apply Django migrations"
+	@echo "make load      load policy documents (manage.py load_policies)"
+	@echo "make run       venv + db + migrate + load, then runserver 127.0.0.1:8000"
+	@echo "make test      migrations check, ruff, pytest (CI entry point: .ci/run)"
+	@echo "make lint      ruff check + ruff format --check"
+	@echo "make fmt       ruff format + ruff check --fix"
+	@echo "make bench     search benchmark (bench/search_bench.py)"
+	@echo "make eval      search evaluation on fixtures/eval/dev_queries.json"
+	@echo "make stop      stop the local PostgreSQL cluster"
+	@echo "make clean-db  stop the cluster and delete .pgdata"
+	@echo "Set DATABASE_URL to use an external PostgreSQL instead of the local cluster."
+
+# --- virtualenv --------------------------------------------------------------
+# The stamp is newer than requirements.lock once it is installed, so a second
+# `make venv` does nothing.
+venv: $(STAMP)
+
+$(STAMP): requirements.lock
+	@ok() { "$$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' >/dev/null 2>&1; }; \
+	if [ -x "$(VPY)" ] && ok "$(VPY)"; then :; else \
+	  py="$(PYTHON)"; \
+	  if [ -n "$$py" ]; then ok "$$py" || { echo "PYTHON=$$py is not a working python >= 3.11" >&2; exit 1; }; \
+	  else \
+	    for c in $(PYTHON_CANDIDATES); do \
+	      if command -v "$$c" >/dev/null 2>&1 && ok "$$c"; then py="$$c"; break; fi; \
+	    done; \
+	  fi; \
+	  [ -n "$$py" ] || { echo "ERROR: need python >= 3.11 on PATH (tried: $(PYTHON_CANDIDATES)); or set PYTHON=..." >&2; exit 1; }; \
+	  echo "creating $(VENV) with $$(command -v $$py) ($$($$py -V 2>&1))"; \
+	  rm -rf "$(VENV)"; \
+	  if ! "$$py" -m venv "$(VENV)"; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	      echo "python venv module unusable; installing python3-venv"; \
+	      rm -rf "$(VENV)"; \
+	      apt-get update -q && apt-get install -y -q python3-venv; \
+	      "$$py" -m venv "$(VENV)"; \
+	    else \
+	      echo "ERROR: '$$py -m venv' failed; install the python3-venv package" >&2; exit 1; \
+	    fi; \
+	  fi; \
+	fi
+	$(VPY) -m pip install -q -r requirements.lock
+	@touch $(STAMP)
+
+# --- database ------------------------------------------------------------------
+db:
+	$(PG) start
+	$(PG) ensure-db
+
+status:
+	@$(PG) status
+
+psql:
+	@$(PG) psql
+
+stop:
+	$(PG) stop
+
+clean-db:
+	$(PG) stop
+	rm -rf "$$(readlink .pgdata 2>/dev/null || echo /nonexistent-policykb)" .pgdata
+
+# --- django --------------------------------------------------------------------
+migrate: venv db
+	$(VPY) manage.py migrate --noinput
+
+load: venv db
+	$(VPY) manage.py load_policies
+
+run: venv db migrate load
+	$(VPY) manage.py runserver 127.0.0.1:8000
+
+# --- quality ---------------------------------------------------------------------
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then \
+	  echo "chromium: $$($(CHROMIUM) --version 2>/dev/null || echo present)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing chromium with apt-get"; \
+	  apt-get update -q && apt-get install -y -q chromium; \
+	else \
+	  echo "WARNING: $(CHROMIUM) not found and not root: install it with 'sudo apt-get install -y chromium'" >&2; \
+	  echo "         (browser tests will fail or be skipped without it)" >&2; \
+	fi
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# pytest exits 5 when no tests are collected; like any non-zero exit status
+# that fails the recipe and hence `make test` / CI.
+test: venv db chromium
+	$(VPY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest
+
+bench: venv db
+	$(VPY) bench/search_bench.py
+
+eval: venv db
+	$(VPY) manage.py evaluate_search fixtures/eval/dev_queries.json

@@ -1,0 +1,280 @@
+"""Load source files into records: one generic pipeline, one transaction per file.
+
+A file whose content hash is unchanged is skipped; a changed file replaces the records it
+produced before. Anything that fails rolls the whole file back and names the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from policies.extract import find_cited_titles, find_goals, find_targets, find_tasks, normalize_title
+from policies.ingest import IngestError
+from policies.ingest.cleanup import clean_lines, split_front_matter
+from policies.ingest.decode import decode_source
+from policies.ingest.digest import parse_digest, publication_of
+from policies.ingest.eids import assign_eids
+from policies.ingest.metadata import as_date, body_registry, metadata_for
+from policies.ingest.structure import build_document
+from policies.ingest.tree import Node, ParsedDocument
+from policies.models import (
+    Goal,
+    IssuingBody,
+    Policy,
+    PolicyBody,
+    Provision,
+    Reference,
+    SourceDocument,
+    Target,
+    Task,
+)
+
+DEADLINE = re.compile(r"到\s*(\d{4})\s*年")
+
+
+@dataclass
+class LoadResult:
+    name: str
+    status: str  # "loaded", "unchanged"
+    policies: int = 0
+    provisions: int = 0
+
+
+def sync_bodies() -> dict[str, IssuingBody]:
+    """Upsert the curated body registry; returns every name and alias → body."""
+    for entry in body_registry():
+        IssuingBody.objects.update_or_create(
+            name=entry["name"], defaults={"slug": entry["slug"], "aliases": entry.get("aliases", [])}
+        )
+    lookup: dict[str, IssuingBody] = {}
+    for body in IssuingBody.objects.all():
+        for name in body.all_names:
+            lookup[name] = body
+    return lookup
+
+
+def parse_source(path: Path, text: str, meta: dict[str, Any], body_names: set[str]) -> list[tuple[ParsedDocument, dict]]:
+    """Parse a decoded file into (document, metadata) pairs."""
+    front, body_text = split_front_matter(text)
+    lines = clean_lines(body_text)
+    if "digest" in meta:
+        defaults = meta["digest"]
+        overrides = meta.get("articles", [])
+        pairs = []
+        for index, doc in enumerate(parse_digest(lines)):
+            info = {
+                "slug": f"{defaults['slug_prefix']}-{index + 1}",
+                "doc_type": defaults.get("doc_type", "文章"),
+                "status": defaults.get("status", ""),
+                "title": doc.title,
+                "authors": doc.authors,
+                "publisher": publication_of(doc.source_note),
+                "published_on": doc.published_on or None,
+                "abstract": doc.abstract,
+            }
+            if index < len(overrides):
+                info.update(overrides[index])
+            pairs.append((doc, info))
+        return pairs
+    info = dict(meta.get("policy", {}))
+    info.setdefault("title", front.get("title") or path.stem)
+    info.setdefault("slug", slugify(path.stem) or "policy")
+    info.setdefault("source_url", front.get("url", ""))
+    doc = build_document(lines, title=info["title"], body_names=body_names)
+    if not info.get("issued_on") and doc.signed_on:
+        info["issued_on"] = doc.signed_on
+    if not info.get("published_on") and doc.published_on:
+        info["published_on"] = doc.published_on
+    if not info.get("bodies") and doc.signatories:
+        info["bodies"] = doc.signatories
+    return [(doc, info)]
+
+
+def split_doc_number(number: str) -> tuple[str, int | None, int | None]:
+    """发改数据〔2024〕1836号 → (发改数据, 2024, 1836)."""
+    match = re.match(r"^(.+?)[〔［\[(（](\d{4})[〕］\])）]\s*(\d+)\s*号$", number.strip())
+    if not match:
+        return "", None, None
+    return match.group(1), int(match.group(2)), int(match.group(3))
+
+
+def _save_policy(doc: ParsedDocument, info: dict, source: SourceDocument, bodies: dict[str, IssuingBody]) -> tuple[Policy, int]:
+    agency, year, serial = split_doc_number(info.get("doc_number", ""))
+    if not info.get("title"):
+        raise IngestError(f"{source.name}: a document has no title (add one in its metadata)")
+    policy = Policy.objects.create(
+        slug=info["slug"],
+        title=info["title"],
+        short_title=info.get("short_title", ""),
+        doc_number=info.get("doc_number", ""),
+        doc_agency_code=agency,
+        doc_year=year,
+        doc_serial=serial,
+        doc_type=info.get("doc_type", ""),
+        status=info.get("status", ""),
+        issued_on=as_date(info.get("issued_on")),
+        published_on=as_date(info.get("published_on")),
+        publisher=info.get("publisher", ""),
+        source_url=info.get("source_url", ""),
+        authors=info.get("authors", []),
+        abstract=info.get("abstract", ""),
+        comment_period_start=as_date(info.get("comment_period_start")),
+        comment_period_end=as_date(info.get("comment_period_end")),
+        source=source,
+    )
+    for order, name in enumerate(info.get("bodies", [])):
+        if name not in bodies:
+            raise IngestError(f"{source.name}: unknown issuing body {name!r} (add it to bodies.toml)")
+        PolicyBody.objects.create(policy=policy, body=bodies[name], order=order)
+    assign_eids(doc.root)
+    rows = _save_provisions(policy, doc.root)
+    _save_extracted(policy, doc.root, rows, info)
+    if info.get("interprets"):
+        Reference.objects.create(
+            policy=policy, cited_title=info["interprets"], relation=Reference.Relation.INTERPRETS
+        )
+    return policy, len(rows)
+
+
+def _save_provisions(policy: Policy, root: Node) -> dict[int, Provision]:
+    nodes = list(root.walk())
+    rows = [
+        Provision(
+            policy=policy, kind=node.kind, num=node.num, heading=node.heading[:300], text=node.text,
+            order=order, depth=node.depth, eid=node.eid,
+        )
+        for order, node in enumerate(nodes)
+    ]
+    Provision.objects.bulk_create(rows)
+    by_node = {id(node): row for node, row in zip(nodes, rows, strict=True)}
+    for node, row in zip(nodes, rows, strict=True):
+        if node.parent is not None and node.parent.kind != "root":
+            row.parent = by_node[id(node.parent)]
+    Provision.objects.bulk_update([row for row in rows if row.parent is not None], ["parent"])
+    return by_node
+
+
+def _deadline_context(root: Node) -> dict[int, int]:
+    """A "到2026年底" line governs the sibling lines after it (infographic goal lists)."""
+    years: dict[int, int] = {}
+
+    def visit(node: Node, inherited: int | None) -> None:
+        current = inherited
+        for child in node.children:
+            if current is not None:
+                years[id(child)] = current
+            match = DEADLINE.search(child.full_text)
+            if match and len(child.full_text) <= 12:
+                current = int(match.group(1))
+            visit(child, years.get(id(child)))
+
+    visit(root, None)
+    return years
+
+
+def _save_extracted(policy: Policy, root: Node, rows: dict[int, Provision], info: dict) -> None:
+    doc_type = info.get("doc_type", "")
+    years = _deadline_context(root)
+    targets, order = [], 0
+    if doc_type not in ("解读", "文章"):
+        for node in root.walk():
+            for fact in find_targets(node.full_text, default_year=years.get(id(node))):
+                targets.append(
+                    Target(
+                        policy=policy, provision=rows[id(node)], metric=fact.metric[:200],
+                        comparator=fact.comparator, value=fact.value, unit=fact.unit, year=fact.year,
+                        sentence=fact.sentence, order=order,
+                    )
+                )
+                order += 1
+    Target.objects.bulk_create(targets)
+    Goal.objects.bulk_create(
+        Goal(policy=policy, provision=rows[id(node)], text=text, order=i)
+        for i, (node, text) in enumerate(find_goals(root, doc_type))
+    )
+    Task.objects.bulk_create(
+        Task(policy=policy, provision=rows[id(node)], title=title[:300], order=i)
+        for i, (node, title) in enumerate(find_tasks(root, doc_type))
+    )
+    own = normalize_title(policy.title)
+    refs = []
+    for node in root.walk():
+        for title in find_cited_titles(node.full_text):
+            if normalize_title(title) != own:
+                refs.append(Reference(policy=policy, provision=rows[id(node)], cited_title=title[:300]))
+    Reference.objects.bulk_create(refs)
+
+
+def resolve_references() -> None:
+    """Point every reference at the policy it names; unknown titles get a stub record."""
+    index: dict[str, Policy] = {}
+    for policy in Policy.objects.real():
+        for title in (policy.title, policy.short_title):
+            if title:
+                index.setdefault(normalize_title(title), policy)
+    for ref in Reference.objects.select_related("target"):
+        key = normalize_title(ref.cited_title)
+        target = index.get(key)
+        if target is None:
+            digest = hashlib.sha1(key.encode()).hexdigest()[:10]
+            target, _ = Policy.objects.get_or_create(
+                slug=f"ext-{digest}", defaults={"title": ref.cited_title, "is_stub": True}
+            )
+        if ref.target_id != target.id:
+            ref.target = target
+            ref.save(update_fields=["target"])
+        if ref.relation == Reference.Relation.INTERPRETS and ref.policy.interprets_id != target.id:
+            Policy.objects.filter(pk=ref.policy_id).update(interprets=target)
+    # Stubs nobody cites any more (their document has arrived) go away.
+    Policy.objects.filter(is_stub=True, cited_by__isnull=True, interpretations__isnull=True).delete()
+
+
+def _reindex(policy_ids: list[int]) -> None:
+    try:
+        from search.indexing import index_policies
+    except ImportError:  # search app not wired yet
+        return
+    index_policies(policy_ids)
+
+
+def load_file(path: Path, *, force: bool = False, log: Callable[[str], None] = print) -> LoadResult:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(f"{path}: cannot read: {exc.strerror}") from exc
+    sha = hashlib.sha256(data).hexdigest()
+    existing = SourceDocument.objects.filter(name=path.name).first()
+    if existing and existing.sha256 == sha and not force:
+        return LoadResult(path.name, "unchanged")
+    text = decode_source(data, path.name)
+    meta = metadata_for(path)
+    with transaction.atomic():
+        bodies = sync_bodies()
+        pairs = parse_source(path, text, meta, set(bodies))
+        if not pairs:
+            raise IngestError(f"{path.name}: no document found in the file")
+        if existing:
+            existing.policies.all().delete()
+            existing.sha256, existing.loaded_at = sha, timezone.now()
+            existing.save()
+            source = existing
+        else:
+            source = SourceDocument.objects.create(name=path.name, sha256=sha, loaded_at=timezone.now())
+        ids, provisions = [], 0
+        for doc, info in pairs:
+            policy, count = _save_policy(doc, info, source, bodies)
+            ids.append(policy.id)
+            provisions += count
+            log(f"  {policy.slug}: {count} provisions")
+        resolve_references()
+        _reindex(ids)
+    return LoadResult(path.name, "loaded", len(ids), provisions)

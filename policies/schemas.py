@@ -1,0 +1,225 @@
+"""Response and filter schemas of the policies API. Every field is listed explicitly.
+
+Resolvers read prefetched relations only (``.all()`` on a prefetch), so the handlers in
+``policies/api.py`` decide the queries and a list never costs a query per row.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from django.db.models import Prefetch, Q
+from ninja import Field, FilterLookup, FilterSchema, Schema
+
+from policies.models import Policy, PolicyBody, Provision
+
+
+def absolute(context: Any, path: str) -> str:
+    """An absolute URL for ``path`` when the request is known (it always is inside a handler)."""
+    request = (context or {}).get("request")
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+def ordered_body_links() -> Prefetch:
+    """The prefetch ``PolicyListOut.resolve_bodies`` (and the pages) read: bodies in signature order."""
+    return Prefetch(
+        "body_links", queryset=PolicyBody.objects.select_related("body").order_by("order")
+    )
+
+
+class BodyRefOut(Schema):
+    name: str
+    slug: str
+
+
+class PolicyRefOut(Schema):
+    slug: str
+    title: str
+
+
+class PolicyListOut(Schema):
+    slug: str
+    title: str
+    short_title: str
+    doc_number: str
+    doc_type: str
+    status: str
+    issued_on: date | None
+    published_on: date | None
+    url: str
+    bodies: list[BodyRefOut]
+
+    @staticmethod
+    def resolve_url(obj: Policy, context: Any) -> str:
+        return absolute(context, obj.get_absolute_url())
+
+    @staticmethod
+    def resolve_bodies(obj: Policy) -> list:
+        # body_links is prefetched in signature order with its body selected.
+        return [link.body for link in obj.body_links.all()]
+
+
+class ReferenceOut(Schema):
+    cited_title: str
+    relation: str
+    provision: str | None = Field(None, description="eid of the citing provision")
+    target: str | None = Field(None, description="slug of the cited policy, null when unknown")
+    resolved: bool
+
+    @staticmethod
+    def resolve_provision(obj: Any) -> str | None:
+        return obj.provision.eid if obj.provision_id else None
+
+    @staticmethod
+    def resolve_target(obj: Any) -> str | None:
+        return obj.target.slug if obj.target_id else None
+
+
+class GoalOut(Schema):
+    text: str
+    provision: str
+
+    @staticmethod
+    def resolve_provision(obj: Any) -> str:
+        return obj.provision.eid
+
+
+class TaskOut(Schema):
+    title: str
+    provision: str
+
+    @staticmethod
+    def resolve_provision(obj: Any) -> str:
+        return obj.provision.eid
+
+
+class TargetOut(Schema):
+    metric: str
+    comparator: str
+    value: float
+    unit: str
+    year: int | None
+    sentence: str
+    policy: PolicyRefOut
+    provision: str = Field(..., description="eid of the provision stating the target")
+    url: str
+
+    @staticmethod
+    def resolve_provision(obj: Any) -> str:
+        return obj.provision.eid
+
+    @staticmethod
+    def resolve_url(obj: Any, context: Any) -> str:
+        return absolute(context, f"{obj.policy.get_absolute_url()}#{obj.provision.eid}")
+
+
+class PolicyDetailOut(PolicyListOut):
+    doc_agency_code: str
+    doc_year: int | None
+    doc_serial: int | None
+    publisher: str
+    source_url: str
+    authors: list[str]
+    abstract: str
+    comment_period_start: date | None
+    comment_period_end: date | None
+    is_stub: bool
+    interprets: PolicyRefOut | None
+    interpretations: list[PolicyRefOut]
+    references: list[ReferenceOut]
+    cited_by: list[PolicyRefOut] = Field(..., description="policies that cite this one")
+    goals: list[GoalOut]
+    targets: list[TargetOut]
+    tasks: list[TaskOut]
+
+    @staticmethod
+    def resolve_interpretations(obj: Policy) -> list:
+        return list(obj.interpretations.all())
+
+    @staticmethod
+    def resolve_references(obj: Policy) -> list:
+        return list(obj.references.all())
+
+    @staticmethod
+    def resolve_cited_by(obj: Policy) -> list:
+        # One entry per citing policy, even when it cites this one several times.
+        seen: dict[int, Policy] = {}
+        for reference in obj.cited_by.all():
+            seen.setdefault(reference.policy_id, reference.policy)
+        return list(seen.values())
+
+    @staticmethod
+    def resolve_goals(obj: Policy) -> list:
+        return list(obj.goals.all())
+
+    @staticmethod
+    def resolve_targets(obj: Policy) -> list:
+        return list(obj.targets.all())
+
+    @staticmethod
+    def resolve_tasks(obj: Policy) -> list:
+        return list(obj.tasks.all())
+
+
+class ProvisionOut(Schema):
+    eid: str
+    kind: str
+    num: str
+    heading: str
+    text: str
+    depth: int
+    parent: str | None = Field(None, description="eid of the enclosing provision")
+    url: str
+
+    @staticmethod
+    def resolve_parent(obj: Provision) -> str | None:
+        return obj.parent.eid if obj.parent_id else None
+
+    @staticmethod
+    def resolve_url(obj: Provision, context: Any) -> str:
+        return absolute(context, obj.get_absolute_url())
+
+
+class BodyOut(Schema):
+    name: str
+    slug: str
+    aliases: list[str]
+    policy_count: int
+    url: str
+
+    @staticmethod
+    def resolve_url(obj: Any, context: Any) -> str:
+        return absolute(context, obj.get_absolute_url())
+
+
+class BodyDetailOut(BodyOut):
+    policies: list[PolicyListOut]
+
+    @staticmethod
+    def resolve_policies(obj: Any) -> list:
+        # Set by the handler: the body's real policies with their bodies prefetched.
+        return obj.listed_policies
+
+
+class PolicyFilter(FilterSchema):
+    type: Annotated[str | None, FilterLookup("doc_type")] = Field(
+        None, description="类型, e.g. 意见"
+    )
+    status: Annotated[str | None, FilterLookup("status")] = Field(None, description="状态")
+    body: Annotated[str | None, FilterLookup("body_links__body__slug")] = Field(
+        None, description="issuing body slug"
+    )
+    include_stubs: bool = Field(
+        False, description="also list stubs created for citations the knowledge base does not hold"
+    )
+
+    def filter_include_stubs(self, value: bool) -> Q:
+        return Q() if value else Q(is_stub=False)
+
+
+class TargetFilter(FilterSchema):
+    policy: Annotated[str | None, FilterLookup("policy__slug")] = Field(
+        None, description="policy slug"
+    )
+    year: Annotated[int | None, FilterLookup("year")] = Field(None, description="deadline year")

@@ -1,0 +1,143 @@
+"""The segmenter's extra dictionary: terms the corpus teaches itself, plus a curated file.
+
+Learned at index time from every policy:
+
+* quoted terms — “揭榜挂帅”, “数据要素×”;
+* titles in 《…》 (as whole words; their parts stay findable as sub-words);
+* terms defined with 以下简称 — （以下简称“数据二十条”）, （以下简称习近平科技创新重要论述）;
+* issuing bodies' full names and aliases (policies.IssuingBody).
+
+The terms live in :class:`search.models.DictionaryTerm`; ``IndexState.dictionary_version`` is bumped
+whenever they change so that every process (web workers, the loader, tests) reloads them before
+segmenting — index and queries must always use the same dictionary.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from search import segment
+from search.normalize import normalize
+
+_QUOTED_RE = re.compile(r"[“\"「]([^“”\"「」\n]{2,20})[”\"」]")
+_TITLE_RE = re.compile(r"《([^《》\n]{2,40})》")
+_DEFINED_RE = re.compile(r"以下简称[：:]?[“\"《]?([^”\"》）)，,。\n]{2,20})[”\"》]?[）)]")
+# A term must look like a term: letters/CJK inside, no sentence punctuation or spaces.
+_BAD_CHARS_RE = re.compile(r"[\s，。；：！？、,;:!?()（）…\[\]【】<>]")
+_HAS_LETTER_RE = re.compile(r"[\u3400-\u9fffa-z]")
+
+MIN_TERM_CHARS = 2
+MAX_TERM_CHARS = 30
+
+
+def curated_terms(path: Path | None = None) -> list[str]:
+    """Words of the curated jieba user dictionary (comments and blank lines skipped)."""
+    path = path or settings.FIXTURES_DIR / "dictionary" / "curated.txt"
+    if not path.exists():
+        return []
+    terms = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        terms.append(line.split()[0])
+    return terms
+
+
+def clean_term(raw: str) -> str | None:
+    term = normalize(raw.strip())
+    if not (MIN_TERM_CHARS <= len(term) <= MAX_TERM_CHARS):
+        return None
+    if _BAD_CHARS_RE.search(term) or not _HAS_LETTER_RE.search(term):
+        return None
+    return term
+
+
+def terms_in_text(text: str) -> dict[str, str]:
+    """Terms a text marks itself, mapped to how they were marked (DictionaryTerm.Source value)."""
+    found: dict[str, str] = {}
+    for regex, source in ((_DEFINED_RE, "defined"), (_QUOTED_RE, "quoted"), (_TITLE_RE, "title")):
+        for match in regex.finditer(text):
+            term = clean_term(match.group(1))
+            if term:
+                found.setdefault(term, source)
+    return found
+
+
+def learn_terms(texts: Iterable[str], body_names: Iterable[str]) -> dict[str, str]:
+    """All dictionary terms for a corpus: marked terms, body names and aliases, curated terms."""
+    learned: dict[str, str] = {}
+    for text in texts:
+        for term, source in terms_in_text(text).items():
+            learned.setdefault(term, source)
+    for name in body_names:
+        term = clean_term(name)
+        if term:
+            learned[term] = "body"
+    for raw in curated_terms():
+        term = clean_term(raw)
+        if term:
+            learned[term] = "curated"
+    return learned
+
+
+def refresh_dictionary() -> set[str]:
+    """Re-learn the dictionary from every policy; returns the terms that are new.
+
+    Call inside the indexing transaction. Bumps the dictionary version when anything changed and
+    loads the result into this process's segmenter.
+    """
+    from policies.models import IssuingBody, Policy, Provision
+    from search.models import DictionaryTerm
+
+    texts = Provision.objects.values_list("heading", "text")
+    titles = Policy.objects.values_list("title", "short_title")
+    corpus = (f"{a}\n{b}" for a, b in [*texts, *titles])
+    body_names = [n for body in IssuingBody.objects.all() for n in body.all_names]
+    learned = learn_terms(corpus, body_names)
+
+    with transaction.atomic():
+        state = _state_for_update()
+        current = dict(DictionaryTerm.objects.values_list("term", "source"))
+        new_terms = set(learned) - set(current)
+        gone = set(current) - set(learned)
+        changed_source = {t for t in set(learned) & set(current) if learned[t] != current[t]}
+        if new_terms or gone or changed_source:
+            DictionaryTerm.objects.filter(term__in=gone | changed_source).delete()
+            DictionaryTerm.objects.bulk_create(
+                DictionaryTerm(term=t, source=learned[t]) for t in sorted(new_terms | changed_source)
+            )
+            state.dictionary_version += 1
+            state.save(update_fields=["dictionary_version", "updated_at"])
+    segment.set_extra_terms(learned, state.dictionary_version)
+    return new_terms
+
+
+def _state_for_update():
+    from search.models import IndexState
+
+    state = IndexState.objects.select_for_update().filter(pk=1).first()
+    if state is None:
+        state, _ = IndexState.objects.get_or_create(pk=1)
+    return state
+
+
+def ensure_loaded(current_version: int | None = None) -> None:
+    """Load the stored dictionary into this process's segmenter if it is not the current one."""
+    from search.models import DictionaryTerm, IndexState
+
+    if current_version is None:
+        current_version = (
+            IndexState.objects.filter(pk=1).values_list("dictionary_version", flat=True).first() or 0
+        )
+    if segment.loaded_dictionary_version() == current_version:
+        return
+    terms = list(DictionaryTerm.objects.values_list("term", flat=True))
+    if not terms:
+        terms = [t for t in (clean_term(raw) for raw in curated_terms()) if t]
+    segment.set_extra_terms(terms, current_version)

@@ -1,0 +1,313 @@
+"""Building the search index: one :class:`search.models.SearchEntry` per provision.
+
+Entry points:
+
+* :func:`index_policies` — rebuild the entries of some policies (the loader calls it at the end
+  of each load, inside its transaction; the signal handlers call it after admin/API edits). It
+  also re-learns the dictionary from the whole corpus and re-segments entries elsewhere that
+  contain a newly learned term, so that index and queries keep using one dictionary.
+* :func:`rebuild_index` — everything, for ``manage.py reindex``: rows are computed first, then
+  swapped in with one short transaction, so searches keep answering from the old rows meanwhile.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+from django.db import connection, connections, transaction
+
+from search import segment
+from search.dictionary import ensure_loaded, refresh_dictionary
+from search.normalize import compact, normalize
+
+# Position layout of an entry's words vector: context first so long texts never push it past
+# PostgreSQL's last position (16383).
+WEIGHT_CONTEXT = "C"  # policy title, short title, 发文字号, issuing bodies and aliases
+WEIGHT_PATH = "B"  # headings of the enclosing provisions (章 › 节)
+WEIGHT_HEADING = "A"  # the provision's own heading
+WEIGHT_TEXT = "D"  # the provision's text
+MAX_POSITION = 16383
+MAX_POSITIONS_PER_LEXEME = 255
+# Provisions per worker task when segmenting in parallel, and the size from which it pays.
+CHUNK = 2000
+PARALLEL_FROM = 20000
+
+COLUMNS = (
+    "provision_id",
+    "policy_id",
+    "order",
+    "words",
+    "grams",
+    "compact",
+    "heading_compact",
+    "path",
+    "body_ids",
+    "lead_body_id",
+    "doc_type",
+    "status",
+    "year",
+)
+
+
+@dataclass(frozen=True)
+class PolicyContext:
+    """What every entry of a policy shares."""
+
+    policy_id: int
+    context_text: str
+    body_ids: tuple[int, ...]
+    lead_body_id: int | None
+    doc_type: str
+    status: str
+    year: int | None
+
+
+@dataclass(frozen=True)
+class ProvisionSource:
+    provision_id: int
+    order: int
+    heading: str
+    path_text: str
+    path_labels: tuple[str, ...]
+    text: str
+    context: PolicyContext
+
+
+def quote_lexeme(lexeme: str) -> str:
+    """A lexeme as tsvector/tsquery input: quoted, embedded quotes and backslashes doubled."""
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def words_vector(sections: Sequence[tuple[str, str]]) -> str:
+    """tsvector input for ``(weight, normalized text)`` sections laid out one after another."""
+    positions: dict[str, list[str]] = defaultdict(list)
+    offset = 0
+    for weight, text in sections:
+        if not text:
+            continue
+        last = 0
+        for slot in segment.lexemes(compact(text)):
+            pos = min(offset + slot.position, MAX_POSITION)
+            last = slot.position
+            label = f"{pos}{weight}" if weight != "D" else str(pos)
+            for lexeme in (slot.word, *slot.variants):
+                bucket = positions[lexeme]
+                if len(bucket) < MAX_POSITIONS_PER_LEXEME:
+                    bucket.append(label)
+        offset += last + 2  # a gap: phrases never run from one section into the next
+    return " ".join(f"{quote_lexeme(lex)}:{','.join(p)}" for lex, p in positions.items())
+
+
+def gram_lexemes(compact_text: str) -> list[str]:
+    """Distinct characters and character bigrams (spaces skipped): the 1–2 character path."""
+    chars = compact_text.replace(" ", "")
+    grams = dict.fromkeys(chars)
+    grams.update(dict.fromkeys(chars[i : i + 2] for i in range(len(chars) - 1)))
+    return [g for g in grams if g.strip()]
+
+
+def grams_vector(compact_text: str) -> str:
+    return " ".join(quote_lexeme(g) for g in gram_lexemes(compact_text))
+
+
+def entry_row(source: ProvisionSource) -> tuple:
+    """The database row (in :data:`COLUMNS` order) for one provision."""
+    heading = normalize(source.heading)
+    text = normalize(source.text)
+    own = compact(f"{heading}\n{text}" if heading else text)
+    ctx = source.context
+    words = words_vector(
+        [
+            (WEIGHT_CONTEXT, normalize(ctx.context_text)),
+            (WEIGHT_PATH, normalize(source.path_text)),
+            (WEIGHT_HEADING, heading),
+            (WEIGHT_TEXT, text),
+        ]
+    )
+    return (
+        source.provision_id,
+        ctx.policy_id,
+        source.order,
+        words,
+        grams_vector(own),
+        own,
+        compact(heading),
+        list(source.path_labels),
+        list(ctx.body_ids),
+        ctx.lead_body_id,
+        ctx.doc_type,
+        ctx.status,
+        ctx.year,
+    )
+
+
+def _rows_for_chunk(chunk: list[ProvisionSource]) -> list[tuple]:
+    return [entry_row(source) for source in chunk]
+
+
+def provision_sources(policy_ids: Iterable[int] | None = None) -> Iterator[ProvisionSource]:
+    """Everything an entry needs, read with a handful of queries (not one per provision)."""
+    from policies.models import Policy, PolicyBody, Provision
+
+    policies = Policy.objects.all()
+    if policy_ids is not None:
+        policies = policies.filter(pk__in=list(policy_ids))
+    bodies: dict[int, list[tuple[int, int, str, list[str]]]] = defaultdict(list)
+    links = PolicyBody.objects.filter(policy__in=policies).values_list(
+        "policy_id", "order", "body_id", "body__name", "body__aliases"
+    )
+    for policy_id, order, body_id, name, aliases in links:
+        bodies[policy_id].append((order, body_id, name, aliases or []))
+    for policy in policies.order_by("pk").iterator(chunk_size=500):
+        ordered = sorted(bodies.get(policy.pk, []))
+        names = [n for _, _, name, aliases in ordered for n in (name, *aliases)]
+        context = PolicyContext(
+            policy_id=policy.pk,
+            context_text=" ".join(
+                p for p in (policy.title, policy.short_title, policy.doc_number, *names) if p
+            ),
+            body_ids=tuple(body_id for _, body_id, _, _ in ordered),
+            lead_body_id=ordered[0][1] if ordered else None,
+            doc_type=policy.doc_type,
+            status=policy.status,
+            year=policy.year,
+        )
+        rows = list(
+            Provision.objects.filter(policy_id=policy.pk)
+            .order_by("order")
+            .values_list("pk", "parent_id", "num", "order", "heading", "text")
+        )
+        headings = {pk: (parent_id, num, heading) for pk, parent_id, num, _, heading, _ in rows}
+        for pk, parent_id, _num, order, heading, text in rows:
+            path: list[str] = []
+            labels: list[str] = []
+            ancestor = parent_id
+            while ancestor is not None and ancestor in headings:
+                ancestor, ancestor_num, ancestor_heading = headings[ancestor]
+                if ancestor_heading:
+                    path.append(ancestor_heading)
+                label = f"{ancestor_num}{ancestor_heading}".strip()
+                if label:
+                    labels.append(label[:300])
+            yield ProvisionSource(
+                provision_id=pk,
+                order=order,
+                heading=heading,
+                path_text=" ".join(reversed(path)),
+                path_labels=tuple(reversed(labels)),
+                text=text,
+                context=context,
+            )
+
+
+def build_rows(
+    sources: Iterable[ProvisionSource],
+    *,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[tuple]:
+    """Entry rows for ``sources``; segments in several processes when there are many."""
+    sources = list(sources)
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if workers <= 1 or len(sources) < PARALLEL_FROM:
+        rows = []
+        for i in range(0, len(sources), CHUNK):
+            rows.extend(_rows_for_chunk(sources[i : i + CHUNK]))
+            if progress:
+                progress(len(rows))
+        return rows
+    # Forked workers inherit the loaded segmenter; they must not inherit a live DB connection.
+    connections.close_all()
+    import multiprocessing
+
+    rows: list[tuple] = []
+    chunks = [sources[i : i + CHUNK] for i in range(0, len(sources), CHUNK)]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        for chunk_rows in pool.map(_rows_for_chunk, chunks):
+            rows.extend(chunk_rows)
+            if progress:
+                progress(len(rows))
+    return rows
+
+
+def write_rows(rows: Iterable[tuple]) -> int:
+    """COPY rows into the entry table (the caller deletes what they replace)."""
+    from search.models import SearchEntry
+
+    table = SearchEntry._meta.db_table
+    columns = ", ".join(connection.ops.quote_name(c) for c in COLUMNS)
+    count = 0
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+    return count
+
+
+def bump_catalog_version() -> None:
+    """Tell every process that policies, bodies or entries changed (see search.query)."""
+    from django.db.models import F
+
+    from search.models import IndexState
+
+    if not IndexState.objects.filter(pk=1).update(catalog_version=F("catalog_version") + 1):
+        IndexState.objects.get_or_create(pk=1, defaults={"catalog_version": 1})
+
+
+def index_policies(policy_ids: Iterable[int]) -> int:
+    """Rebuild the entries of these policies; returns the number of entries written.
+
+    Also re-learns the dictionary from every policy, and re-segments entries of other policies
+    whose text contains a newly learned term. Safe to call inside the caller's transaction.
+    """
+    from search.models import SearchEntry
+
+    policy_ids = sorted(set(policy_ids))
+    with transaction.atomic():
+        new_terms = refresh_dictionary()
+        affected = set(policy_ids)
+        if new_terms:
+            others = (
+                SearchEntry.objects.exclude(policy_id__in=policy_ids)
+                .filter(compact__regex="|".join(_regex_escape(t) for t in new_terms))
+                .values_list("policy_id", flat=True)
+                .distinct()
+            )
+            affected.update(others)
+        SearchEntry.objects.filter(policy_id__in=affected).delete()
+        written = write_rows(build_rows(provision_sources(affected), workers=1))
+        bump_catalog_version()
+    return written
+
+
+def _regex_escape(term: str) -> str:
+    """Escape for a PostgreSQL ARE (Python's re.escape is close enough, but be explicit)."""
+    return "".join("\\" + ch if not ch.isalnum() else ch for ch in term)
+
+
+def rebuild_index(
+    *, workers: int | None = None, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Recompute every entry, then swap them in with one transaction (search stays available)."""
+    from policies.models import Provision
+    from search.models import SearchEntry
+
+    with transaction.atomic():
+        refresh_dictionary()
+    ensure_loaded()
+    total = Provision.objects.count()
+    sources = list(provision_sources())
+    rows = build_rows(
+        sources, workers=workers, progress=(lambda done: progress(done, total)) if progress else None
+    )
+    with transaction.atomic():
+        SearchEntry.objects.all().delete()
+        written = write_rows(rows)
+        bump_catalog_version()
+    return written

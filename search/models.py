@@ -1,0 +1,85 @@
+"""The search index: one entry per provision, the learned dictionary and the index state."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+
+
+class SearchEntry(models.Model):
+    """A provision as the search engine sees it. Written only by :mod:`search.indexing`.
+
+    * ``words`` — positioned jieba lexemes with weights: A own heading, B heading path,
+      C policy title / bodies / 发文字号, D text.
+    * ``grams`` — distinct characters and character bigrams of ``compact`` (no positions): the
+      path for 1–2 character queries, which pg_trgm cannot serve from its index.
+    * ``compact`` — normalized heading + text without whitespace, under a pg_trgm GIN index: the
+      exact-substring path for strings segmentation splits wrongly.
+    Facet values are copied from the policy so that facet counts need no joins.
+    """
+
+    provision = models.OneToOneField(
+        "policies.Provision", on_delete=models.CASCADE, related_name="search_entry"
+    )
+    policy = models.ForeignKey("policies.Policy", on_delete=models.CASCADE, related_name="+")
+    order = models.PositiveIntegerField()
+    words = SearchVectorField()
+    grams = SearchVectorField()
+    compact = models.TextField()
+    heading_compact = models.TextField(blank=True)
+    path = ArrayField(models.CharField(max_length=300), default=list, help_text="labels of 章 › 节")
+    body_ids = ArrayField(models.IntegerField(), default=list)
+    lead_body_id = models.IntegerField(null=True)
+    doc_type = models.CharField(max_length=30, blank=True)
+    status = models.CharField(max_length=30, blank=True)
+    year = models.IntegerField(null=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "检索条目"
+        indexes = [
+            GinIndex(fields=["words"], name="search_entry_words_gin"),
+            GinIndex(fields=["grams"], name="search_entry_grams_gin"),
+            GinIndex(OpClass("compact", name="gin_trgm_ops"), name="search_entry_compact_trgm"),
+            models.Index(fields=["policy", "order"], name="search_entry_policy_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"entry for provision {self.provision_id}"
+
+
+class DictionaryTerm(models.Model):
+    """A term added to the segmenter's dictionary: learned from the corpus or curated."""
+
+    class Source(models.TextChoices):
+        QUOTED = "quoted", "引号术语"
+        TITLE = "title", "书名号标题"
+        DEFINED = "defined", "以下简称"
+        BODY = "body", "机关名称/简称"
+        CURATED = "curated", "人工词表"
+
+    term = models.CharField(max_length=60, unique=True)
+    source = models.CharField(max_length=10, choices=Source.choices)
+
+    class Meta:
+        ordering = ["term"]
+        verbose_name = verbose_name_plural = "词典词条"
+
+    def __str__(self) -> str:
+        return self.term
+
+
+class IndexState(models.Model):
+    """A single row; ``dictionary_version`` tells every process when to reload the dictionary."""
+
+    dictionary_version = models.PositiveIntegerField(default=0)
+    # Bumped on every index change: processes reload their catalog of policies and bodies.
+    catalog_version = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "索引状态"
+
+    def __str__(self) -> str:
+        return f"dictionary v{self.dictionary_version}"

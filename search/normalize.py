@@ -1,0 +1,87 @@
+"""Text normalization shared by the index and the query parser.
+
+Both sides must agree exactly, so there is one function per purpose:
+
+* :func:`normalize` — for indexing: NFKC per character (full-width → half-width), traditional →
+  simplified (OpenCC ``t2s``), lowercase, and *length-preserving*: character ``i`` of the result
+  comes from character ``i`` of the input, so match offsets found in normalized text can be used
+  to highlight the original text.
+* :func:`normalize_query` — the same mapping for user input, plus whitespace collapsing.
+* :func:`compact` — normalized text without whitespace: the string the substring (trigram) and
+  CJK-gram paths look at. PDF line wraps put spaces inside words ("1 万亿元"); the relevance rule
+  of the evaluation ignores whitespace too.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import opencc
+
+_T2S = opencc.OpenCC("t2s")
+_SPACE_RE = re.compile(r"\s+")
+# Characters people type interchangeably with a plain letter ("数据要素×" / "数据要素x").
+_CHAR_MAP = {"×": "x", "✕": "x", "✖": "x"}
+
+
+@lru_cache(maxsize=8192)
+def _fold_char(ch: str) -> str:
+    """One character → one character: NFKC when that stays a single character, then lowercase."""
+    if ch in _CHAR_MAP:
+        return _CHAR_MAP[ch]
+    folded = unicodedata.normalize("NFKC", ch)
+    if len(folded) != 1:
+        folded = ch
+    lowered = folded.lower()
+    return lowered if len(lowered) == 1 else folded
+
+
+def normalize(text: str) -> str:
+    """Length-preserving normalization (see module docstring)."""
+    if not text:
+        return ""
+    folded = "".join(map(_fold_char, text))
+    simplified = _T2S.convert(folded)
+    if len(simplified) != len(folded):
+        # OpenCC phrase tables are length-preserving for t2s in practice; guarantee it anyway.
+        simplified = "".join(
+            c if len(c) == 1 else f for f, c in ((f, _T2S.convert(f)) for f in folded)
+        )
+    return simplified
+
+
+def normalize_query(text: str) -> str:
+    """Normalize user input: same character mapping as the index, whitespace collapsed."""
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in {"Cc", "Cs", "Co"} or ch in "\t\n")
+    return _SPACE_RE.sub(" ", normalize(text)).strip()
+
+
+def compact(text: str) -> str:
+    """Normalized text without whitespace (one space kept between two Latin letters/digits)."""
+    return compact_with_offsets(text)[0]
+
+
+def compact_with_offsets(normalized: str) -> tuple[str, list[int]]:
+    """The compact string and, for each of its characters, the offset in ``normalized``."""
+    chars: list[str] = []
+    offsets: list[int] = []
+    pending_space = -1
+    for i, ch in enumerate(normalized):
+        if ch.isspace():
+            if pending_space < 0:
+                pending_space = i
+            continue
+        if pending_space >= 0:
+            if chars and _is_ascii_alnum(chars[-1]) and _is_ascii_alnum(ch):
+                chars.append(" ")
+                offsets.append(pending_space)
+            pending_space = -1
+        chars.append(ch)
+        offsets.append(i)
+    return "".join(chars), offsets
+
+
+def _is_ascii_alnum(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
