@@ -4,7 +4,8 @@ Lists answer ``{items, count}`` and take ``limit``/``offset``; out-of-range valu
 never a silent clamp. Unknown slugs are a 404. Both use the error shape set in portal/api.py.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: django-ninja builds its query-parameter models
+# from the handlers' annotations at import time and cannot resolve them as strings.
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest
@@ -29,6 +30,7 @@ from policies.schemas import (
     ProvisionOut,
     TargetFilter,
     TargetOut,
+    newest_first,
     ordered_body_links,
 )
 
@@ -61,7 +63,7 @@ class ProvisionPagination(LimitOffsetPagination):
 
 
 def policy_list_queryset() -> QuerySet[Policy]:
-    return Policy.objects.prefetch_related(ordered_body_links())
+    return newest_first(Policy.objects.prefetch_related(ordered_body_links()))
 
 
 def bodies_with_counts() -> QuerySet[IssuingBody]:

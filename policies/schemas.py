@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
 from ninja import Field, FilterLookup, FilterSchema, Schema
 
 from policies.models import Policy, PolicyBody, Provision
@@ -25,6 +26,13 @@ def ordered_body_links() -> Prefetch:
     """The prefetch ``PolicyListOut.resolve_bodies`` (and the pages) read: bodies in signature order."""
     return Prefetch(
         "body_links", queryset=PolicyBody.objects.select_related("body").order_by("order")
+    )
+
+
+def newest_first(queryset: QuerySet[Policy]) -> QuerySet[Policy]:
+    """Newest by 成文日期 (else 发布日期); undated documents last rather than first."""
+    return queryset.order_by(
+        Coalesce("issued_on", "published_on").desc(nulls_last=True), F("slug").asc()
     )
 
 

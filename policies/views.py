@@ -17,7 +17,7 @@ from policies.models import (
     Target,
     Task,
 )
-from policies.schemas import ordered_body_links
+from policies.schemas import newest_first, ordered_body_links
 
 # Kinds that structure a document; they appear in the table of contents even without a heading.
 STRUCTURAL_KINDS = {
@@ -67,7 +67,7 @@ def build_toc(provisions: list[Provision]) -> list[TocEntry]:
 def policy_list(request: HttpRequest) -> HttpResponse:
     params = {key: request.GET.get(key, "").strip() for key in ("type", "status", "body")}
     real = Policy.objects.real()
-    policies = list(filter_policies(real, params).prefetch_related(ordered_body_links()))
+    policies = list(newest_first(filter_policies(real, params)).prefetch_related(ordered_body_links()))
     context = {
         "policies": policies,
         "params": params,
@@ -99,6 +99,9 @@ def policy_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
     policy = get_object_or_404(queryset, slug=slug)
     provisions = list(policy.provisions.order_by("order"))
+    for provision in provisions:
+        # 正文 is an <h2>; top-level provisions get <h3>, deeper ones down to <h6>.
+        provision.heading_level = min(provision.depth + 3, 6)
     citing = {reference.policy_id: reference.policy for reference in policy.cited_by.all()}
     context = {
         "policy": policy,
@@ -119,7 +122,7 @@ def body_list(request: HttpRequest) -> HttpResponse:
 
 def body_detail(request: HttpRequest, slug: str) -> HttpResponse:
     body = get_object_or_404(IssuingBody, slug=slug)
-    policies = (
-        Policy.objects.real().filter(body_links__body=body).prefetch_related(ordered_body_links())
+    policies = newest_first(Policy.objects.real().filter(body_links__body=body)).prefetch_related(
+        ordered_body_links()
     )
     return render(request, "policies/body_detail.html", {"body": body, "policies": policies})

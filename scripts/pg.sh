@@ -60,7 +60,7 @@ find_bindir() {
     done
     if command -v pg_config >/dev/null 2>&1; then
       d="$(pg_config --bindir 2>/dev/null || true)"
-      if [ -n "$d" ] && has_server_bins "$d" && "$d/postgres" --version | grep -q " $want\."; then
+      if [ -n "$d" ] && has_server_bins "$d" && "$d/postgres" --version | grep " $want\." >/dev/null; then
         printf '%s\n' "$d"; return 0
       fi
     fi
@@ -98,7 +98,7 @@ try_install_rum() {
   # Optional: postgresql-<major>-rum. Attempted at most once per data root.
   local major marker
   is_root && command -v apt-get >/dev/null 2>&1 || return 0
-  major="$("$BINDIR/postgres" --version | sed -E 's/.* ([0-9]+)(\.[0-9]+)*.*/\1/')"
+  major="$("$BINDIR/postgres" --version | awk '{print $3}' | cut -d. -f1)"
   [ -e "/usr/share/postgresql/$major/extension/rum.control" ] && return 0
   marker="${PGROOT:-/nonexistent}/.rum-install-attempted"
   [ -e "$marker" ] && return 0
@@ -194,7 +194,7 @@ layout_readonly() {
 
 check_locale() {
   if command -v locale >/dev/null 2>&1; then
-    locale -a 2>/dev/null | grep -qiE '^c\.utf-?8$' \
+    locale -a 2>/dev/null | grep -iE '^c\.utf-?8$' >/dev/null \
       || die "locale C.UTF-8 is not available (locale -a). On Debian it is built into libc; install 'locales' or glibc >= 2.35."
   fi
 }

@@ -110,7 +110,8 @@ def refresh_dictionary() -> set[str]:
         if new_terms or gone or changed_source:
             DictionaryTerm.objects.filter(term__in=gone | changed_source).delete()
             DictionaryTerm.objects.bulk_create(
-                DictionaryTerm(term=t, source=learned[t]) for t in sorted(new_terms | changed_source)
+                DictionaryTerm(term=t, source=learned[t])
+                for t in sorted(new_terms | changed_source)
             )
             state.dictionary_version += 1
             state.save(update_fields=["dictionary_version", "updated_at"])
@@ -133,7 +134,8 @@ def ensure_loaded(current_version: int | None = None) -> None:
 
     if current_version is None:
         current_version = (
-            IndexState.objects.filter(pk=1).values_list("dictionary_version", flat=True).first() or 0
+            IndexState.objects.filter(pk=1).values_list("dictionary_version", flat=True).first()
+            or 0
         )
     if segment.loaded_dictionary_version() == current_version:
         return

@@ -57,6 +57,8 @@ def snippet(text: str, needles: Iterable[str], size: int = SNIPPET_CHARS) -> str
                 best, best_count = s, count
         start = max(0, min(best - CONTEXT_BEFORE, len(text) - size))
     end = min(len(text), start + size)
-    inside = [(max(a, start) - start, min(b, end) - start) for a, b in spans if a < end and b > start]
+    inside = [
+        (max(a, start) - start, min(b, end) - start) for a, b in spans if a < end and b > start
+    ]
     body = mark(text[start:end], inside)
     return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")

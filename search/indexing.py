@@ -304,7 +304,9 @@ def rebuild_index(
     total = Provision.objects.count()
     sources = list(provision_sources())
     rows = build_rows(
-        sources, workers=workers, progress=(lambda done: progress(done, total)) if progress else None
+        sources,
+        workers=workers,
+        progress=(lambda done: progress(done, total)) if progress else None,
     )
     with transaction.atomic():
         SearchEntry.objects.all().delete()

@@ -38,12 +38,12 @@ class SearchEntry(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "检索条目"
-        indexes = [
+        indexes = (
             GinIndex(fields=["words"], name="search_entry_words_gin"),
             GinIndex(fields=["grams"], name="search_entry_grams_gin"),
             GinIndex(OpClass("compact", name="gin_trgm_ops"), name="search_entry_compact_trgm"),
             models.Index(fields=["policy", "order"], name="search_entry_policy_order"),
-        ]
+        )
 
     def __str__(self) -> str:
         return f"entry for provision {self.provision_id}"
@@ -63,7 +63,7 @@ class DictionaryTerm(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices)
 
     class Meta:
-        ordering = ["term"]
+        ordering = ("term",)
         verbose_name = verbose_name_plural = "词典词条"
 
     def __str__(self) -> str:

@@ -54,7 +54,9 @@ def normalize(text: str) -> str:
 
 def normalize_query(text: str) -> str:
     """Normalize user input: same character mapping as the index, whitespace collapsed."""
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in {"Cc", "Cs", "Co"} or ch in "\t\n")
+    text = "".join(
+        ch for ch in text if unicodedata.category(ch) not in {"Cc", "Cs", "Co"} or ch in "\t\n"
+    )
     return _SPACE_RE.sub(" ", normalize(text)).strip()
 
 

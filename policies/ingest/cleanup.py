@@ -36,6 +36,7 @@ HTML_BLOCK = re.compile(r"</?(?:h[1-6]|p|div|li|ul|ol|tr|td|th|table|br|section)
 HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*\b[^<>]*>")
 PAGE_NUMBER = re.compile(r"^\s*[-—]?\s*\d{1,3}\s*[-—]?\s*$")
 TOC_HEADER = re.compile(r"^\s*目\s*录\s*$")
+TOC_PAGE = re.compile(r"[\t ]+\.*\s*\d{1,3}\s*$")
 TOC_ENTRY = re.compile(r"^.{2,60}?[\t ]+\.{0,}\s*\d{1,3}\s*$")
 URL_ONLY = re.compile(r"^\s*(来源[:：]\s*)?https?://\S+\s*$")
 # Chrome of WeChat articles and government web pages: UI strings, subscription prompts, menus.
@@ -152,11 +153,13 @@ def drop_table_of_contents(lines: list[Line]) -> list[Line]:
     while i < len(lines):
         if TOC_HEADER.match(lines[i].text):
             j = i + 1
+            seen: set[str] = set()
             # Page numbers were already dropped when tab-separated, leaving short numbered entries.
             while j < len(lines) and (
                 TOC_ENTRY.match(lines[j].text)
                 or (len(lines[j].text) <= 30 and starts_numbered(lines[j].text) and not ends_sentence(lines[j].text))
-            ):
+            ) and _nav_key(TOC_PAGE.sub("", lines[j].text)) not in seen:
+                seen.add(_nav_key(TOC_PAGE.sub("", lines[j].text)))  # a repeat: the body has begun
                 j += 1
             if j - i > 3:
                 i = j

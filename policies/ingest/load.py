@@ -17,9 +17,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from policies.extract import find_cited_titles, find_goals, find_targets, find_tasks, normalize_title
+from policies.extract import (
+    find_cited_titles,
+    find_goals,
+    find_targets,
+    find_tasks,
+    normalize_title,
+)
 from policies.ingest import IngestError
-from policies.ingest.cleanup import clean_lines, split_front_matter
+from policies.ingest.cleanup import clean_lines, ends_sentence, split_front_matter
 from policies.ingest.decode import decode_source
 from policies.ingest.digest import parse_digest, publication_of
 from policies.ingest.eids import assign_eids
@@ -86,7 +92,7 @@ def parse_source(path: Path, text: str, meta: dict[str, Any], body_names: set[st
             pairs.append((doc, info))
         return pairs
     info = dict(meta.get("policy", {}))
-    info.setdefault("title", front.get("title") or path.stem)
+    info.setdefault("title", front.get("title") or _first_line_title(lines) or path.stem)
     info.setdefault("slug", slugify(path.stem) or "policy")
     info.setdefault("source_url", front.get("url", ""))
     doc = build_document(lines, title=info["title"], body_names=body_names)
@@ -97,6 +103,12 @@ def parse_source(path: Path, text: str, meta: dict[str, Any], body_names: set[st
     if not info.get("bodies") and doc.signatories:
         info["bodies"] = doc.signatories
     return [(doc, info)]
+
+
+def _first_line_title(lines: list) -> str:
+    """Without curated metadata, a short unpunctuated first line is the document's title."""
+    first = lines[0].text.strip() if lines else ""
+    return first if first and len(first) <= 80 and not ends_sentence(first) else ""
 
 
 def split_doc_number(number: str) -> tuple[str, int | None, int | None]:

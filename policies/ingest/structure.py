@@ -86,6 +86,9 @@ class TreeBuilder:
             while self.stack and self.stack[-1][0] in ("box", "unnumbered"):
                 self.stack.pop()
         else:
+            # Bare headings are the lowest level: numbered structure never nests inside them.
+            while family != "unnumbered" and self.stack and self.stack[-1][0] == "unnumbered":
+                self.stack.pop()
             families = [f for f, _ in self.stack]
             if family in families:
                 del self.stack[families.index(family) :]

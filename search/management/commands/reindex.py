@@ -1,0 +1,50 @@
+"""Rebuild the whole search index (entries and learned dictionary).
+
+Entries are computed first and swapped in with one transaction, so searches keep answering from
+the old entries while the new ones are built.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from search.indexing import provision_sources, rebuild_index
+
+
+class Command(BaseCommand):
+    help = "Rebuild the search index from all provisions without interrupting searches."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--workers", type=int, default=None, help="processes for segmentation (default: CPUs)"
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="count what would be indexed, write nothing"
+        )
+
+    def handle(self, *args, workers: int | None = None, dry_run: bool = False, **options) -> None:
+        if dry_run:
+            count = sum(1 for _ in provision_sources())
+            self.stdout.write(f"would index {count} provisions (dry run, nothing written)")
+            return
+        started = time.monotonic()
+        verbosity = options.get("verbosity", 1)
+
+        def progress(done: int, total: int) -> None:
+            if verbosity < 1 or not total:
+                return
+            width = 30
+            filled = int(width * done / total)
+            bar = "#" * filled + "-" * (width - filled)
+            self.stdout.write(f"\r[{bar}] {done}/{total} provisions segmented", ending="")
+            self.stdout.flush()
+
+        written = rebuild_index(workers=workers, progress=progress)
+        elapsed = time.monotonic() - started
+        if verbosity >= 1:
+            self.stdout.write("")
+        self.stdout.write(
+            self.style.SUCCESS(f"indexed {written} provisions in {elapsed:.1f} s (swapped in atomically)")
+        )
