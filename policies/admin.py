@@ -6,6 +6,8 @@ which defaults to True), so a file with one bad row changes nothing.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django import forms
 from django.contrib import admin
 from django.db import models
@@ -44,7 +46,9 @@ class ProvisionInline(admin.TabularInline):
     # would make a long policy's page unusable.
     fields = ("order", "depth", "kind", "num", "heading", "text", "eid")
     ordering = ("order",)
-    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 60})}}
+    formfield_overrides: ClassVar[dict] = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 60})}
+    }
     extra = 0
     show_change_link = True
 
@@ -61,14 +65,22 @@ class TargetInline(admin.TabularInline):
 @admin.register(Policy)
 class PolicyAdmin(ImportExportModelAdmin):
     resource_classes = (PolicyResource,)
-    list_display = ("title", "doc_number", "doc_type", "status", "issued_on", "published_on", "is_stub")
+    list_display = (
+        "title",
+        "doc_number",
+        "doc_type",
+        "status",
+        "issued_on",
+        "published_on",
+        "is_stub",
+    )
     list_filter = ("is_stub", "doc_type", "status", "bodies")
     search_fields = ("title", "short_title", "doc_number", "slug")
     date_hierarchy = "published_on"
     autocomplete_fields = ("interprets",)
     readonly_fields = ("source",)
     inlines = (PolicyBodyInline, TargetInline, ProvisionInline)
-    fieldsets = [
+    fieldsets = (
         (None, {"fields": ["title", "short_title", "slug", "is_stub"]}),
         (
             "发文字号",
@@ -87,15 +99,18 @@ class PolicyAdmin(ImportExportModelAdmin):
                 ]
             },
         ),
-        ("来源", {"fields": ["publisher", "source_url", "authors", "abstract", "interprets", "source"]}),
-    ]
+        (
+            "来源",
+            {"fields": ["publisher", "source_url", "authors", "abstract", "interprets", "source"]},
+        ),
+    )
 
 
 @admin.register(IssuingBody)
 class IssuingBodyAdmin(ImportExportModelAdmin):
     resource_classes = (IssuingBodyResource,)
     list_display = ("name", "slug", "aliases")
-    list_filter = (("policy_links", admin.EmptyFieldListFilter))
+    list_filter = (("policy_links", admin.EmptyFieldListFilter),)
     search_fields = ("name", "slug", "aliases")
     fields = ("name", "slug", "aliases")
 

@@ -12,7 +12,9 @@ class IssuingBody(models.Model):
 
     name = models.CharField("全称", max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
-    aliases = ArrayField(models.CharField(max_length=50), default=list, blank=True, verbose_name="简称/别名")
+    aliases = ArrayField(
+        models.CharField(max_length=50), default=list, blank=True, verbose_name="简称/别名"
+    )
 
     class Meta:
         ordering = ["name"]
@@ -63,12 +65,18 @@ class Policy(models.Model):
     published_on = models.DateField("发布日期", null=True, blank=True)
     publisher = models.CharField("发布者/来源", max_length=200, blank=True)
     source_url = models.URLField("来源网址", max_length=500, blank=True)
-    authors = ArrayField(models.CharField(max_length=50), default=list, blank=True, verbose_name="作者")
+    authors = ArrayField(
+        models.CharField(max_length=50), default=list, blank=True, verbose_name="作者"
+    )
     abstract = models.TextField("摘要", blank=True)
     comment_period_start = models.DateField("征求意见开始", null=True, blank=True)
     comment_period_end = models.DateField("征求意见截止", null=True, blank=True)
     interprets = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="interpretations",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="interpretations",
         verbose_name="解读对象",
     )
     is_stub = models.BooleanField(
@@ -133,7 +141,9 @@ class Provision(models.Model):
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
     )
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    num = models.CharField("编号", max_length=30, blank=True, help_text="as printed, e.g. 一、 （三） 专栏 4")
+    num = models.CharField(
+        "编号", max_length=30, blank=True, help_text="as printed, e.g. 一、 （三） 专栏 4"
+    )
     heading = models.CharField("标题", max_length=300, blank=True)
     text = models.TextField("正文", blank=True)
     order = models.PositiveIntegerField(help_text="reading order within the policy")

@@ -37,7 +37,7 @@ class PolicyResource(resources.ModelResource):
     class Meta:
         model = Policy
         import_id_fields = ("slug",)
-        fields = [
+        fields = (
             "slug",
             "title",
             "short_title",
@@ -57,7 +57,7 @@ class PolicyResource(resources.ModelResource):
             "comment_period_end",
             "is_stub",
             "bodies",
-        ]
+        )
         export_order = fields
         skip_unchanged = True
 
@@ -76,9 +76,9 @@ class PolicyResource(resources.ModelResource):
         raw = row.get("bodies")
         if raw is None:
             return
-        names = (name.strip() for name in str(raw).split(LIST_SEPARATOR) if name.strip(),)
+        names = [name.strip() for name in str(raw).split(LIST_SEPARATOR) if name.strip()]
         found = {body.name: body for body in IssuingBody.objects.filter(name__in=names)}
-        missing = (name for name in names if name not in found,)
+        missing = [name for name in names if name not in found]
         if missing:
             raise ValueError(f"unknown issuing bodies: {'、'.join(missing)}")
         instance.body_links.all().delete()
@@ -107,7 +107,9 @@ class ProvisionResource(resources.ModelResource):
     policy = fields.Field(
         attribute="policy", column_name="policy", widget=widgets.ForeignKeyWidget(Policy, "slug")
     )
-    parent = fields.Field(attribute="parent", column_name="parent", widget=ProvisionInPolicyWidget())
+    parent = fields.Field(
+        attribute="parent", column_name="parent", widget=ProvisionInPolicyWidget()
+    )
 
     class Meta:
         model = Provision
@@ -130,7 +132,7 @@ class TargetResource(resources.ModelResource):
 
     class Meta:
         model = Target
-        fields = [
+        fields = (
             "id",
             "policy",
             "provision",
@@ -141,7 +143,7 @@ class TargetResource(resources.ModelResource):
             "year",
             "sentence",
             "order",
-        ]
+        )
         export_order = fields
 
     def filter_export(self, queryset, **kwargs):

@@ -67,7 +67,9 @@ def build_toc(provisions: list[Provision]) -> list[TocEntry]:
 def policy_list(request: HttpRequest) -> HttpResponse:
     params = {key: request.GET.get(key, "").strip() for key in ("type", "status", "body")}
     real = Policy.objects.real()
-    policies = list(newest_first(filter_policies(real, params)).prefetch_related(ordered_body_links()))
+    policies = list(
+        newest_first(filter_policies(real, params)).prefetch_related(ordered_body_links())
+    )
     context = {
         "policies": policies,
         "params": params,

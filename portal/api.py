@@ -29,7 +29,9 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return api.create_response(request, {"detail": str(exc) or "not found", "errors": []}, status=404)
+    return api.create_response(
+        request, {"detail": str(exc) or "not found", "errors": []}, status=404
+    )
 
 
 api.add_router("/", policies_router)

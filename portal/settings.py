@@ -47,7 +47,9 @@ def database_from_env() -> dict:
         }
     parsed = urlparse(url)
     if parsed.scheme not in {"postgres", "postgresql"}:
-        raise ImproperlyConfigured(f"DATABASE_URL must be postgres://…, got scheme {parsed.scheme!r}")
+        raise ImproperlyConfigured(
+            f"DATABASE_URL must be postgres://…, got scheme {parsed.scheme!r}"
+        )
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": parsed.path.lstrip("/"),
@@ -59,7 +61,9 @@ def database_from_env() -> dict:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = env_str("DJANGO_SECRET_KEY") or "dev-only-insecure-key-set-DJANGO_SECRET_KEY-in-production"
+SECRET_KEY = (
+    env_str("DJANGO_SECRET_KEY") or "dev-only-insecure-key-set-DJANGO_SECRET_KEY-in-production"
+)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [

@@ -29,13 +29,17 @@ def test_images_and_wechat_boilerplate_dropped():
 
 
 def test_bookmark_artifact_removed():
-    assert texts("[bookmark: _GoBack]专家解读 强化数据科技创新赋能") == ["专家解读 强化数据科技创新赋能"]
+    assert texts("[bookmark: _GoBack]专家解读 强化数据科技创新赋能") == [
+        "专家解读 强化数据科技创新赋能"
+    ]
 
 
 def test_glyph_by_glyph_duplication_collapsed():
     bold = "以以以以““““链式思维链式思维链式思维链式思维””””加快人工智能人才队伍建加快人工智能人才队伍建加快人工智能人才队伍建加快人工智能人才队伍建"
     assert collapse_duplicated_glyphs(bold) == "以“链式思维”加快人工智能人才队伍建"
-    repeated_title = "探索科技创新和产业创新深度融合路径探索科技创新和产业创新深度融合路径探索科技创新"
+    repeated_title = (
+        "探索科技创新和产业创新深度融合路径探索科技创新和产业创新深度融合路径探索科技创新"
+    )
     assert collapse_duplicated_glyphs(repeated_title) == "探索科技创新和产业创新深度融合路径"
     # numbers and ordinary text are left alone
     assert collapse_duplicated_glyphs("2000年增长100%，人人参与") == "2000年增长100%，人人参与"
@@ -43,7 +47,13 @@ def test_glyph_by_glyph_duplication_collapsed():
 
 def test_stray_page_number_and_wrapped_lines():
     width_filler = "科技创新在国家发展与安全中的作用与地位空前提升，实现" * 1
-    lines = [width_filler] * 25 + ["应全面、深刻理解和把握习近平科技创新重要论述的演进与", "", "4", "", "思想体系。"]
+    lines = [width_filler] * 25 + [
+        "应全面、深刻理解和把握习近平科技创新重要论述的演进与",
+        "",
+        "4",
+        "",
+        "思想体系。",
+    ]
     out = texts("\n".join(lines))
     assert out[-1].endswith("演进与思想体系。")
     assert "4" not in out
@@ -70,7 +80,7 @@ def test_table_of_contents_dropped():
 def test_decoding_utf8_bom_gb18030_and_errors():
     assert decode_source("\ufeff数据".encode(), "a.txt") == "数据"
     assert decode_source("数据要素".encode("gb18030"), "b.txt") == "数据要素"
-    with pytest.raises(IngestError, match="c.bin: looks like a binary"):
+    with pytest.raises(IngestError, match=r"c\.bin: looks like a binary"):
         decode_source(b"\x89PNG\r\n\x1a\n\x00\x00\x00", "c.bin")
-    with pytest.raises(IngestError, match="d.txt: the file is empty"):
+    with pytest.raises(IngestError, match=r"d\.txt: the file is empty"):
         decode_source(b"   ", "d.txt")

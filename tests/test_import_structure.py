@@ -19,7 +19,12 @@ def test_002_metadata_and_bodies_in_signature_order():
     policy = by_number("发改数据〔2024〕1836号")
     assert (policy.doc_agency_code, policy.doc_year, policy.doc_serial) == ("发改数据", 2024, 1836)
     assert [b.name for b in policy.ordered_bodies()] == [
-        "国家发展改革委", "国家数据局", "教育部", "财政部", "金融监管总局", "中国证监会",
+        "国家发展改革委",
+        "国家数据局",
+        "教育部",
+        "财政部",
+        "金融监管总局",
+        "中国证监会",
     ]
     assert policy.issued_on.isoformat() == "2024-12-28"
     assert policy.doc_type == "意见"
@@ -28,7 +33,17 @@ def test_002_metadata_and_bodies_in_signature_order():
 def test_002_nine_parts_twenty_two_sections_and_annex():
     policy = by_number("发改数据〔2024〕1836号")
     chapters = policy.provisions.filter(depth=0, kind="chapter")
-    assert [c.num for c in chapters] == ["一、", "二、", "三、", "四、", "五、", "六、", "七、", "八、", "九、"]
+    assert [c.num for c in chapters] == [
+        "一、",
+        "二、",
+        "三、",
+        "四、",
+        "五、",
+        "六、",
+        "七、",
+        "八、",
+        "九、",
+    ]
     assert chapters[0].heading == "总体要求"
     assert policy.provisions.filter(kind="section", depth=1).count() == 22
     fourth = policy.provisions.get(eid="chp_4__sec_1")
@@ -38,14 +53,25 @@ def test_002_nine_parts_twenty_two_sections_and_annex():
     assert annex.eid == "annex"
     assert annex.heading == "数据技术和产业重点发展方向"
     directions = list(annex.children.values_list("heading", flat=True))
-    assert directions == ["数据采集", "数据存储", "数据治理", "数据分析", "数据交易", "数据应用", "数据安全"]
+    assert directions == [
+        "数据采集",
+        "数据存储",
+        "数据治理",
+        "数据分析",
+        "数据交易",
+        "数据应用",
+        "数据安全",
+    ]
     assert policy.provisions.get(eid="annex__item_2").heading == "数据存储"
 
 
 def test_002_target_2029():
     target = Target.objects.get(policy__doc_number="发改数据〔2024〕1836号", year=2029)
     assert (target.metric, target.comparator, float(target.value), target.unit) == (
-        "数据产业规模年均复合增长率", "超过", 15.0, "%",
+        "数据产业规模年均复合增长率",
+        "超过",
+        15.0,
+        "%",
     )
     assert "到2029年" in target.sentence
     assert target.provision.eid == "chp_1"
@@ -56,14 +82,22 @@ def test_003_parts_boxes_and_targets():
     assert policy.doc_number == "工信部规〔2021〕179号"
     assert [b.name for b in policy.ordered_bodies()] == ["工业和信息化部"]
     chapters = policy.provisions.filter(depth=0, kind="chapter")
-    assert [c.heading for c in chapters] == ["发展成效", "面临形势", "总体要求", "主要任务", "保障措施"]
+    assert [c.heading for c in chapters] == [
+        "发展成效",
+        "面临形势",
+        "总体要求",
+        "主要任务",
+        "保障措施",
+    ]
     boxes = policy.provisions.filter(kind="box").order_by("order")
     assert [b.num for b in boxes] == [f"专栏 {n}" for n in range(1, 7)]
     assert boxes[0].heading == "数据治理能力提升行动"
     assert boxes[0].eid == "chp_4__sec_2__box_1"
     # the table of contents at the top is not a second copy of the chapters
     assert policy.provisions.filter(heading="发展成效").count() == 1
-    targets = {(t.metric, t.comparator, float(t.value), t.unit, t.year) for t in policy.targets.all()}
+    targets = {
+        (t.metric, t.comparator, float(t.value), t.unit, t.year) for t in policy.targets.all()
+    }
     assert ("大数据产业测算规模", "突破", 3.0, "万亿元", 2025) in targets
     assert ("年均复合增长率", "左右", 25.0, "%", 2025) in targets
 
@@ -79,7 +113,8 @@ def test_004_draft_skeleton_and_actions():
     policy = Policy.objects.get(status="征求意见稿")
     assert policy.doc_type == "行动计划"
     assert (policy.comment_period_start.isoformat(), policy.comment_period_end.isoformat()) == (
-        "2023-12-16", "2023-12-22",
+        "2023-12-16",
+        "2023-12-22",
     )
     items = policy.provisions.filter(kind="item", num__regex=r"^\d+\.$").order_by("order")
     assert [int(i.num.rstrip(".")) for i in items] == list(range(1, 24))
@@ -90,7 +125,9 @@ def test_004_draft_skeleton_and_actions():
     # slide content hangs on the numbered item it illustrates
     medical = policy.provisions.get(heading="数据要素×医疗健康")
     assert "探索推进电子病历数据共享" in " ".join(
-        p.text for p in Provision.objects.filter(parent__parent=medical) | Provision.objects.filter(parent=medical)
+        p.text
+        for p in Provision.objects.filter(parent__parent=medical)
+        | Provision.objects.filter(parent=medical)
     )
     security = policy.provisions.get(heading="加强数据安全保障")
     assert "三位一体" in security.text
@@ -98,7 +135,9 @@ def test_004_draft_skeleton_and_actions():
 
 def test_004_three_targets_2026():
     policy = Policy.objects.get(status="征求意见稿")
-    targets = {(t.metric, t.comparator, float(t.value), t.unit, t.year) for t in policy.targets.all()}
+    targets = {
+        (t.metric, t.comparator, float(t.value), t.unit, t.year) for t in policy.targets.all()
+    }
     assert targets == {
         ("典型应用场景", "以上", 300.0, "个", 2026),
         ("数据产业年均增速", "超过", 20.0, "%", 2026),
@@ -113,20 +152,24 @@ def test_000_interpretation_linked_to_stub():
     assert interpretation.interprets.is_stub
     first = interpretation.provisions.first()
     assert not first.text.startswith("[bookmark")
-    assert [c.heading for c in interpretation.provisions.filter(depth=0, kind="chapter")][0] == (
+    assert interpretation.provisions.filter(depth=0, kind="chapter").first().heading == (
         "以数据科技创新为关键抓手，锚定数字经济高质量发展方向"
     )
 
 
 def test_no_markup_or_noise_in_any_provision():
-    noise = re.compile(r"!\[|</?[a-zA-Z]+[ >]|\*\*|\[bookmark|微信扫一扫|扫码订阅|阅读原文|https?://")
+    noise = re.compile(
+        r"!\[|</?[a-zA-Z]+[ >]|\*\*|\[bookmark|微信扫一扫|扫码订阅|阅读原文|https?://"
+    )
     glyph_run = re.compile(r"([\u4e00-\u9fff“”]{1,20})\1\1")
     for provision in Provision.objects.filter(policy__is_stub=False):
         for value in (provision.heading, provision.text):
             assert not noise.search(value), (provision.eid, value[:80])
             assert not glyph_run.search(value), (provision.eid, value[:80])
             assert not re.fullmatch(r"\d{1,3}", value.strip()), provision.eid
-    nav = Provision.objects.filter(policy__status="征求意见稿", text__in=["2. 总体要求", "潜能", "3. 重点行动"])
+    nav = Provision.objects.filter(
+        policy__status="征求意见稿", text__in=["2. 总体要求", "潜能", "3. 重点行动"]
+    )
     assert not nav.exists()
 
 

@@ -37,7 +37,9 @@ def test_forced_reload_keeps_anchors():
 
 def test_gbk_file_loads(tmp_path):
     source = tmp_path / "gbk_notice.txt"
-    source.write_bytes("关于测试的通知\n一、总体要求\n到2030年，测试覆盖率达到90%。\n".encode("gbk"))
+    source.write_bytes(
+        "关于测试的通知\n一、总体要求\n到2030年，测试覆盖率达到90%。\n".encode("gbk")
+    )
     run(str(source))
     policy = Policy.objects.get(source__name="gbk_notice.txt")
     assert policy.provisions.get(eid="chp_1").heading == "总体要求"
@@ -49,11 +51,15 @@ def test_failing_file_leaves_database_as_it_was(tmp_path):
     bad = tmp_path / "b_bad.txt"
     bad.write_bytes(b"\xff\xfe\x00\x01binary\x00garbage")
     counts = (Policy.objects.count(), Provision.objects.count(), SourceDocument.objects.count())
-    with pytest.raises(CommandError, match="b_bad.txt: looks like a binary file"):
+    with pytest.raises(CommandError, match=r"b_bad\.txt: looks like a binary file"):
         run(str(good), str(bad))
-    assert (Policy.objects.count(), Provision.objects.count(), SourceDocument.objects.count()) == counts
+    assert (
+        Policy.objects.count(),
+        Provision.objects.count(),
+        SourceDocument.objects.count(),
+    ) == counts
 
 
 def test_missing_path_is_a_clear_error():
-    with pytest.raises(CommandError, match="nope.txt: no such file"):
+    with pytest.raises(CommandError, match=r"nope\.txt: no such file"):
         run("nope.txt")

@@ -141,7 +141,7 @@ def wrap_width(lines: list[Line]) -> int | None:
     long = [w for w in widths if w >= 30]
     if len(long) < 20:
         return None
-    (mode, count), *_ = Counter(long).most_common(1)
+    ((mode, _count),) = Counter(long).most_common(1)
     # Sources mixing one-line paragraphs with wrapped ones still share one wrap column.
     near = sum(1 for w in long if abs(w - mode) <= 2)
     return mode if near >= 15 and near >= 0.1 * len(long) else None
@@ -155,10 +155,18 @@ def drop_table_of_contents(lines: list[Line]) -> list[Line]:
             j = i + 1
             seen: set[str] = set()
             # Page numbers were already dropped when tab-separated, leaving short numbered entries.
-            while j < len(lines) and (
-                TOC_ENTRY.match(lines[j].text)
-                or (len(lines[j].text) <= 30 and starts_numbered(lines[j].text) and not ends_sentence(lines[j].text))
-            ) and _nav_key(TOC_PAGE.sub("", lines[j].text)) not in seen:
+            while (
+                j < len(lines)
+                and (
+                    TOC_ENTRY.match(lines[j].text)
+                    or (
+                        len(lines[j].text) <= 30
+                        and starts_numbered(lines[j].text)
+                        and not ends_sentence(lines[j].text)
+                    )
+                )
+                and _nav_key(TOC_PAGE.sub("", lines[j].text)) not in seen
+            ):
                 seen.add(_nav_key(TOC_PAGE.sub("", lines[j].text)))  # a repeat: the body has begun
                 j += 1
             if j - i > 3:
@@ -231,15 +239,27 @@ def join_wrapped(lines: list[Line]) -> list[Line]:
 
 
 def _continues(prev: Line, line: Line, width: int | None) -> bool:
-    if prev.hard_break and not line.md_level and not starts_numbered(line.text) and not line.text[:1].isdigit():
+    if (
+        prev.hard_break
+        and not line.md_level
+        and not starts_numbered(line.text)
+        and not line.text[:1].isdigit()
+    ):
         return True
     if prev.md_level or line.md_level or prev.bold or line.bold or line.bullet:
         return False
-    if ends_sentence(prev.text) or starts_numbered(line.text) or line.text.startswith(("（来源", "(来源")):
+    if (
+        ends_sentence(prev.text)
+        or starts_numbered(line.text)
+        or line.text.startswith(("（来源", "(来源"))
+    ):
         return False
     if width is None or parse_decimal_heading(prev.text):
         return False
     if prev.text.startswith(("（", "(")) and prev.text.endswith(("）", ")")):
         return False  # a complete parenthetical note such as （来源：…）
     # A wrapped line fills the column; a short unpunctuated line is a heading, title or byline.
-    return _display_width(prev.text) >= 0.8 * width or re.fullmatch(r"[\u4e00-\u9fff]", line.text) is not None
+    return (
+        _display_width(prev.text) >= 0.8 * width
+        or re.fullmatch(r"[\u4e00-\u9fff]", line.text) is not None
+    )

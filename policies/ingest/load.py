@@ -59,7 +59,8 @@ def sync_bodies() -> dict[str, IssuingBody]:
     """Upsert the curated body registry; returns every name and alias → body."""
     for entry in body_registry():
         IssuingBody.objects.update_or_create(
-            name=entry["name"], defaults={"slug": entry["slug"], "aliases": entry.get("aliases", [])}
+            name=entry["name"],
+            defaults={"slug": entry["slug"], "aliases": entry.get("aliases", [])},
         )
     lookup: dict[str, IssuingBody] = {}
     for body in IssuingBody.objects.all():
@@ -68,7 +69,9 @@ def sync_bodies() -> dict[str, IssuingBody]:
     return lookup
 
 
-def parse_source(path: Path, text: str, meta: dict[str, Any], body_names: set[str]) -> list[tuple[ParsedDocument, dict]]:
+def parse_source(
+    path: Path, text: str, meta: dict[str, Any], body_names: set[str]
+) -> list[tuple[ParsedDocument, dict]]:
     """Parse a decoded file into (document, metadata) pairs."""
     front, body_text = split_front_matter(text)
     lines = clean_lines(body_text)
@@ -119,7 +122,9 @@ def split_doc_number(number: str) -> tuple[str, int | None, int | None]:
     return match.group(1), int(match.group(2)), int(match.group(3))
 
 
-def _save_policy(doc: ParsedDocument, info: dict, source: SourceDocument, bodies: dict[str, IssuingBody]) -> tuple[Policy, int]:
+def _save_policy(
+    doc: ParsedDocument, info: dict, source: SourceDocument, bodies: dict[str, IssuingBody]
+) -> tuple[Policy, int]:
     agency, year, serial = split_doc_number(info.get("doc_number", ""))
     if not info.get("title"):
         raise IngestError(f"{source.name}: a document has no title (add one in its metadata)")
@@ -145,7 +150,9 @@ def _save_policy(doc: ParsedDocument, info: dict, source: SourceDocument, bodies
     )
     for order, name in enumerate(info.get("bodies", [])):
         if name not in bodies:
-            raise IngestError(f"{source.name}: unknown issuing body {name!r} (add it to bodies.toml)")
+            raise IngestError(
+                f"{source.name}: unknown issuing body {name!r} (add it to bodies.toml)"
+            )
         PolicyBody.objects.create(policy=policy, body=bodies[name], order=order)
     assign_eids(doc.root)
     rows = _save_provisions(policy, doc.root)
@@ -161,8 +168,14 @@ def _save_provisions(policy: Policy, root: Node) -> dict[int, Provision]:
     nodes = list(root.walk())
     rows = [
         Provision(
-            policy=policy, kind=node.kind, num=node.num, heading=node.heading[:300], text=node.text,
-            order=order, depth=node.depth, eid=node.eid,
+            policy=policy,
+            kind=node.kind,
+            num=node.num,
+            heading=node.heading[:300],
+            text=node.text,
+            order=order,
+            depth=node.depth,
+            eid=node.eid,
         )
         for order, node in enumerate(nodes)
     ]
@@ -202,9 +215,15 @@ def _save_extracted(policy: Policy, root: Node, rows: dict[int, Provision], info
             for fact in find_targets(node.full_text, default_year=years.get(id(node))):
                 targets.append(
                     Target(
-                        policy=policy, provision=rows[id(node)], metric=fact.metric[:200],
-                        comparator=fact.comparator, value=fact.value, unit=fact.unit, year=fact.year,
-                        sentence=fact.sentence, order=order,
+                        policy=policy,
+                        provision=rows[id(node)],
+                        metric=fact.metric[:200],
+                        comparator=fact.comparator,
+                        value=fact.value,
+                        unit=fact.unit,
+                        year=fact.year,
+                        sentence=fact.sentence,
+                        order=order,
                     )
                 )
                 order += 1
@@ -222,7 +241,9 @@ def _save_extracted(policy: Policy, root: Node, rows: dict[int, Provision], info
     for node in root.walk():
         for title in find_cited_titles(node.full_text):
             if normalize_title(title) != own:
-                refs.append(Reference(policy=policy, provision=rows[id(node)], cited_title=title[:300]))
+                refs.append(
+                    Reference(policy=policy, provision=rows[id(node)], cited_title=title[:300])
+                )
     Reference.objects.bulk_create(refs)
 
 
@@ -247,7 +268,9 @@ def resolve_references() -> None:
         if ref.relation == Reference.Relation.INTERPRETS and ref.policy.interprets_id != target.id:
             Policy.objects.filter(pk=ref.policy_id).update(interprets=target)
     # Stubs nobody cites any more (their document has arrived) go away.
-    Policy.objects.filter(is_stub=True, cited_by__isnull=True, interpretations__isnull=True).delete()
+    Policy.objects.filter(
+        is_stub=True, cited_by__isnull=True, interpretations__isnull=True
+    ).delete()
 
 
 def _reindex(policy_ids: list[int]) -> None:
@@ -280,7 +303,9 @@ def load_file(path: Path, *, force: bool = False, log: Callable[[str], None] = p
             existing.save()
             source = existing
         else:
-            source = SourceDocument.objects.create(name=path.name, sha256=sha, loaded_at=timezone.now())
+            source = SourceDocument.objects.create(
+                name=path.name, sha256=sha, loaded_at=timezone.now()
+            )
         ids, provisions = [], 0
         for doc, info in pairs:
             policy, count = _save_policy(doc, info, source, bodies)

@@ -5,7 +5,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 CN = "零〇一二两三四五六七八九十百"
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
@@ -51,7 +64,9 @@ PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
     ("arabic", "item", re.compile(r"^((\d{1,2})\s*[.、．](?!\d))\s*")),
 ]
 # Academic papers: "0引言", "2.1思想理论基础" on a short heading line.
-DECIMAL = re.compile(r"^((\d{1,2})((?:\.\d{1,2})*))\s*(?=[\u4e00-\u9fff])(?![年月日个万亿元项家倍])")
+DECIMAL = re.compile(
+    r"^((\d{1,2})((?:\.\d{1,2})*))\s*(?=[\u4e00-\u9fff])(?![年月日个万亿元项家倍])"
+)
 
 
 def parse_numbering(text: str) -> Numbering | None:

@@ -58,7 +58,9 @@ def find_outline(lines: list[Line]) -> Outline | None:
         i = j + 1
     if best is None:
         return None
-    entries = {squash(line.text) for line in lines[best.start : best.end] if parse_numbering(line.text)}
+    entries = {
+        squash(line.text) for line in lines[best.start : best.end] if parse_numbering(line.text)
+    }
     later = {squash(line.text) for line in lines[best.end :]}
     if len(entries & later) >= len(entries) / 2:
         return None
@@ -101,7 +103,9 @@ def _best_match(heading: str, nodes: list[Node], current: int, *, slide_title: b
     return max(scored)[3]
 
 
-def build_from_outline(root: Node, lines: list[Line], outline: Outline, *, body_names: set[str]) -> None:
+def build_from_outline(
+    root: Node, lines: list[Line], outline: Outline, *, body_names: set[str]
+) -> None:
     # What precedes the overview (an announcement, a notice) stays as the document's preamble.
     for line in lines[: outline.start]:
         if line.md_level or line.text in body_names:
@@ -127,15 +131,18 @@ def build_from_outline(root: Node, lines: list[Line], outline: Outline, *, body_
                     target.heading
                 ) not in squash(line.text):
                     target.add(Node(kind="paragraph", text=tidy(line.text)))
-                elif squash(target.heading) != squash(line.text) and len(squash(line.text)) > len(
-                    squash(target.heading)
-                ) + 2:
+                elif (
+                    squash(target.heading) != squash(line.text)
+                    and len(squash(line.text)) > len(squash(target.heading)) + 2
+                ):
                     target.add(Node(kind="paragraph", text=tidy(line.text)))
                 continue
             owner = nodes[current]
             label = tidy(line.text)
             num = parse_numbering(label)
-            sub = Node(kind="subitem", heading=num.rest if num else label, num=num.label if num else "")
+            sub = Node(
+                kind="subitem", heading=num.rest if num else label, num=num.label if num else ""
+            )
             target = owner.add(sub)
             continue
         holder = target or nodes[current]

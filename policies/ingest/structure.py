@@ -16,7 +16,9 @@ from policies.ingest.tree import Node, ParsedDocument
 
 ANNEX_START = re.compile(r"^附\s*件\s*(\d+)?\s*[:：]?\s*$")
 DOC_NUMBER = re.compile(r"^[\u4e00-\u9fff]{1,12}[〔［\[(（]\d{4}[〕］\])）]\s*\d+\s*号$")
-DATELINE = re.compile(r"^\s*(\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{4}年\d{1,2}月\d{1,2}日)\s*(来源[:：].*)?$")
+DATELINE = re.compile(
+    r"^\s*(\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{4}年\d{1,2}月\d{1,2}日)\s*(来源[:：].*)?$"
+)
 SOURCE_LINE = re.compile(r"^[（(]\s*来源\s*[:：；;]\s*(.*?)[）)]?$")
 LEAD_PHRASE = re.compile(r"^([^，。；：,;:“”]{2,20})。\s*(.+)$", re.S)
 
@@ -31,7 +33,7 @@ def is_unnumbered_heading(line: Line) -> bool:
 
 
 def split_lead(text: str) -> tuple[str, str]:
-    """"数据采集。推动…" → ("数据采集", "推动…"); ("", text) when there is no lead phrase."""
+    """ "数据采集。推动…" → ("数据采集", "推动…"); ("", text) when there is no lead phrase."""
     match = LEAD_PHRASE.match(text)
     if match and match.group(2).strip():
         return match.group(1).strip(), match.group(2).strip()
@@ -68,7 +70,12 @@ class TreeBuilder:
             self.stack = [("annex", annex)]
             self.in_annex = True
             return
-        if self.in_annex and self.top.kind == "annex" and not self.top.heading and not self.top.children:
+        if (
+            self.in_annex
+            and self.top.kind == "annex"
+            and not self.top.heading
+            and not self.top.children
+        ):
             if not ends_sentence(text) and len(text) <= 40:
                 self.top.heading = tidy(text)
                 return
@@ -137,7 +144,9 @@ def trim_front(lines: list[Line], title: str, body_names: set[str]) -> tuple[lis
         head = i < 4
         if head and (DOC_NUMBER.match(line.text) or squash(line.text) == key):
             continue
-        if head and (line.text in body_names or (line.md_level and len(line.text) <= 30 and not out)):
+        if head and (
+            line.text in body_names or (line.md_level and len(line.text) <= 30 and not out)
+        ):
             continue
         if head and DATELINE.match(line.text):
             published = published or find_date(line.text)

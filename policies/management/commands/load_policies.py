@@ -20,7 +20,9 @@ class Command(BaseCommand):
     help = "Load policy source files (default: fixtures/sources/*) into records; unchanged files are skipped."
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="*", help="files or folders (default: fixtures/sources/)")
+        parser.add_argument(
+            "paths", nargs="*", help="files or folders (default: fixtures/sources/)"
+        )
         parser.add_argument("--force", action="store_true", help="reload even when unchanged")
         parser.add_argument("--dry-run", action="store_true", help="parse and save, then roll back")
 
@@ -52,17 +54,23 @@ class Command(BaseCommand):
         loaded = sum(1 for r in results if r.status == "loaded")
         if verbose:
             if loaded == 0:
-                self.stdout.write(self.style.SUCCESS("Nothing changed: every file is already loaded."))
+                self.stdout.write(
+                    self.style.SUCCESS("Nothing changed: every file is already loaded.")
+                )
             else:
                 suffix = " (dry run, rolled back)" if options["dry_run"] else ""
-                self.stdout.write(self.style.SUCCESS(f"Loaded {loaded} of {len(results)} file(s){suffix}."))
+                self.stdout.write(
+                    self.style.SUCCESS(f"Loaded {loaded} of {len(results)} file(s){suffix}.")
+                )
 
     def _expand(self, raw_paths: list[str]) -> list[Path]:
         paths: list[Path] = []
         for raw in raw_paths:
             path = Path(raw)
             if path.is_dir():
-                paths.extend(sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")))
+                paths.extend(
+                    sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+                )
             elif path.is_file():
                 paths.append(path)
             else:
