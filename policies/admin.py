@@ -80,6 +80,8 @@ class PolicyAdmin(ImportExportModelAdmin):
     autocomplete_fields = ("interprets",)
     readonly_fields = ("source",)
     inlines = (PolicyBodyInline, TargetInline, ProvisionInline)
+    # Sources are cited over https; Django 5.x would otherwise prepend http:// to a bare host.
+    formfield_overrides: ClassVar[dict] = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
         (None, {"fields": ["title", "short_title", "slug", "is_stub"]}),
         (

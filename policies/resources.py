@@ -68,6 +68,14 @@ class PolicyResource(resources.ModelResource):
         """Issuing bodies in signature order, lead body first."""
         return LIST_SEPARATOR.join(link.body.name for link in policy.body_links.all())
 
+    def skip_row(self, instance, original, row, import_validation_errors=None) -> bool:
+        # "bodies" has no attribute, so the default comparison cannot see a change in it.
+        if row.get("bodies") is not None and original is not None and original.pk is not None:
+            current = LIST_SEPARATOR.join(body.name for body in original.ordered_bodies())
+            if str(row["bodies"]).strip() != current:
+                return False
+        return super().skip_row(instance, original, row, import_validation_errors)
+
     def after_save_instance(self, instance: Policy, row, **kwargs) -> None:
         """Replace the policy's bodies with the row's list, keeping its order.
 

@@ -1,5 +1,117 @@
-from __future__ import annotations
+"""JSON API for clause search: ``GET /api/v1/search`` (mounted by portal/api.py).
 
-from ninja import Router
+A thin layer over :func:`search.query.search`; invalid parameters answer 422 in the project's one
+error shape ``{"detail", "errors"}``.
+"""
 
-router = Router()
+# No `from __future__ import annotations`: django-ninja reads the handlers' annotations at import.
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+
+from search.query import MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, InvalidQuery, SearchParams, search
+
+router = Router(tags=["search"])
+
+
+class PolicyRefOut(Schema):
+    slug: str
+    title: str
+    doc_number: str
+
+
+class ProvisionRefOut(Schema):
+    eid: str
+    num: str
+    heading: str
+    path: list[str]
+
+
+class SearchHitOut(Schema):
+    policy: PolicyRefOut
+    provision: ProvisionRefOut
+    text: str
+    snippet: str
+    score: float
+    url: str
+
+
+class FacetValueOut(Schema):
+    value: str
+    label: str
+    count: int
+
+
+class FacetsOut(Schema):
+    body: list[FacetValueOut]
+    type: list[FacetValueOut]
+    status: list[FacetValueOut]
+    year: list[FacetValueOut]
+
+
+class SearchOut(Schema):
+    query: str
+    total: int
+    limit: int
+    offset: int
+    relaxed: bool
+    message: str
+    suggestions: list[str]
+    items: list[SearchHitOut]
+    facets: FacetsOut
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: list
+
+
+class SearchQueryIn(Schema):
+    q: str = Query(..., min_length=1, max_length=MAX_QUERY_CHARS, description="检索词")
+    limit: int = Query(10, ge=1, le=MAX_LIMIT)
+    offset: int = Query(0, ge=0, le=MAX_OFFSET)
+    body: str | None = Query(None, max_length=100, description="issuing body slug")
+    type: str | None = Query(None, max_length=30, description="document type, e.g. 意见")
+    status: str | None = Query(None, max_length=30)
+    year_from: int | None = Query(None, ge=1000, le=9999)
+    year_to: int | None = Query(None, ge=1000, le=9999)
+
+
+@router.get("/search", response={200: SearchOut, 422: ErrorOut}, summary="Search provisions")
+def search_provisions(request: HttpRequest, filters: Query[SearchQueryIn]):
+    try:
+        results = search(SearchParams(**filters.dict()))
+    except InvalidQuery as exc:
+        return Status(422, {"detail": str(exc), "errors": []})
+    return Status(
+        200,
+        {
+            "query": results.query,
+            "total": results.total,
+            "limit": results.limit,
+            "offset": results.offset,
+            "relaxed": results.relaxed,
+            "message": results.message,
+            "suggestions": results.suggestions,
+            "items": [
+                {
+                    "policy": {
+                        "slug": h.policy_slug,
+                        "title": h.policy_title,
+                        "doc_number": h.doc_number,
+                    },
+                    "provision": {"eid": h.eid, "num": h.num, "heading": h.heading, "path": h.path},
+                    "text": h.text,
+                    "snippet": h.snippet,
+                    "score": h.score,
+                    "url": h.url,
+                }
+                for h in results.items
+            ],
+            "facets": {
+                kind: [{"value": f.value, "label": f.label, "count": f.count} for f in values]
+                for kind, values in results.facets.items()
+            }
+            | {k: [] for k in ("body", "type", "status", "year") if k not in results.facets},
+        },
+    )

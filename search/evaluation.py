@@ -48,8 +48,7 @@ def policy_documents() -> dict[str, str]:
     from policies.models import Policy
 
     return {
-        slug: (name or "")[:3]
-        for slug, name in Policy.objects.values_list("slug", "source__name")
+        slug: (name or "")[:3] for slug, name in Policy.objects.values_list("slug", "source__name")
     }
 
 

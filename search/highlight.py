@@ -42,19 +42,44 @@ def mark(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-def snippet(text: str, needles: Iterable[str], size: int = SNIPPET_CHARS) -> str:
-    """A window of ``text`` around its densest run of matches, escaped, matches in ``<mark>``."""
-    spans = match_spans(text, needles)
+def term_spans(
+    text: str, terms: Iterable[tuple[list[str], list[str]]]
+) -> list[tuple[int, int, int]]:
+    """Spans to mark for each query term as ``(start, end, weight)``.
+
+    ``terms`` holds, per term, its exact forms (the term and its aliases) and its words. A term
+    found verbatim is marked as a whole (weight 10); otherwise its words are (weight 1).
+    """
+    spans: list[tuple[int, int, int]] = []
+    taken: list[tuple[int, int]] = []
+    for exact, words in terms:
+        found = match_spans(text, exact)
+        weight = 10
+        if not found:
+            found, weight = match_spans(text, [w for w in words if len(w) > 1]), 1
+        for span in found:
+            if all(span[1] <= a or span[0] >= b for a, b in taken):
+                taken.append(span)
+                spans.append((*span, weight))
+    return sorted(spans)
+
+
+def snippet(
+    text: str, terms: Iterable[tuple[list[str], list[str]]], size: int = SNIPPET_CHARS
+) -> str:
+    """A window of ``text`` around its best run of matches, escaped, matches in ``<mark>``."""
+    weighted = term_spans(text, terms)
+    spans = [(a, b) for a, b, _ in weighted]
     if len(text) <= size:
         return mark(text, spans)
     start = 0
-    if spans:
-        # The window that covers the most matches, starting a little before one of them.
-        best, best_count = spans[0][0], -1
-        for s, _ in spans:
-            count = sum(1 for a, b in spans if a >= s and b <= s + size)
-            if count > best_count:
-                best, best_count = s, count
+    if weighted:
+        # The window that holds the most (weighted) matches, starting a little before one.
+        best, best_score = weighted[0][0], -1
+        for s, _, _ in weighted:
+            score = sum(w for a, b, w in weighted if a >= s and b <= s + size - CONTEXT_BEFORE)
+            if score > best_score:
+                best, best_score = s, score
         start = max(0, min(best - CONTEXT_BEFORE, len(text) - size))
     end = min(len(text), start + size)
     inside = [

@@ -42,6 +42,13 @@ MAX_PREFILTER_GRAMS = 6
 IDF_COUNT_CAP = 50_000
 # Damping of each further entry of the same policy in the ranking (see _hits).
 DIVERSITY = 0.85
+BM25_K1 = 1.2
+# Document types that comment on policies rather than set them, and their score factor.
+SECONDARY_TYPES = ("文章", "解读", "评论", "新闻", "报道")
+SECONDARY_FACTOR = 0.85
+BM25_B = 0.75
+# Score factor for entries that are only a heading (containers whose text is in their children).
+CONTAINER_FACTOR = 0.6
 
 # Function and question words: they carry no topic, so a term's words-path ignores them.
 STOPWORDS = frozenset(
@@ -187,6 +194,7 @@ class Catalog:
     body_by_name: dict[str, int] = field(default_factory=dict)
     body_label: dict[int, tuple[str, str]] = field(default_factory=dict)  # id → (slug, name)
     body_id_by_slug: dict[str, int] = field(default_factory=dict)
+    avg_chars: float = 150.0  # mean length of an entry's compact text
     # (policy id, compact title, compact short title, compact 发文字号, lead body, body ids)
     policies: list[tuple[int, str, str, str, int | None, tuple[int, ...]]] = field(
         default_factory=list
@@ -213,6 +221,9 @@ def _load_catalog(version: tuple[int, int]) -> Catalog:
             catalog.body_by_name[name] = body.pk
         catalog.body_label[body.pk] = (body.slug, body.name)
         catalog.body_id_by_slug[body.slug] = body.pk
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT avg(char_length(compact)) FROM search_searchentry")
+        catalog.avg_chars = float(cursor.fetchone()[0] or 150.0)
     links: dict[int, list[tuple[int, int]]] = {}
     for policy_id, order, body_id in PolicyBody.objects.values_list(
         "policy_id", "order", "body_id"
@@ -322,6 +333,26 @@ def _term_sql(term: Term) -> tuple[str, list]:
     return "(" + " OR ".join(parts) + ")", params
 
 
+def _exact_tf_sql(term: Term, avg_chars: float) -> tuple[str, list]:
+    """BM25-style saturated count of verbatim occurrences of the term in the entry, in [0, 1).
+
+    Short clauses that state a term beat long ones that mention it in passing (k1, b as BM25).
+    """
+    variants = [v.substring for v in term.variants if v.substring]
+    if not variants:
+        return "0", []
+    counts = " + ".join(
+        "(char_length(e.compact) - char_length(replace(e.compact, %s, ''))) / %s::float8"
+        for _ in variants
+    )
+    args: list = [x for v in variants for x in (v, len(v))]
+    sql = (
+        f"(({counts}) / (({counts}) + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * "
+        f"char_length(e.compact) / {max(avg_chars, 1.0):.3f})))"
+    )
+    return sql, [*args, *args]
+
+
 def _exact_sql(term: Term, column: str) -> tuple[str, list]:
     """Does the entry's ``column`` contain the term (any variant) verbatim? As 0/1."""
     pats = [_like_pattern(v.substring) for v in term.variants if v.substring]
@@ -404,6 +435,9 @@ def _plan(
     n = max(len(positive), 1)
     for term in positive:
         sql, p = _exact_sql(term, "compact")
+        score_parts.append(f"{0.5 / n:.6f} * {sql}")
+        score_args.extend(p)
+        sql, p = _exact_tf_sql(term, catalog.avg_chars)
         score_parts.append(f"{1.0 / n:.6f} * {sql}")
         score_args.extend(p)
         sql, p = _exact_sql(term, "heading_compact")
@@ -414,7 +448,17 @@ def _plan(
         for (sql, p), weight in zip(term_conditions, idf, strict=True):
             score_parts.append(f"{2.0 * weight / total:.6f} * (CASE WHEN {sql} THEN 1 ELSE 0 END)")
             score_args.extend(p)
-    return _Plan(" AND ".join(where) or "TRUE", args, " + ".join(score_parts), score_args)
+    # A heading without text of its own (a 章/节 container) says less than a clause: its
+    # children carry the heading as context, so they should not be crowded out by it.
+    # Commentary (articles, interpretations) ranks a little below the policies themselves when
+    # both say the same thing: the knowledge base is about what policies set.
+    score = (
+        f"({' + '.join(score_parts)})"
+        f" * (CASE WHEN e.compact = e.heading_compact THEN {CONTAINER_FACTOR} ELSE 1 END)"
+        f" * (CASE WHEN e.doc_type = ANY(%s) THEN {SECONDARY_FACTOR} ELSE 1 END)"
+    )
+    score_args.append(list(SECONDARY_TYPES))
+    return _Plan(" AND ".join(where) or "TRUE", args, score, score_args)
 
 
 def _facets_and_total(plan: _Plan, catalog: Catalog) -> tuple[int, dict[str, list[FacetValue]]]:
@@ -583,7 +627,7 @@ def search(params: SearchParams) -> Results:
     if total == 0:
         relaxed_terms = _relaxed_terms(terms)
         positive = [t for t in relaxed_terms if not t.negated]
-        if len(positive) > 1 or positive != [t for t in terms if not t.negated]:
+        if positive and (len(positive) > 1 or positive != [t for t in terms if not t.negated]):
             plan = _plan(relaxed_terms, params, catalog, relaxed=True, idf=_idf(positive))
             total, facets = _facets_and_total(plan, catalog)
             if total:
@@ -597,8 +641,11 @@ def search(params: SearchParams) -> Results:
         return results
 
     intent = document_intent(compact(q), catalog)
-    needles = [v.substring for t in terms if not t.negated for v in t.variants]
-    needles += [w for t in terms if not t.negated for w in t.all_words if len(w) > 1]
+    marks = [
+        ([v.substring for v in t.variants if v.substring], t.all_words)
+        for t in terms
+        if not t.negated
+    ]
     for row, score in _hits(plan, params, intent):
         (eid, num, heading, text, path, slug, title, doc_number) = row
         full_text = "\n".join(part for part in (heading, text) if part)
@@ -614,7 +661,7 @@ def search(params: SearchParams) -> Results:
                 heading=heading,
                 path=list(path or []),
                 text=full_text,
-                snippet=snippet(full_text, needles),
+                snippet=snippet(full_text, marks),
                 score=score,
                 url=url,
             )

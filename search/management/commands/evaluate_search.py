@@ -12,16 +12,25 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from search.evaluation import by_kind, evaluate, mean
 
-METRICS = (("recall", "recall@10"), ("mrr", "MRR@10"), ("ndcg", "nDCG@10"), ("doc_hit3", "doc hit@3"))
+METRICS = (
+    ("recall", "recall@10"),
+    ("mrr", "MRR@10"),
+    ("ndcg", "nDCG@10"),
+    ("doc_hit3", "doc hit@3"),
+)
 
 
 class Command(BaseCommand):
     help = "Evaluate search quality on a judged query file (recall@10, MRR@10, nDCG@10, doc hit@3)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", type=Path, help="judged queries, e.g. fixtures/eval/dev_queries.json")
         parser.add_argument(
-            "--dry-run", action="store_true", help="accepted for uniformity; this command never writes"
+            "file", type=Path, help="judged queries, e.g. fixtures/eval/dev_queries.json"
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="accepted for uniformity; this command never writes",
         )
 
     def handle(self, *args, file: Path, **options) -> None:

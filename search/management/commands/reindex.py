@@ -46,5 +46,7 @@ class Command(BaseCommand):
         if verbosity >= 1:
             self.stdout.write("")
         self.stdout.write(
-            self.style.SUCCESS(f"indexed {written} provisions in {elapsed:.1f} s (swapped in atomically)")
+            self.style.SUCCESS(
+                f"indexed {written} provisions in {elapsed:.1f} s (swapped in atomically)"
+            )
         )

@@ -1,0 +1,102 @@
+"""The index follows edits (admin, ORM) immediately; reindex rebuilds it; the dictionary learns."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.urls import reverse
+
+from policies.models import IssuingBody, Policy, Provision
+from search.indexing import index_policies
+from search.models import DictionaryTerm, SearchEntry
+from search.query import SearchParams, search
+
+pytestmark = pytest.mark.django_db
+
+
+def slugs_and_eids(q: str) -> list[tuple[str, str]]:
+    return [(h.policy_slug, h.eid) for h in search(SearchParams(q=q)).items]
+
+
+def test_every_provision_has_one_entry() -> None:
+    assert SearchEntry.objects.count() == Provision.objects.count() > 300
+
+
+def test_admin_edit_is_searchable_immediately(client) -> None:
+    admin = get_user_model().objects.create_superuser("curator", "c@example.org", "pw")
+    client.force_login(admin)
+    provision = Provision.objects.get(
+        policy__slug="miit-2021-179-big-data-industry-plan", text__contains="推广首席数据官制度"
+    )
+    assert not search(SearchParams(q='"量子鸽子计划"')).items
+    url = reverse("admin:policies_provision_change", args=[provision.pk])
+    data = {
+        "policy": provision.policy_id,
+        "parent": provision.parent_id or "",
+        "kind": provision.kind,
+        "num": provision.num,
+        "heading": provision.heading,
+        "text": provision.text.replace("推广首席数据官制度", "推广量子鸽子计划"),
+        "order": provision.order,
+        "depth": provision.depth,
+        "eid": provision.eid,
+        "_save": "Save",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert slugs_and_eids('"量子鸽子计划"') == [(provision.policy.slug, provision.eid)]
+    assert slugs_and_eids('"首席数据官制度"') == []
+
+
+def test_policy_title_edit_changes_context_and_alias_edit_expands() -> None:
+    body = IssuingBody.objects.get(name="工业和信息化部")
+    body.aliases = [*body.aliases, "工信老部"]
+    body.save()
+    hits = search(SearchParams(q="工信老部")).items
+    assert hits and hits[0].policy_slug == "miit-2021-179-big-data-industry-plan"
+    policy = Policy.objects.get(slug="miit-2021-179-big-data-industry-plan")
+    policy.short_title = "蓝鲸规划"
+    policy.save()
+    assert search(SearchParams(q="蓝鲸规划")).items[0].policy_slug == policy.slug
+
+
+def test_deleting_a_provision_removes_its_entry() -> None:
+    provision = Provision.objects.filter(children__isnull=True).order_by("pk").first()
+    provision.delete()
+    assert not SearchEntry.objects.filter(provision_id=provision.pk).exists()
+
+
+def test_index_policies_returns_the_entries_written() -> None:
+    policy = Policy.objects.get(slug="ndrc-2024-1836-data-industry")
+    written = index_policies([policy.pk])
+    assert written == policy.provisions.count()
+    assert SearchEntry.objects.filter(policy=policy).count() == written
+
+
+def test_reindex_command_rebuilds_everything() -> None:
+    before = slugs_and_eids("可信数据空间")
+    SearchEntry.objects.filter(policy__slug="ndrc-2024-1836-data-industry").delete()
+    out = io.StringIO()
+    call_command("reindex", stdout=out)
+    assert f"indexed {Provision.objects.count()} provisions" in out.getvalue()
+    assert SearchEntry.objects.count() == Provision.objects.count()
+    assert slugs_and_eids("可信数据空间") == before
+
+
+def test_reindex_dry_run_writes_nothing() -> None:
+    SearchEntry.objects.all().delete()
+    out = io.StringIO()
+    call_command("reindex", "--dry-run", stdout=out)
+    assert "would index" in out.getvalue()
+    assert SearchEntry.objects.count() == 0
+
+
+def test_dictionary_learns_marked_terms_bodies_and_curated_words() -> None:
+    terms = dict(DictionaryTerm.objects.values_list("term", "source"))
+    assert terms["揭榜挂帅"] == "quoted"  # “揭榜挂帅” in 000
+    assert terms["习近平科技创新重要论述"] == "defined"  # （以下简称习近平科技创新重要论述）in 001
+    assert terms["发改委"] == "body"
+    assert terms["隐私计算"] == "curated"
