@@ -33,6 +33,7 @@ MD_IMAGE = re.compile(r"\[?!\[[^\]]*\]\([^)]*\)(\]\([^)]*\))?")
 MD_LINK = re.compile(r"\[([^\]]*)\]\((?:https?://|/)[^)]*\)")
 BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
 HTML_BLOCK = re.compile(r"</?(?:h[1-6]|p|div|li|ul|ol|tr|td|th|table|br|section)\b[^>]*>", re.I)
+HTML_HEADING = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1>", re.I | re.S)
 HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*\b[^<>]*>")
 PAGE_NUMBER = re.compile(r"^\s*[-—]?\s*\d{1,3}\s*[-—]?\s*$")
 TOC_HEADER = re.compile(r"^\s*目\s*录\s*$")
@@ -93,8 +94,12 @@ def _strip_markup(raw: str) -> Line | None:
 
 
 def _explode(raw_text: str) -> list[str]:
-    """HTML block tags and table cells (tabs) start new lines; inline tags vanish."""
-    text = HTML_BLOCK.sub("\n", raw_text)
+    """HTML headings become markdown headings, block tags and table cells (tabs) start new
+    lines; inline tags vanish."""
+    text = HTML_HEADING.sub(
+        lambda m: "\n" + "#" * int(m.group(1)) + " " + m.group(2) + "\n", raw_text
+    )
+    text = HTML_BLOCK.sub("\n", text)
     text = HTML_TAG.sub("", text)
     out: list[str] = []
     for raw in text.split("\n"):
@@ -197,6 +202,10 @@ def is_boilerplate(text: str) -> bool:
     )
 
 
+def _is_banner(line: Line) -> bool:
+    return len(line.text) <= 24 and not re.search(r"[，。；：、！？,.;:]", line.text)
+
+
 def clean_lines(text: str) -> list[Line]:
     """Source text (front matter already split off) → clean logical lines."""
     text = normalize_chars(text)
@@ -210,6 +219,8 @@ def clean_lines(text: str) -> list[Line]:
                 lines[-1].hard_break = False
             continue
         line.text = collapse_duplicated_glyphs(line.text)
+        if LATIN_ONLY.match(line.text) and lines and _is_banner(lines[-1]):
+            lines.pop()  # a bilingual site banner: 中华人民共和国… / English name of the same site
         if is_boilerplate(line.text) or PAGE_NUMBER.match(line.text):
             continue
         lines.append(line)

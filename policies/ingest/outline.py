@@ -7,6 +7,7 @@ skeleton and hang each later heading's content on the skeleton entry it names.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from policies.ingest.cleanup import Line, ends_sentence
@@ -121,7 +122,7 @@ def build_from_outline(
         heading_like = line.md_level > 0 or (
             is_unnumbered_heading(line) and following is not None and _introduces(following)
         )
-        if heading_like and _in_header_row(body, i, nodes):
+        if _in_header_row(body, i, nodes):
             continue
         if heading_like:
             index = _best_match(line.text, nodes, current, slide_title=line.md_level == slide_level)
@@ -140,9 +141,11 @@ def build_from_outline(
             owner = nodes[current]
             label = tidy(line.text)
             num = parse_numbering(label)
-            sub = Node(
-                kind="subitem", heading=num.rest if num else label, num=num.label if num else ""
-            )
+            heading, number = (num.rest, num.label) if num else (label, "")
+            # Infographics print an item's ordinal badge after its title: "提升碳足迹管理水平 3".
+            if not number and (badge := re.search(r"\s(\d{1,2})$", label)):
+                heading, number = label[: badge.start()].strip(), badge.group(1)
+            sub = Node(kind="subitem", heading=heading, num=number)
             target = owner.add(sub)
             continue
         holder = target or nodes[current]

@@ -1,0 +1,376 @@
+"""Search benchmark: index build throughput and query latency at scale, against baselines.
+
+    .venv/bin/python bench/search_bench.py [--provisions 200000] [--seed 7] [--repeat 5]
+
+Works in its own database (``policykb_bench`` on the same server, dropped and re-created each
+run), so the development database is never touched:
+
+1. migrate it and load the five real documents (``load_policies``);
+2. build a synthetic corpus from the real provisions — thousands of generated policies whose
+   provisions recombine real sentences (seeded, so every run builds the same corpus);
+3. rebuild the search index (``search.indexing.rebuild_index``) and report provisions/s;
+4. run a fixed query mix (single term, multi-term, phrase, out-of-vocabulary substring, filtered,
+   no-hit) through ``search.query.search`` — the same call the API makes — and report
+   p50/p95/p99;
+5. the same mix against two baselines on the same data: a plain ``ILIKE`` scan in PostgreSQL and
+   an in-memory BM25 over jieba search-mode tokens (inverted index, built and timed here);
+6. print one summary line with ratios.
+
+Not a test: it prints numbers. Takes a few minutes on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import math
+import os
+import platform
+import random
+import re
+import statistics
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+BENCH_DB = os.environ.get("BENCH_DATABASE", "policykb_bench")
+
+# (category, query, filters)
+QUERY_MIX: list[tuple[str, str, dict]] = [
+    ("single", "区块链", {}),
+    ("single", "可信数据空间", {}),
+    ("single", "人工智能", {}),
+    ("single", "数据要素", {}),
+    ("single", "数据", {}),
+    ("multi", "医疗 数据 共享", {}),
+    ("multi", "金融 风险", {}),
+    ("multi", "数据安全 保障 体系", {}),
+    ("phrase", '"高质量数据集"', {}),
+    ("phrase", '"数据产业规模"', {}),
+    ("oov", "教科人一体化", {}),
+    ("oov", "智改数转", {}),
+    ("oov", "C2M", {}),
+    ("oov", "15%", {}),
+    ("filtered", "区块链", {"type": "规划"}),
+    ("filtered", "数据 共享", {"year_from": 2024}),
+    ("nohit", "量子鸽子飞艇", {}),
+    ("nohit", "zzqqxx", {}),
+]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = (len(ordered) - 1) * p / 100
+    lo, hi = math.floor(k), math.ceil(k)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def stats(ms: list[float]) -> str:
+    return (
+        f"p50 {percentile(ms, 50):7.1f} ms  p95 {percentile(ms, 95):7.1f} ms  "
+        f"p99 {percentile(ms, 99):7.1f} ms"
+    )
+
+
+def machine() -> str:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    return f"{platform.machine()} {os.cpu_count()} CPU ({cpu}){mem}, Python {platform.python_version()}"
+
+
+def recreate_database() -> None:
+    import psycopg
+
+    from portal.settings import DATABASES
+
+    db = DATABASES["default"]
+    if db["NAME"] == BENCH_DB:
+        raise SystemExit("refusing: the development database is configured as the bench database")
+    conninfo = {
+        k: v
+        for k, v in {
+            "dbname": db["NAME"],
+            "user": db["USER"],
+            "host": db["HOST"],
+            "port": db["PORT"],
+            "password": db.get("PASSWORD"),
+        }.items()
+        if v
+    }
+    with psycopg.connect(**conninfo, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        conn.execute(
+            f"CREATE DATABASE \"{BENCH_DB}\" TEMPLATE template0 ENCODING 'UTF8' "
+            "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
+        )
+
+
+def setup_django() -> None:
+    import portal.settings as project_settings
+
+    project_settings.DATABASES["default"] = {
+        **project_settings.DATABASES["default"],
+        "NAME": BENCH_DB,
+    }
+    import django
+
+    django.setup()
+
+
+_SENTENCE_RE = re.compile(r"[^。；！？]+[。；！？]?")
+
+
+def build_corpus(target: int, seed: int) -> tuple[int, int]:
+    """Generated policies and provisions from the real ones; returns (policies, provisions)."""
+    from django.db import connection, transaction
+
+    from policies.models import IssuingBody, Policy, PolicyBody, Provision
+
+    rng = random.Random(seed)
+    real = list(Provision.objects.exclude(text="").values_list("heading", "text"))
+    headings = [h for h, _ in real if h] or ["条款"]
+    sentences = [s.strip() for _, t in real for s in _SENTENCE_RE.findall(t) if len(s.strip()) > 4]
+    policies = list(Policy.objects.real().values_list("title", "doc_type", "status"))
+    body_ids = list(IssuingBody.objects.values_list("pk", flat=True))
+    per_policy = 50
+    n_policies = math.ceil(target / per_policy)
+    with transaction.atomic():
+        new_policies = []
+        for i in range(n_policies):
+            title, doc_type, status = rng.choice(policies)
+            year = rng.randint(2015, 2026)
+            new_policies.append(
+                Policy(
+                    slug=f"bench-{i:06d}",
+                    title=f"{title}（{year}年第{i}号）",
+                    doc_type=doc_type,
+                    status=status,
+                    issued_on=f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                )
+            )
+        created = Policy.objects.bulk_create(new_policies, batch_size=2000)
+        links = []
+        for policy in created:
+            for order, body_id in enumerate(
+                rng.sample(body_ids, k=min(len(body_ids), rng.randint(1, 3)))
+            ):
+                links.append(PolicyBody(policy_id=policy.pk, body_id=body_id, order=order))
+        PolicyBody.objects.bulk_create(links, batch_size=5000)
+        columns = '"policy_id", "kind", "num", "heading", "text", "order", "depth", "eid"'
+        count = 0
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY policies_provision ({columns}) FROM STDIN") as copy,
+        ):
+            for policy in created:
+                for order in range(per_policy):
+                    if count >= target:
+                        break
+                    text = "".join(rng.choice(sentences) for _ in range(rng.randint(1, 4)))
+                    heading = rng.choice(headings) if rng.random() < 0.4 else ""
+                    copy.write_row(
+                        (
+                            policy.pk,
+                            "paragraph",
+                            "",
+                            heading[:300],
+                            text,
+                            order,
+                            0,
+                            f"para_{order + 1}",
+                        )
+                    )
+                    count += 1
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return len(created), count
+
+
+def timed(fn, repeat: int) -> tuple[list[float], object]:
+    times, result = [], None
+    fn()  # warm-up
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return times, result
+
+
+def ilike_baseline(q: str, filters: dict):
+    """What a plain LIKE-based search does: every term ILIKE'd over the text, newest first."""
+    from django.db import connection
+
+    terms = [t.strip('"') for t in q.split() if t.strip('"')]
+    where = " AND ".join(["(p.heading ILIKE %s OR p.text ILIKE %s)"] * len(terms))
+    args: list = []
+    for t in terms:
+        pat = "%" + t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        args += [pat, pat]
+    if filters.get("type"):
+        where += " AND pol.doc_type = %s"
+        args.append(filters["type"])
+    if filters.get("year_from"):
+        where += " AND pol.issued_on >= make_date(%s, 1, 1)"
+        args.append(filters["year_from"])
+    sql = (
+        "SELECT p.id, count(*) OVER () FROM policies_provision p JOIN policies_policy pol "
+        f"ON pol.id = p.policy_id WHERE {where} ORDER BY p.id LIMIT 10"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, args)
+        return cursor.fetchall()
+
+
+class BM25:
+    """In-memory Okapi BM25 over jieba search-mode tokens, with an inverted index."""
+
+    def __init__(self, docs: list[str], k1: float = 1.2, b: float = 0.75) -> None:
+        import jieba
+
+        self.tokenizer = jieba.Tokenizer()
+        self.tokenizer.tmp_dir = str(ROOT / "var" / "jieba")
+        self.k1, self.b = k1, b
+        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self.lengths: list[int] = []
+        for i, doc in enumerate(docs):
+            tokens = [t.lower() for t in self.tokenizer.cut_for_search(doc) if t.strip()]
+            self.lengths.append(len(tokens))
+            for token, tf in Counter(tokens).items():
+                self.postings[token].append((i, tf))
+        self.n = len(docs)
+        self.avg = sum(self.lengths) / max(self.n, 1)
+
+    def search(self, q: str, k: int = 10) -> list[tuple[float, int]]:
+        scores: dict[int, float] = defaultdict(float)
+        tokens = {
+            t.lower() for t in self.tokenizer.cut_for_search(q.replace('"', " ")) if t.strip()
+        }
+        for token in tokens:
+            plist = self.postings.get(token)
+            if not plist:
+                continue
+            idf = math.log(1 + (self.n - len(plist) + 0.5) / (len(plist) + 0.5))
+            for doc, tf in plist:
+                norm = self.k1 * (1 - self.b + self.b * self.lengths[doc] / self.avg)
+                scores[doc] += idf * tf * (self.k1 + 1) / (tf + norm)
+        return heapq.nlargest(k, ((s, d) for d, s in scores.items()))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--provisions", type=int, default=200_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="timed runs per query (after a warm-up)"
+    )
+    parser.add_argument("--workers", type=int, default=None, help="segmentation processes")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    print(f"machine: {machine()}")
+
+    recreate_database()
+    setup_django()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from policies.models import Provision
+    from search.indexing import rebuild_index
+    from search.query import SearchParams, search
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()")
+        print(f"database: {BENCH_DB} — {cursor.fetchone()[0].split(',')[0]}")
+    call_command("migrate", verbosity=0)
+    call_command("load_policies", verbosity=0)
+    real = Provision.objects.count()
+    t0 = time.perf_counter()
+    n_policies, n_provisions = build_corpus(args.provisions, args.seed)
+    print(
+        f"corpus: {n_policies} generated policies, {n_provisions} generated + {real} real "
+        f"provisions (seed {args.seed}) in {time.perf_counter() - t0:.1f} s"
+    )
+
+    total = Provision.objects.count()
+    t0 = time.perf_counter()
+    phases: dict[str, float] = {}
+
+    def progress(done: int, all_: int) -> None:
+        if done == all_:
+            phases["segmented"] = time.perf_counter() - t0
+
+    written = rebuild_index(workers=args.workers, progress=progress)
+    build_s = time.perf_counter() - t0
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE search_searchentry")
+        cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('search_searchentry'))")
+        size = cursor.fetchone()[0]
+    seg_s = phases.get("segmented", float("nan"))
+    build_rate = written / build_s
+    print(
+        f"index build: {written} entries in {build_s:.1f} s = {build_rate:,.0f} provisions/s "
+        f"(segmentation {seg_s:.1f} s, write + GIN indexes {build_s - seg_s:.1f} s; table {size})"
+    )
+
+    ours: list[float] = []
+    ilike: list[float] = []
+    by_category: dict[str, list[float]] = defaultdict(list)
+    print(f"\n{'category':<9}{'query':<22}{'hits':>8}{'ours p50':>11}{'ILIKE p50':>11}")
+    for category, q, filters in QUERY_MIX:
+        times, results = timed(
+            lambda q=q, f=filters: search(SearchParams(q=q, limit=10, **f)), args.repeat
+        )
+        ours += times
+        by_category[category] += times
+        itimes, _ = timed(lambda q=q, f=filters: ilike_baseline(q, f), max(1, args.repeat // 2))
+        ilike += itimes
+        print(
+            f"{category:<9}{q:<22}{results.total:>8}{statistics.median(times):>9.1f}ms"
+            f"{statistics.median(itimes):>9.1f}ms"
+        )
+    print()
+    for category, times in by_category.items():
+        print(f"  ours {category:<9} {stats(times)}")
+
+    texts = list(Provision.objects.order_by("pk").values_list("heading", "text"))
+    t0 = time.perf_counter()
+    bm25 = BM25([f"{h}\n{t}" for h, t in texts])
+    bm25_build = len(texts) / (time.perf_counter() - t0)
+    bm25_times: list[float] = []
+    for _category, q, _filters in QUERY_MIX:
+        times, _ = timed(lambda q=q: bm25.search(q), args.repeat)
+        bm25_times += times
+
+    print(f"\nours  (search.query.search) {stats(ours)}")
+    print(f"ILIKE scan                  {stats(ilike)}")
+    print(f"BM25 in memory (jieba)      {stats(bm25_times)}  build {bm25_build:,.0f} docs/s")
+    p95, i95, b95 = (percentile(x, 95) for x in (ours, ilike, bm25_times))
+    print(
+        f"\nSUMMARY provisions={total} build={build_rate:,.0f}/s "
+        f"search p50={percentile(ours, 50):.1f}ms p95={p95:.1f}ms p99={percentile(ours, 99):.1f}ms | "
+        f"ILIKE p95={i95:.1f}ms ({i95 / p95:.1f}x ours) | "
+        f"BM25 p95={b95:.1f}ms ({b95 / p95:.1f}x ours), build {bm25_build:,.0f}/s "
+        f"({build_rate / bm25_build:.2f}x ours) | total {time.perf_counter() - started:.0f}s"
+    )
+
+
+if __name__ == "__main__":
+    main()
