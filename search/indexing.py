@@ -13,10 +13,12 @@ Entry points:
 from __future__ import annotations
 
 import os
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.db import connection, connections, transaction
 
@@ -82,6 +84,12 @@ def quote_lexeme(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+@lru_cache(maxsize=4096)
+def _shared_lexemes(text: str) -> tuple[segment.Slot, ...]:
+    """Lexemes of text many entries share (policy context, heading paths): segment once."""
+    return tuple(segment.lexemes(compact(text)))
+
+
 def words_vector(sections: Sequence[tuple[str, str]]) -> str:
     """tsvector input for ``(weight, normalized text)`` sections laid out one after another."""
     positions: dict[str, list[str]] = defaultdict(list)
@@ -90,7 +98,9 @@ def words_vector(sections: Sequence[tuple[str, str]]) -> str:
         if not text:
             continue
         last = 0
-        for slot in segment.lexemes(compact(text)):
+        shared = weight in (WEIGHT_CONTEXT, WEIGHT_PATH)
+        slots = _shared_lexemes(text) if shared else segment.lexemes(compact(text))
+        for slot in slots:
             pos = min(offset + slot.position, MAX_POSITION)
             last = slot.position
             label = f"{pos}{weight}" if weight != "D" else str(pos)
@@ -114,6 +124,11 @@ def grams_vector(compact_text: str) -> str:
     return " ".join(quote_lexeme(g) for g in gram_lexemes(compact_text))
 
 
+@lru_cache(maxsize=4096)
+def _normalize_shared(text: str) -> str:
+    return normalize(text)
+
+
 def entry_row(source: ProvisionSource) -> tuple:
     """The database row (in :data:`COLUMNS` order) for one provision."""
     heading = normalize(source.heading)
@@ -122,8 +137,8 @@ def entry_row(source: ProvisionSource) -> tuple:
     ctx = source.context
     words = words_vector(
         [
-            (WEIGHT_CONTEXT, normalize(ctx.context_text)),
-            (WEIGHT_PATH, normalize(source.path_text)),
+            (WEIGHT_CONTEXT, _normalize_shared(ctx.context_text)),
+            (WEIGHT_PATH, _normalize_shared(source.path_text)),
             (WEIGHT_HEADING, heading),
             (WEIGHT_TEXT, text),
         ]
@@ -234,16 +249,16 @@ def build_rows(
     return rows
 
 
-def write_rows(rows: Iterable[tuple]) -> int:
+def write_rows(rows: Iterable[tuple], table: str | None = None) -> int:
     """COPY rows into the entry table (the caller deletes what they replace)."""
     from search.models import SearchEntry
 
-    table = SearchEntry._meta.db_table
+    table = table or SearchEntry._meta.db_table
     columns = ", ".join(connection.ops.quote_name(c) for c in COLUMNS)
     count = 0
     with connection.cursor() as cursor:
         raw = cursor.cursor
-        with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        with raw.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
                 count += 1
@@ -271,6 +286,7 @@ def index_policies(policy_ids: Iterable[int]) -> int:
     policy_ids = sorted(set(policy_ids))
     with transaction.atomic():
         new_terms = refresh_dictionary()
+        _shared_lexemes.cache_clear()
         affected = set(policy_ids)
         if new_terms:
             others = (
@@ -294,13 +310,18 @@ def _regex_escape(term: str) -> str:
 def rebuild_index(
     *, workers: int | None = None, progress: Callable[[int, int], None] | None = None
 ) -> int:
-    """Recompute every entry, then swap them in with one transaction (search stays available)."""
+    """Recompute every entry into a new table, then swap it in (search stays available).
+
+    Segmenting runs outside any lock; the new table gets its rows by COPY and its indexes are
+    built afterwards in one pass (much faster than growing GIN indexes row by row); the swap
+    itself is a short transaction of renames.
+    """
     from policies.models import Provision
-    from search.models import SearchEntry
 
     with transaction.atomic():
         refresh_dictionary()
     ensure_loaded()
+    _shared_lexemes.cache_clear()
     total = Provision.objects.count()
     sources = list(provision_sources())
     rows = build_rows(
@@ -309,7 +330,71 @@ def rebuild_index(
         progress=(lambda done: progress(done, total)) if progress else None,
     )
     with transaction.atomic():
-        SearchEntry.objects.all().delete()
-        written = write_rows(rows)
+        written = _build_table_and_swap(rows)
         bump_catalog_version()
+    return written
+
+
+_INDEXDEF_RE = re.compile(r"^(CREATE (?:UNIQUE )?INDEX )(\S+)( ON (?:ONLY )?)(\S+)( .*)$")
+
+
+def _build_table_and_swap(rows: list[tuple]) -> int:
+    """Write ``rows`` into a copy of the entry table, index it like the live one, swap the two."""
+    from search.models import SearchEntry
+
+    qn = connection.ops.quote_name
+    table = SearchEntry._meta.db_table
+    build = f"{table}_build"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {qn(build)}")
+        cursor.execute(
+            f"CREATE TABLE {qn(build)} (LIKE {qn(table)} INCLUDING DEFAULTS INCLUDING IDENTITY "
+            "INCLUDING CONSTRAINTS INCLUDING STORAGE)"
+        )
+    written = write_rows(rows, table=build)
+    renames: list[str] = []
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        cursor.execute(
+            """
+            SELECT i.relname, pg_get_indexdef(i.oid), con.conname, con.contype
+            FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+            LEFT JOIN pg_constraint con ON con.conindid = x.indexrelid AND con.conrelid = x.indrelid
+            WHERE x.indrelid = %s::regclass ORDER BY i.relname
+            """,
+            [table],
+        )
+        for n, (name, indexdef, conname, contype) in enumerate(cursor.fetchall()):
+            tmp = f"{build}_i{n}"
+            match = _INDEXDEF_RE.match(indexdef)
+            if not match:
+                raise RuntimeError(f"cannot rebuild index {name}: {indexdef}")
+            head, _, on, _, tail = match.groups()
+            cursor.execute(f"{head}{qn(tmp)}{on}{qn(build)}{tail}")
+            if conname and contype in ("p", "u"):
+                kind = "PRIMARY KEY" if contype == "p" else "UNIQUE"
+                cursor.execute(
+                    f"ALTER TABLE {qn(build)} ADD CONSTRAINT {qn(tmp)} {kind} USING INDEX {qn(tmp)}"
+                )
+                renames.append(
+                    f"ALTER TABLE {qn(table)} RENAME CONSTRAINT {qn(tmp)} TO {qn(conname)}"
+                )
+            else:
+                renames.append(f"ALTER INDEX {qn(tmp)} RENAME TO {qn(name)}")
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
+            [table],
+        )
+        for n, (conname, definition) in enumerate(cursor.fetchall()):
+            tmp = f"{build}_f{n}"
+            cursor.execute(f"ALTER TABLE {qn(build)} ADD CONSTRAINT {qn(tmp)} {definition}")
+            renames.append(f"ALTER TABLE {qn(table)} RENAME CONSTRAINT {qn(tmp)} TO {qn(conname)}")
+        # The swap: searches wait only for these few catalog changes.
+        cursor.execute(f"LOCK TABLE {qn(table)} IN ACCESS EXCLUSIVE MODE")
+        cursor.execute(f"DROP TABLE {qn(table)}")
+        cursor.execute(f"ALTER TABLE {qn(build)} RENAME TO {qn(table)}")
+        for statement in renames:
+            cursor.execute(statement)
+        cursor.execute(f"ANALYZE {qn(table)}")
     return written
