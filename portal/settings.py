@@ -110,6 +110,8 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_from_env()}
+if env_str("TEST_DB_NAME"):  # lets two test runs share one server without clashing
+    DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DB_NAME")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "zh-hans"
