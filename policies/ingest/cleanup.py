@@ -28,6 +28,10 @@ class Line:
 
 TERMINAL = "。！？；：…!?;:"
 CLOSERS = "”’」』）)】"
+# A one-sentence line opening an enumerated point (一是…。 其次，…。 第三，…。).
+ENUMERATOR_LEAD = re.compile(
+    r"^(?:[一二三四五六七八九十]+是|首先|其次|再次|最后|第[一二三四五六七八九十]+[，,])[^。！？]{2,40}[。！？]$"
+)
 FRONT_MATTER = re.compile(r"\A\s*---\n(.*?)\n---\n", re.S)
 MD_IMAGE = re.compile(r"\[?!\[[^\]]*\]\([^)]*\)(\]\([^)]*\))?")
 MD_LINK = re.compile(r"\[([^\]]*)\]\((?:https?://|/)[^)]*\)")
@@ -249,6 +253,10 @@ def join_wrapped(lines: list[Line]) -> list[Line]:
     return out
 
 
+def is_short_heading(text: str) -> bool:
+    return len(text) <= 24 and not ends_sentence(text) and not re.search(r"[，。；,;]", text)
+
+
 def _continues(prev: Line, line: Line, width: int | None) -> bool:
     if (
         prev.hard_break
@@ -259,6 +267,14 @@ def _continues(prev: Line, line: Line, width: int | None) -> bool:
         return True
     if prev.md_level or line.md_level or prev.bold or line.bold or line.bullet:
         return False
+    if (
+        width is not None
+        and ENUMERATOR_LEAD.match(prev.text)
+        and not ENUMERATOR_LEAD.match(line.text)
+        and not starts_numbered(line.text)
+        and not is_short_heading(line.text)
+    ):
+        return True  # "四是加大…力度。" is the bold lead sentence of the paragraph that follows
     if (
         ends_sentence(prev.text)
         or starts_numbered(line.text)
