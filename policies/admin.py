@@ -16,6 +16,7 @@ from import_export.admin import ImportExportModelAdmin
 from policies.models import (
     Goal,
     IssuingBody,
+    KeyTerm,
     Policy,
     PolicyBody,
     Provision,
@@ -180,3 +181,12 @@ class SourceDocumentAdmin(admin.ModelAdmin):
     list_filter = ("loaded_at",)
     search_fields = ("name", "sha256")
     readonly_fields = ("name", "sha256", "loaded_at")
+
+
+@admin.register(KeyTerm)
+class KeyTermAdmin(admin.ModelAdmin):
+    list_display = ("term", "policy", "occurrences")
+    list_filter = ("policy__doc_type",)
+    list_select_related = ("policy",)
+    search_fields = ("term", "policy__title")
+    raw_id_fields = ("policy",)

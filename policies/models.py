@@ -249,3 +249,21 @@ class Reference(models.Model):
     @property
     def resolved(self) -> bool:
         return self.target_id is not None and not self.target.is_stub
+
+
+class KeyTerm(models.Model):
+    """A term a policy marks as its own (“quoted”, or defined with 以下简称): the thread that ties
+    documents on the same subject together when neither cites the other."""
+
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="key_terms")
+    term = models.CharField(max_length=60)
+    occurrences = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["policy", "-occurrences", "term"]
+        constraints = [models.UniqueConstraint(fields=["policy", "term"], name="key_term_once")]
+        indexes = [models.Index(fields=["term"], name="key_term_term")]
+        verbose_name = verbose_name_plural = "关键词"
+
+    def __str__(self) -> str:
+        return self.term

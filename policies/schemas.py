@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from ninja import Field, FilterLookup, FilterSchema, Schema
 
 from policies.models import Policy, PolicyBody, Provision
+from policies.related import related_policies
 
 
 def absolute(context: Any, path: str) -> str:
@@ -122,6 +123,12 @@ class TargetOut(Schema):
         return absolute(context, f"{obj.policy.get_absolute_url()}#{obj.provision.eid}")
 
 
+class RelatedOut(Schema):
+    slug: str
+    title: str
+    shared_terms: list[str]
+
+
 class PolicyDetailOut(PolicyListOut):
     doc_agency_code: str
     doc_year: int | None
@@ -140,6 +147,19 @@ class PolicyDetailOut(PolicyListOut):
     goals: list[GoalOut]
     targets: list[TargetOut]
     tasks: list[TaskOut]
+    key_terms: list[str] = Field(..., description="terms the document marks (“quoted”, 以下简称)")
+    related: list[RelatedOut] = Field(..., description="held documents sharing key terms")
+
+    @staticmethod
+    def resolve_key_terms(obj: Policy) -> list[str]:
+        return [term.term for term in obj.key_terms.all()]
+
+    @staticmethod
+    def resolve_related(obj: Policy) -> list[dict]:
+        return [
+            {"slug": other.slug, "title": other.title, "shared_terms": shared}
+            for other, shared in related_policies(obj)
+        ]
 
     @staticmethod
     def resolve_interpretations(obj: Policy) -> list:

@@ -17,6 +17,7 @@ from policies.models import (
     Target,
     Task,
 )
+from policies.related import related_policies
 from policies.schemas import newest_first, ordered_body_links
 
 # Kinds that structure a document; they appear in the table of contents even without a heading.
@@ -111,6 +112,8 @@ def policy_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "provisions": provisions,
         "toc": build_toc(provisions),
         "citing_policies": list(citing.values()),
+        "key_terms": list(policy.key_terms.all()[:30]),
+        "related": related_policies(policy),
     }
     return render(request, "policies/policy_detail.html", context)
 

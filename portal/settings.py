@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -124,6 +125,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 WHITENOISE_USE_FINDERS = True  # serve straight from static/ without collectstatic
 WHITENOISE_AUTOREFRESH = DEBUG
+# WhiteNoise warns when STATIC_ROOT was never collected; we serve from the finders instead.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 
 # Where the ingestion pipeline finds sources, curated metadata and the curated dictionary.
 FIXTURES_DIR = BASE_DIR / "fixtures"

@@ -77,6 +77,10 @@ class ProvisionSource:
     path_labels: tuple[str, ...]
     text: str
     context: PolicyContext
+    # The heading that states what this entry is about: its own, or — for the first clause of a
+    # heading-only container (章/节 whose text is all in its children) — the container's heading,
+    # since that opening clause introduces the container's topic.
+    topic_heading: str = ""
 
 
 def quote_lexeme(lexeme: str) -> str:
@@ -150,7 +154,7 @@ def entry_row(source: ProvisionSource) -> tuple:
         words,
         grams_vector(own),
         own,
-        compact(heading),
+        compact(normalize(source.topic_heading) if source.topic_heading else heading),
         list(source.path_labels),
         list(ctx.body_ids),
         ctx.lead_body_id,
@@ -196,7 +200,18 @@ def provision_sources(policy_ids: Iterable[int] | None = None) -> Iterator[Provi
             .order_by("order")
             .values_list("pk", "parent_id", "num", "order", "heading", "text")
         )
+        bare_containers = {pk for pk, _, _, _, heading, text in rows if heading and not text.strip()}
         headings = {pk: (parent_id, num, heading) for pk, parent_id, num, _, heading, _ in rows}
+        # First child of each heading-only container inherits the container's heading as topic.
+        opened: dict[int, str] = {}
+        seen_parents: set[int] = set()
+        for pk, parent_id, _num, _order, heading, text in rows:
+            if parent_id is None or parent_id in seen_parents:
+                continue
+            seen_parents.add(parent_id)
+            _, _, parent_heading = headings.get(parent_id, (None, "", ""))
+            if parent_heading and not heading and parent_id in bare_containers:
+                opened[pk] = parent_heading
         for pk, parent_id, _num, order, heading, text in rows:
             path: list[str] = []
             labels: list[str] = []
@@ -216,6 +231,7 @@ def provision_sources(policy_ids: Iterable[int] | None = None) -> Iterator[Provi
                 path_labels=tuple(reversed(labels)),
                 text=text,
                 context=context,
+                topic_heading=heading or opened.get(pk, ""),
             )
 
 

@@ -49,6 +49,8 @@ SECONDARY_FACTOR = 0.85
 BM25_B = 0.75
 # Score factor for entries that are only a heading (containers whose text is in their children).
 CONTAINER_FACTOR = 0.6
+# Extra weight when the entry's own text (heading first) starts with the term.
+HEADING_START = 0.2
 
 # Function and question words: they carry no topic, so a term's words-path ignores them.
 STOPWORDS = frozenset(
@@ -353,9 +355,11 @@ def _exact_tf_sql(term: Term, avg_chars: float) -> tuple[str, list]:
     return sql, [*args, *args]
 
 
-def _exact_sql(term: Term, column: str) -> tuple[str, list]:
-    """Does the entry's ``column`` contain the term (any variant) verbatim? As 0/1."""
+def _exact_sql(term: Term, column: str, *, prefix: bool = False) -> tuple[str, list]:
+    """Does the entry's ``column`` contain (``prefix``: start with) the term verbatim? As 0/1."""
     pats = [_like_pattern(v.substring) for v in term.variants if v.substring]
+    if prefix:
+        pats = [p[1:] for p in pats]
     if not pats:
         return "0", []
     return f"(CASE WHEN e.{column} LIKE ANY(%s) THEN 1 ELSE 0 END)", [pats]
@@ -442,6 +446,11 @@ def _plan(
         score_args.extend(p)
         sql, p = _exact_sql(term, "heading_compact")
         score_parts.append(f"{0.6 / n:.6f} * {sql}")
+        score_args.extend(p)
+        # A clause that opens with the term (its heading or first words) is about it, not
+        # mentioning it among other topics.
+        sql, p = _exact_sql(term, "compact", prefix=True)
+        score_parts.append(f"{HEADING_START / n:.6f} * {sql}")
         score_args.extend(p)
     if relaxed and idf:
         total = sum(idf) or 1.0

@@ -35,6 +35,7 @@ from policies.ingest.tree import Node, ParsedDocument
 from policies.models import (
     Goal,
     IssuingBody,
+    KeyTerm,
     Policy,
     PolicyBody,
     Provision,
@@ -43,6 +44,7 @@ from policies.models import (
     Target,
     Task,
 )
+from policies.related import key_terms
 
 DEADLINE = re.compile(r"到\s*(\d{4})\s*年")
 
@@ -245,6 +247,10 @@ def _save_extracted(policy: Policy, root: Node, rows: dict[int, Provision], info
                     Reference(policy=policy, provision=rows[id(node)], cited_title=title[:300])
                 )
     Reference.objects.bulk_create(refs)
+    counts = key_terms([node.full_text for node in root.walk()])
+    KeyTerm.objects.bulk_create(
+        KeyTerm(policy=policy, term=term, occurrences=n) for term, n in counts.items()
+    )
 
 
 def resolve_references() -> None:
