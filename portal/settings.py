@@ -126,7 +126,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 WHITENOISE_USE_FINDERS = True  # serve straight from static/ without collectstatic
 WHITENOISE_AUTOREFRESH = DEBUG
 # WhiteNoise warns when STATIC_ROOT was never collected; we serve from the finders instead.
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+warnings.filterwarnings("ignore", message="No directory at")
 
 # Where the ingestion pipeline finds sources, curated metadata and the curated dictionary.
 FIXTURES_DIR = BASE_DIR / "fixtures"
