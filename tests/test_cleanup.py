@@ -84,3 +84,8 @@ def test_decoding_utf8_bom_gb18030_and_errors():
         decode_source(b"\x89PNG\r\n\x1a\n\x00\x00\x00", "c.bin")
     with pytest.raises(IngestError, match=r"d\.txt: the file is empty"):
         decode_source(b"   ", "d.txt")
+
+
+def test_markdown_links_keep_their_text():
+    raw = "请将意见发送至[gjsjj@ndrc.gov.cn](mailto:gjsjj@ndrc.gov.cn)。详见[通知](https://example.gov.cn/a)。"
+    assert texts(raw) == ["请将意见发送至gjsjj@ndrc.gov.cn。详见通知。"]

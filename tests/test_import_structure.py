@@ -129,6 +129,15 @@ def test_004_draft_skeleton_and_actions():
         for p in Provision.objects.filter(parent__parent=medical)
         | Provision.objects.filter(parent=medical)
     )
+    # an infographic's icon letters and ordinal badges are not part of a heading
+    trade = policy.provisions.get(heading="数据要素×商贸流通")
+    assert [c.heading for c in trade.children.all()] == [
+        "拓展新消费",
+        "培育新业态",
+        "打造新品牌",
+        "推进国际化",
+    ]
+    assert policy.provisions.get(heading="提升碳足迹管理水平").num == "3"
     security = policy.provisions.get(heading="加强数据安全保障")
     assert "三位一体" in security.text
 

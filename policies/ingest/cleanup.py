@@ -34,7 +34,7 @@ ENUMERATOR_LEAD = re.compile(
 )
 FRONT_MATTER = re.compile(r"\A\s*---\n(.*?)\n---\n", re.S)
 MD_IMAGE = re.compile(r"\[?!\[[^\]]*\]\([^)]*\)(\]\([^)]*\))?")
-MD_LINK = re.compile(r"\[([^\]]*)\]\((?:https?://|/)[^)]*\)")
+MD_LINK = re.compile(r"\[([^\]]*)\]\((?:https?://|/|mailto:)[^)]*\)")
 BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
 HTML_BLOCK = re.compile(r"</?(?:h[1-6]|p|div|li|ul|ol|tr|td|th|table|br|section)\b[^>]*>", re.I)
 HTML_HEADING = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1>", re.I | re.S)

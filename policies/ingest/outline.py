@@ -143,8 +143,11 @@ def build_from_outline(
             num = parse_numbering(label)
             heading, number = (num.rest, num.label) if num else (label, "")
             # Infographics print an item's ordinal badge after its title: "提升碳足迹管理水平 3".
-            if not number and (badge := re.search(r"\s(\d{1,2})$", label)):
-                heading, number = label[: badge.start()].strip(), badge.group(1)
+            if not number and (
+                badge := re.search(r"(?<=[\u4e00-\u9fff])\s+([A-Za-z]|\d{1,2})$", label)
+            ):
+                heading = label[: badge.start()].strip()
+                number = badge.group(1) if badge.group(1).isdigit() else ""  # a letter is an icon
             sub = Node(kind="subitem", heading=heading, num=number)
             target = owner.add(sub)
             continue
