@@ -27,7 +27,7 @@ def test_six_articles_with_authors_and_sources():
     # glyph-by-glyph duplicated bold title, collapsed
     assert found[2][0] == "以“链式思维”加快人工智能人才队伍建设"
     assert found[3][0] == "推动人工智能立法与执法范式变革"
-    assert [f[2] for f in found] == ["中国科技论坛"] + ["科技日报"] * 5
+    assert [f[2] for f in found] == ["中国科技论坛（2025年第1期）"] + ["科技日报"] * 5
     assert [a.published_on.isoformat() for a in articles()[1:]] == [
         "2025-01-06",
         "2025-01-27",

@@ -63,3 +63,16 @@ def test_failing_file_leaves_database_as_it_was(tmp_path):
 def test_missing_path_is_a_clear_error():
     with pytest.raises(CommandError, match=r"nope\.txt: no such file"):
         run("nope.txt")
+
+
+def test_editing_curated_metadata_reloads_the_file(tmp_path, settings):
+    settings.METADATA_DIR = tmp_path
+    source = tmp_path / "notice.txt"
+    source.write_text("一、总体要求\n支持企业创新。\n", encoding="utf-8")
+    meta = tmp_path / "notice.toml"
+    meta.write_text('[policy]\nslug = "notice"\ntitle = "第一稿"\n', encoding="utf-8")
+    run(str(source))
+    meta.write_text('[policy]\nslug = "notice"\ntitle = "关于测试的通知"\n', encoding="utf-8")
+    assert "1 document(s)" in run(str(source))
+    assert Policy.objects.get(slug="notice").title == "关于测试的通知"
+    assert "Nothing changed" in run(str(source))

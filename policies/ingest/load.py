@@ -27,9 +27,9 @@ from policies.extract import (
 from policies.ingest import IngestError
 from policies.ingest.cleanup import clean_lines, ends_sentence, split_front_matter
 from policies.ingest.decode import decode_source
-from policies.ingest.digest import parse_digest, publication_of
+from policies.ingest.digest import issue_of, parse_digest, publication_of
 from policies.ingest.eids import assign_eids
-from policies.ingest.metadata import as_date, body_registry, metadata_for
+from policies.ingest.metadata import as_date, body_registry, metadata_bytes, metadata_for
 from policies.ingest.structure import build_document
 from policies.ingest.tree import Node, ParsedDocument
 from policies.models import (
@@ -88,7 +88,7 @@ def parse_source(
                 "status": defaults.get("status", ""),
                 "title": doc.title,
                 "authors": doc.authors,
-                "publisher": publication_of(doc.source_note),
+                "publisher": _publisher(doc.source_note),
                 "published_on": doc.published_on or None,
                 "abstract": doc.abstract,
             }
@@ -108,6 +108,12 @@ def parse_source(
     if not info.get("bodies") and doc.signatories:
         info["bodies"] = doc.signatories
     return [(doc, info)]
+
+
+def _publisher(note: str) -> str:
+    """科技日报 / 中国科技论坛（2025年第1期） — a journal issue stands in for an exact date."""
+    issue = issue_of(note)
+    return publication_of(note) + (f"（{issue}）" if issue else "")
 
 
 def _first_line_title(lines: list) -> str:
@@ -292,7 +298,8 @@ def load_file(path: Path, *, force: bool = False, log: Callable[[str], None] = p
         data = path.read_bytes()
     except OSError as exc:
         raise IngestError(f"{path}: cannot read: {exc.strerror}") from exc
-    sha = hashlib.sha256(data).hexdigest()
+    # The curated metadata is part of what a load produces: editing it must reload the file.
+    sha = hashlib.sha256(data + metadata_bytes(path)).hexdigest()
     existing = SourceDocument.objects.filter(name=path.name).first()
     if existing and existing.sha256 == sha and not force:
         return LoadResult(path.name, "unchanged")

@@ -12,8 +12,18 @@ from django.conf import settings
 from policies.ingest import IngestError
 
 
+def metadata_path(source: Path) -> Path:
+    return Path(settings.METADATA_DIR) / f"{source.stem}.toml"
+
+
+def metadata_bytes(source: Path) -> bytes:
+    """The curated metadata and body registry as bytes, for the load's content hash."""
+    paths = [metadata_path(source), Path(settings.METADATA_DIR) / "bodies.toml"]
+    return b"".join(path.read_bytes() for path in paths if path.exists())
+
+
 def metadata_for(source: Path) -> dict[str, Any]:
-    path = Path(settings.METADATA_DIR) / f"{source.stem}.toml"
+    path = metadata_path(source)
     if not path.exists():
         return {}
     try:
