@@ -6,18 +6,9 @@ import pytest
 from django.urls import reverse
 
 from policies.models import IssuingBody, Policy, Provision, Target
+from tests.source_facts import DATA_INDUSTRY, DATA_INDUSTRY_BODIES
 
 pytestmark = pytest.mark.django_db
-
-DATA_INDUSTRY = "发改数据〔2024〕1836号"
-DATA_INDUSTRY_BODIES = [
-    "国家发展改革委",
-    "国家数据局",
-    "教育部",
-    "财政部",
-    "金融监管总局",
-    "中国证监会",
-]
 
 
 def api(name: str, *args: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from policies.extract.goals import find_goals
 from policies.extract.tasks import find_tasks
 from policies.ingest.tree import Node
+from tests.source_facts import GENERAL_REQUIREMENTS_002
 
 
 def make(kind: str, num: str = "", heading: str = "", text: str = "", children=()) -> Node:
@@ -125,16 +126,6 @@ def test_goal_lead_phrases_lifted_into_headings_are_put_back():
 
 # --- 002 关于促进数据产业高质量发展的指导意见 ----------------------------------------------
 
-GENERAL_REQUIREMENTS_002 = (
-    "促进数据产业发展，要以习近平新时代中国特色社会主义思想为指导，全面贯彻落实党的二十大和二十届二中"
-    "、三中全会精神，完整准确全面贯彻新发展理念。统筹发展和安全，面向数据采集汇聚、计算存储、流通交易"
-    "、开发利用、安全治理和数据基础设施建设，制定激励政策、优化产业布局、培育竞争主体、促进技术创新、"
-    "健全产业生态，充分发挥市场在资源配置中的决定性作用，更好发挥政府作用，促进数据企业成长，为培育全"
-    "国一体化数据市场、发展新质生产力、塑造发展新动能新优势提供有力支撑。到2029年，数据产业规模年"
-    "均复合增长率超过15%，数据产业结构明显优化，数据技术创新能力跻身世界先进行列，数据产品和服务供"
-    "给能力大幅提升，催生一批数智应用新产品新服务新业态，涌现一批具有国际竞争力的数据企业，数据产业综"
-    "合实力显著增强，区域聚集和协同发展格局基本形成。"
-)
 PARTS_002 = {
     "二、": (
         "加强数据产业规划布局",

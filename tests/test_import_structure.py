@@ -7,6 +7,7 @@ import re
 import pytest
 
 from policies.models import Policy, Provision, Target
+from tests.source_facts import DATA_INDUSTRY_BODIES
 
 pytestmark = pytest.mark.django_db
 
@@ -18,14 +19,7 @@ def by_number(doc_number: str) -> Policy:
 def test_002_metadata_and_bodies_in_signature_order():
     policy = by_number("发改数据〔2024〕1836号")
     assert (policy.doc_agency_code, policy.doc_year, policy.doc_serial) == ("发改数据", 2024, 1836)
-    assert [b.name for b in policy.ordered_bodies()] == [
-        "国家发展改革委",
-        "国家数据局",
-        "教育部",
-        "财政部",
-        "金融监管总局",
-        "中国证监会",
-    ]
+    assert [b.name for b in policy.ordered_bodies()] == DATA_INDUSTRY_BODIES
     assert policy.issued_on.isoformat() == "2024-12-28"
     assert policy.doc_type == "意见"
 
