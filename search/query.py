@@ -49,6 +49,14 @@ SECONDARY_FACTOR = 0.85
 BM25_B = 0.75
 # Score factor for entries that are only a heading (containers whose text is in their children).
 CONTAINER_FACTOR = 0.6
+# Match sets are counted exactly up to COUNT_CAP; beyond it the total is reported as
+# "COUNT_CAP+" (``total_is_estimate``) and facets describe the first COUNT_CAP matches only:
+# counting 187k matches of 数据 reads every one of them (over a second at 200k entries).
+COUNT_CAP = 1000
+# With the RUM index, a match set larger than this is ranked in full only on the CANDIDATES
+# entries RUM ranks highest (in the index, by cover density of the query words); see _hits.
+CANDIDATES = 300
+RUM_INDEX = "search_entry_words_rum"
 # Extra weight when the entry's own text (heading first) starts with the term.
 HEADING_START = 0.2
 
@@ -115,6 +123,8 @@ class FacetValue:
 class Results:
     query: str
     total: int = 0
+    # True when total is a lower bound (COUNT_CAP) and facets describe only the first matches.
+    total_is_estimate: bool = False
     items: list[Hit] = field(default_factory=list)
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     limit: int = 10
@@ -470,17 +480,20 @@ def _plan(
     return _Plan(" AND ".join(where) or "TRUE", args, score, score_args)
 
 
-def _facets_and_total(plan: _Plan, catalog: Catalog) -> tuple[int, dict[str, list[FacetValue]]]:
+def _facets_and_total(
+    plan: _Plan, catalog: Catalog
+) -> tuple[int, bool, dict[str, list[FacetValue]]]:
+    """(total, whether total is the COUNT_CAP lower bound, facets over the counted matches)."""
     sql = f"""
         WITH m AS MATERIALIZED (
             SELECT e.body_ids, e.doc_type, e.status, e.year
-            FROM search_searchentry e WHERE {plan.where}
-        )
+            FROM search_searchentry e WHERE {plan.where} LIMIT {COUNT_CAP + 1}
+        ), f AS MATERIALIZED (SELECT * FROM m LIMIT {COUNT_CAP})
         SELECT 'total', NULL, count(*) FROM m
-        UNION ALL SELECT 'type', doc_type, count(*) FROM m WHERE doc_type <> '' GROUP BY doc_type
-        UNION ALL SELECT 'status', status, count(*) FROM m WHERE status <> '' GROUP BY status
-        UNION ALL SELECT 'year', year::text, count(*) FROM m WHERE year IS NOT NULL GROUP BY year
-        UNION ALL SELECT 'body', b::text, count(*) FROM m, unnest(m.body_ids) AS b GROUP BY b
+        UNION ALL SELECT 'type', doc_type, count(*) FROM f WHERE doc_type <> '' GROUP BY doc_type
+        UNION ALL SELECT 'status', status, count(*) FROM f WHERE status <> '' GROUP BY status
+        UNION ALL SELECT 'year', year::text, count(*) FROM f WHERE year IS NOT NULL GROUP BY year
+        UNION ALL SELECT 'body', b::text, count(*) FROM f, unnest(f.body_ids) AS b GROUP BY b
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, plan.params)
@@ -500,15 +513,23 @@ def _facets_and_total(plan: _Plan, catalog: Catalog) -> tuple[int, dict[str, lis
             values.sort(key=lambda f: f.value, reverse=True)
         else:
             values.sort(key=lambda f: (-f.count, f.label))
-    return total, facets
+    if total > COUNT_CAP:
+        return COUNT_CAP, True, facets
+    return total, False, facets
 
 
-def _hits(plan: _Plan, params: SearchParams, intent: dict[int, float]) -> list[tuple]:
+def _hits(
+    plan: _Plan, params: SearchParams, intent: dict[int, float], candidates: tuple[str, str] | None
+) -> list[tuple]:
     """Ranked provision ids with their final score.
 
     Within one policy every further entry is damped (DIVERSITY ** (rank in policy − 1)), so one
     long document that repeats a term cannot fill the whole first page; document intent lifts
     the best entry of each intended policy above everything else.
+
+    ``candidates`` — (match tsquery, ranking tsquery) — restricts the full scoring to the
+    entries the RUM index ranks highest (see :func:`_candidate_queries`); without it every
+    match is scored. Either way the score expression is evaluated once per scored row.
     """
     intent_sql = "0"
     intent_args: list = []
@@ -519,19 +540,35 @@ def _hits(plan: _Plan, params: SearchParams, intent: dict[int, float]) -> list[t
             "%s::float8[]) AS t(pid, w) WHERE t.pid = s.policy_id), 0) ELSE 0 END"
         )
         intent_args = [ids, [intent[i] for i in ids]]
+    candidate_sql = ""
+    candidate_args: list = []
+    if candidates is not None:
+        candidate_sql = f"""
+            c AS MATERIALIZED (
+                SELECT e.id FROM search_searchentry e
+                WHERE e.words @@ %s::tsquery AND {plan.where}
+                ORDER BY e.words <=> %s::tsquery LIMIT %s
+            ),"""
+        pool = max(CANDIDATES, params.offset + params.limit)
+        candidate_args = [candidates[0], *plan.params, candidates[1], pool]
+    restrict = "AND e.id IN (SELECT id FROM c)" if candidates is not None else ""
     sql = f"""
+        WITH {candidate_sql}
+        scored AS MATERIALIZED (
+            SELECT e.provision_id, e.policy_id, e."order", ({plan.score}) AS score
+            FROM search_searchentry e WHERE {plan.where} {restrict}
+        )
         SELECT s.provision_id,
                round(({intent_sql} + s.score * power(%s, s.rn - 1))::numeric, 6) AS final
         FROM (
-            SELECT e.provision_id, e.policy_id, e."order", ({plan.score}) AS score,
-                   row_number() OVER (PARTITION BY e.policy_id
-                                      ORDER BY ({plan.score}) DESC, e."order") AS rn
-            FROM search_searchentry e WHERE {plan.where}
+            SELECT scored.*, row_number() OVER (PARTITION BY policy_id
+                                                ORDER BY score DESC, "order") AS rn
+            FROM scored
         ) s
         ORDER BY final DESC, s.policy_id, s."order"
         LIMIT %s OFFSET %s
     """
-    args = [*intent_args, DIVERSITY, *plan.score_params, *plan.score_params, *plan.params]
+    args = [*candidate_args, *plan.score_params, *plan.params, *intent_args, DIVERSITY]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*args, params.limit, params.offset])
         ranked = cursor.fetchall()

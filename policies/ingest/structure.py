@@ -43,7 +43,9 @@ def split_lead(text: str) -> tuple[str, str]:
 def numbered_node(num: Numbering) -> Node:
     rest = tidy(num.rest)
     node = Node(kind=num.kind, num=num.label)
-    if len(rest) <= 40 and not re.search(r"[。；]", rest):
+    # An article (第X条) carries text, not a title; other labels mostly introduce headings.
+    heading_punct = r"[。；：，,:;]" if num.kind == "article" else r"[。；]"
+    if len(rest) <= 40 and not re.search(heading_punct, rest):
         node.heading = rest
     else:
         node.heading, node.text = split_lead(rest)
@@ -99,6 +101,11 @@ class TreeBuilder:
             families = [f for f, _ in self.stack]
             if family in families:
                 del self.stack[families.index(family) :]
+        # Inside an article the same labels mark 项 and 目: （一） under 第三条 is an item.
+        if self.top.kind == "article" and node.kind in ("section", "item"):
+            node.kind = "item"
+        elif self.top.kind == "item" and node.kind in ("section", "item"):
+            node.kind = "subitem"
         self.top.add(node)
         self.stack.append((family, node))
 
