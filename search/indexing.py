@@ -200,12 +200,14 @@ def provision_sources(policy_ids: Iterable[int] | None = None) -> Iterator[Provi
             .order_by("order")
             .values_list("pk", "parent_id", "num", "order", "heading", "text")
         )
-        bare_containers = {pk for pk, _, _, _, heading, text in rows if heading and not text.strip()}
+        bare_containers = {
+            pk for pk, _, _, _, heading, text in rows if heading and not text.strip()
+        }
         headings = {pk: (parent_id, num, heading) for pk, parent_id, num, _, heading, _ in rows}
         # First child of each heading-only container inherits the container's heading as topic.
         opened: dict[int, str] = {}
         seen_parents: set[int] = set()
-        for pk, parent_id, _num, _order, heading, text in rows:
+        for pk, parent_id, _num, _order, heading, _text in rows:
             if parent_id is None or parent_id in seen_parents:
                 continue
             seen_parents.add(parent_id)

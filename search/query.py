@@ -591,6 +591,54 @@ def _hits(
     return [(details[pid], float(score)) for pid, score in ranked if pid in details]
 
 
+_rum_ready: dict[str, bool] = {}
+
+
+def rum_index_ready() -> bool:
+    """Does this database have the RUM index on the words vector? (Checked once per process.)
+
+    The index exists only where the ``rum`` extension could be installed (migration 0002);
+    without it every match is scored (the GIN path), which is exact but slower on huge sets.
+    """
+    name = connection.settings_dict["NAME"]
+    if name not in _rum_ready:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = %s)", [RUM_INDEX]
+            )
+            _rum_ready[name] = bool(cursor.fetchone()[0])
+    return _rum_ready[name]
+
+
+def _candidate_queries(terms: list[Term], relaxed: bool) -> tuple[str, str] | None:
+    """(match, ranking) tsqueries over the words vector for RUM candidate retrieval.
+
+    An entry qualifies when every positive term (any term, when relaxed) matches by words; a
+    term without words (a quoted phrase) contributes its segmented words. Entries that match
+    only by substring are not candidates — they take part when the match set is small enough
+    to be scored in full.
+    """
+    positive = [t for t in terms if not t.negated]
+    clauses: list[str] = []
+    for term in positive:
+        alternatives = []
+        for variant in term.variants:
+            words = variant.words or _significant_words(variant.substring)
+            if words:
+                alternatives.append("(" + _tsquery_and(words) + ")")
+        if not alternatives:
+            return None
+        clauses.append("(" + " | ".join(alternatives) + ")")
+    if not clauses:
+        return None
+    match = (" | " if relaxed else " & ").join(clauses)
+    words = [w for t in positive for v in t.variants for w in (v.words or [])]
+    words += [
+        w for t in positive if t.phrase for v in t.variants for w in _significant_words(v.substring)
+    ]
+    return match, _tsquery_or(words)
+
+
 def _idf(words_per_term: list[Term]) -> list[float]:
     """IDF of each term's words-or-substring condition (counts capped to stay cheap)."""
     selects: list[str] = []
@@ -669,18 +717,18 @@ def search(params: SearchParams) -> Results:
         return results
 
     plan = _plan(terms, params, catalog, relaxed=False)
-    total, facets = _facets_and_total(plan, catalog)
+    total, estimate, facets = _facets_and_total(plan, catalog)
     if total == 0:
         relaxed_terms = _relaxed_terms(terms)
         positive = [t for t in relaxed_terms if not t.negated]
         if positive and (len(positive) > 1 or positive != [t for t in terms if not t.negated]):
             plan = _plan(relaxed_terms, params, catalog, relaxed=True, idf=_idf(positive))
-            total, facets = _facets_and_total(plan, catalog)
+            total, estimate, facets = _facets_and_total(plan, catalog)
             if total:
                 results.relaxed = True
                 results.message = "没有同时包含全部检索词的条款，以下为部分匹配的结果。"
                 terms = relaxed_terms
-    results.total, results.facets = total, facets
+    results.total, results.total_is_estimate, results.facets = total, estimate, facets
     if total == 0:
         results.message = "没有找到匹配的条款。"
         results.suggestions = suggestions(q)
@@ -692,7 +740,10 @@ def search(params: SearchParams) -> Results:
         for t in terms
         if not t.negated
     ]
-    for row, score in _hits(plan, params, intent):
+    candidates = None
+    if total > CANDIDATES and rum_index_ready():
+        candidates = _candidate_queries(terms, results.relaxed)
+    for row, score in _hits(plan, params, intent, candidates):
         (eid, num, heading, text, path, slug, title, doc_number) = row
         full_text = "\n".join(part for part in (heading, text) if part)
         policy = Policy(slug=slug, title=title, doc_number=doc_number)

@@ -6,6 +6,7 @@ produced before. Anything that fails rolls the whole file back and names the fil
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Callable
@@ -108,6 +109,18 @@ def parse_source(
     if not info.get("bodies") and doc.signatories:
         info["bodies"] = doc.signatories
     return [(doc, info)]
+
+
+@functools.cache
+def pipeline_fingerprint() -> bytes:
+    """Digest of the parsing and extraction code."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for source in sorted(
+        [*root.glob("ingest/*.py"), *root.glob("extract/*.py"), root / "related.py"]
+    ):
+        digest.update(source.read_bytes())
+    return digest.digest()
 
 
 def _publisher(note: str) -> str:
@@ -299,7 +312,8 @@ def load_file(path: Path, *, force: bool = False, log: Callable[[str], None] = p
     except OSError as exc:
         raise IngestError(f"{path}: cannot read: {exc.strerror}") from exc
     # The curated metadata is part of what a load produces: editing it must reload the file.
-    sha = hashlib.sha256(data + metadata_bytes(path)).hexdigest()
+    # So is the parser: a changed pipeline re-parses files on the next load.
+    sha = hashlib.sha256(data + metadata_bytes(path) + pipeline_fingerprint()).hexdigest()
     existing = SourceDocument.objects.filter(name=path.name).first()
     if existing and existing.sha256 == sha and not force:
         return LoadResult(path.name, "unchanged")
