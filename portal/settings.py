@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "ninja",  # serves the Swagger UI files locally instead of from a CDN
     "import_export",
     "policies",
     "search",

@@ -7,7 +7,7 @@ error shape ``{"detail", "errors"}``.
 # No `from __future__ import annotations`: django-ninja reads the handlers' annotations at import.
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from search.query import MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, InvalidQuery, SearchParams, search
 
@@ -52,6 +52,11 @@ class FacetsOut(Schema):
 class SearchOut(Schema):
     query: str
     total: int
+    total_is_estimate: bool = Field(
+        False,
+        description="true when more entries match than are counted: total is then a lower "
+        "bound and facet counts describe the first `total` matches only",
+    )
     limit: int
     offset: int
     relaxed: bool
@@ -88,6 +93,7 @@ def search_provisions(request: HttpRequest, filters: Query[SearchQueryIn]):
         {
             "query": results.query,
             "total": results.total,
+            "total_is_estimate": results.total_is_estimate,
             "limit": results.limit,
             "offset": results.offset,
             "relaxed": results.relaxed,

@@ -113,7 +113,7 @@ def words_vector(sections: Sequence[tuple[str, str]]) -> str:
                 if len(bucket) < MAX_POSITIONS_PER_LEXEME:
                     bucket.append(label)
         offset += last + 2  # a gap: phrases never run from one section into the next
-    return " ".join(f"{quote_lexeme(lex)}:{','.join(p)}" for lex, p in positions.items())
+    return " ".join(f"{_quote(lex)}:{','.join(p)}" for lex, p in positions.items())
 
 
 def gram_lexemes(compact_text: str) -> list[str]:
@@ -125,7 +125,17 @@ def gram_lexemes(compact_text: str) -> list[str]:
 
 
 def grams_vector(compact_text: str) -> str:
-    return " ".join(quote_lexeme(g) for g in gram_lexemes(compact_text))
+    grams = gram_lexemes(compact_text)
+    if "'" in compact_text or "\\" in compact_text:
+        return " ".join(quote_lexeme(g) for g in grams)
+    return "'" + "' '".join(grams) + "'" if grams else ""
+
+
+def _quote(lexeme: str) -> str:
+    """:func:`quote_lexeme` with a fast path for the usual lexeme (the build's hottest call)."""
+    if "'" in lexeme or "\\" in lexeme:
+        return quote_lexeme(lexeme)
+    return "'" + lexeme + "'"
 
 
 @lru_cache(maxsize=4096)
@@ -347,32 +357,94 @@ def rebuild_index(
         workers=workers,
         progress=(lambda done: progress(done, total)) if progress else None,
     )
+    if connection.in_atomic_block:
+        # Inside the caller's transaction (tests): other connections cannot see the new table.
+        with transaction.atomic():
+            written = _build_table_and_swap(rows)
+            bump_catalog_version()
+        return written
     with transaction.atomic():
-        written = _build_table_and_swap(rows)
-        bump_catalog_version()
+        written = _load_build_table(rows)
+    try:
+        with transaction.atomic():
+            _build_table_and_swap(None, index_workers=workers or os.cpu_count() or 1)
+            bump_catalog_version()
+    except BaseException:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(_build_name())}")
+        raise
     return written
 
 
-_INDEXDEF_RE = re.compile(r"^(CREATE (?:UNIQUE )?INDEX )(\S+)( ON (?:ONLY )?)(\S+)( .*)$")
+def _build_name() -> str:
+    from search.models import SearchEntry
+
+    return f"{SearchEntry._meta.db_table}_build"
 
 
-def _build_table_and_swap(rows: list[tuple]) -> int:
-    """Write ``rows`` into a copy of the entry table, index it like the live one, swap the two."""
+def _load_build_table(rows: list[tuple]) -> int:
+    """Create the build table as an unindexed copy of the entry table and COPY ``rows`` in."""
     from search.models import SearchEntry
 
     qn = connection.ops.quote_name
-    table = SearchEntry._meta.db_table
-    build = f"{table}_build"
+    table, build = SearchEntry._meta.db_table, _build_name()
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {qn(build)}")
         cursor.execute(
             f"CREATE TABLE {qn(build)} (LIKE {qn(table)} INCLUDING DEFAULTS INCLUDING IDENTITY "
             "INCLUDING CONSTRAINTS INCLUDING STORAGE)"
         )
-    written = write_rows(rows, table=build)
+    return write_rows(rows, table=build)
+
+
+def _create_indexes(statements: list[str], workers: int) -> None:
+    """Run CREATE INDEX statements, several at once on their own connections when asked.
+
+    PostgreSQL 15 builds a GIN index in one process; building the words, grams, trigram and
+    RUM indexes side by side uses the other cores. Needs the build table committed.
+    """
+    if workers <= 1 or len(statements) <= 1:
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(statement: str) -> None:
+        try:
+            with connection.cursor() as cursor:  # this thread's own connection
+                cursor.execute("SET maintenance_work_mem = '512MB'")
+                cursor.execute(statement)
+        finally:
+            connection.close()
+
+    # Largest first (GIN/RUM over vectors), so that the pool finishes together.
+    ordered = sorted(statements, key=lambda st: (" USING btree " in st, st))
+    with ThreadPoolExecutor(min(workers, len(ordered))) as pool:
+        for future in [pool.submit(run, st) for st in ordered]:
+            future.result()
+
+
+_INDEXDEF_RE = re.compile(r"^(CREATE (?:UNIQUE )?INDEX )(\S+)( ON (?:ONLY )?)(\S+)( .*)$")
+
+
+def _build_table_and_swap(rows: list[tuple] | None, *, index_workers: int = 1) -> int:
+    """Index the build table like the live one, then swap the two.
+
+    With ``rows`` the build table is created and loaded here first (one transaction); without,
+    it was loaded and committed by :func:`_load_build_table`, and the indexes are built by
+    ``index_workers`` connections at once.
+    """
+    from search.models import SearchEntry
+
+    qn = connection.ops.quote_name
+    table, build = SearchEntry._meta.db_table, _build_name()
+    written = _load_build_table(rows) if rows is not None else 0
     renames: list[str] = []
+    creates: list[str] = []
+    constraints: list[str] = []
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         cursor.execute(
             """
             SELECT i.relname, pg_get_indexdef(i.oid), con.conname, con.contype
@@ -388,10 +460,10 @@ def _build_table_and_swap(rows: list[tuple]) -> int:
             if not match:
                 raise RuntimeError(f"cannot rebuild index {name}: {indexdef}")
             head, _, on, _, tail = match.groups()
-            cursor.execute(f"{head}{qn(tmp)}{on}{qn(build)}{tail}")
+            creates.append(f"{head}{qn(tmp)}{on}{qn(build)}{tail}")
             if conname and contype in ("p", "u"):
                 kind = "PRIMARY KEY" if contype == "p" else "UNIQUE"
-                cursor.execute(
+                constraints.append(
                     f"ALTER TABLE {qn(build)} ADD CONSTRAINT {qn(tmp)} {kind} USING INDEX {qn(tmp)}"
                 )
                 renames.append(
@@ -399,6 +471,9 @@ def _build_table_and_swap(rows: list[tuple]) -> int:
                 )
             else:
                 renames.append(f"ALTER INDEX {qn(tmp)} RENAME TO {qn(name)}")
+        _create_indexes(creates, index_workers if rows is None else 1)
+        for statement in constraints:
+            cursor.execute(statement)
         cursor.execute(
             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
             "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",

@@ -62,7 +62,22 @@ def normalize_query(text: str) -> str:
 
 def compact(text: str) -> str:
     """Normalized text without whitespace (one space kept between two Latin letters/digits)."""
-    return compact_with_offsets(text)[0]
+    if not _ANY_SPACE_RE.search(text):
+        return text  # the usual case for Chinese text, and the index build's hot path
+    return _ANY_SPACE_RE.sub(
+        lambda m: (
+            " "
+            if m.start() > 0
+            and m.end() < len(text)
+            and _is_ascii_alnum(text[m.start() - 1])
+            and _is_ascii_alnum(text[m.end()])
+            else ""
+        ),
+        text,
+    )
+
+
+_ANY_SPACE_RE = re.compile(r"\s+")
 
 
 def compact_with_offsets(normalized: str) -> tuple[str, list[int]]:

@@ -24,7 +24,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import connection, transaction
 
 from search import segment
 from search.dictionary import ensure_loaded
@@ -53,6 +53,10 @@ CONTAINER_FACTOR = 0.6
 # "COUNT_CAP+" (``total_is_estimate``) and facets describe the first COUNT_CAP matches only:
 # counting 187k matches of 数据 reads every one of them (over a second at 200k entries).
 COUNT_CAP = 1000
+# Let the planner scan the table sequentially for counting when at least this share of
+# entries is estimated to match (数据: 94 %): the first rows then fill COUNT_CAP sooner than
+# GIN can list 187k matches. Below it, counting goes through the indexes.
+SEQSCAN_SELECTIVITY = 0.3
 # With the RUM index, a match set larger than this is ranked in full only on the CANDIDATES
 # entries RUM ranks highest (in the index, by cover density of the query words); see _hits.
 CANDIDATES = 300
@@ -212,6 +216,19 @@ class Catalog:
         default_factory=list
     )
 
+    # Share of entries containing each frequent lexeme (PostgreSQL's statistics of the words
+    # vector); lexemes not listed are rarer than ``rare_share``.
+    lexeme_share: dict[str, float] = field(default_factory=dict)
+    rare_share: float = 0.0
+
+    def selectivity(self, term: Term) -> float:
+        """Estimated share of entries a term matches (its words' rarest lexeme, per variant)."""
+        total = 0.0
+        for variant in term.variants:
+            words = variant.words or [variant.substring]
+            total += min(self.lexeme_share.get(w, self.rare_share) for w in words)
+        return min(total, 1.0)
+
     def aliases_of(self, compact_term: str) -> list[str]:
         names = self.body_names.get(compact_term, [])
         return [n for n in names if n != compact_term]
@@ -236,6 +253,18 @@ def _load_catalog(version: tuple[int, int]) -> Catalog:
     with connection.cursor() as cursor:
         cursor.execute("SELECT avg(char_length(compact)) FROM search_searchentry")
         catalog.avg_chars = float(cursor.fetchone()[0] or 150.0)
+        cursor.execute(
+            """
+            SELECT x.lexeme, x.share
+            FROM pg_stats s,
+                 unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs)
+                     AS x(lexeme, share)
+            WHERE s.tablename = 'search_searchentry' AND s.attname = 'words'
+              AND x.lexeme IS NOT NULL
+            """
+        )
+        catalog.lexeme_share = {lexeme: float(share) for lexeme, share in cursor.fetchall()}
+        catalog.rare_share = min(catalog.lexeme_share.values(), default=0.0)
     links: dict[int, list[tuple[int, int]]] = {}
     for policy_id, order, body_id in PolicyBody.objects.values_list(
         "policy_id", "order", "body_id"
@@ -381,6 +410,10 @@ class _Plan:
     params: list
     score: str
     score_params: list
+    # The conditions other than the positive terms (exclusions, filters), for candidate retrieval.
+    rest_where: str = "TRUE"
+    rest_params: list = field(default_factory=list)
+    selectivity: float = 0.0  # estimated share of entries that match (see Catalog.selectivity)
 
 
 def _filters(params: SearchParams, catalog: Catalog) -> tuple[list[str], list]:
@@ -433,13 +466,17 @@ def _plan(
         for sql, p in term_conditions:
             where.append(sql)
             args.extend(p)
+    rest: list[str] = []
+    rest_args: list = []
     for term in negative:
         sql, p = _term_sql(term)
-        where.append(f"NOT {sql}")
-        args.extend(p)
+        rest.append(f"NOT {sql}")
+        rest_args.extend(p)
     filter_sql, filter_args = _filters(params, catalog)
-    where.extend(filter_sql)
-    args.extend(filter_args)
+    rest.extend(filter_sql)
+    rest_args.extend(filter_args)
+    where.extend(rest)
+    args.extend(rest_args)
 
     score_parts: list[str] = []
     score_args: list = []
@@ -477,7 +514,42 @@ def _plan(
         f" * (CASE WHEN e.doc_type = ANY(%s) THEN {SECONDARY_FACTOR} ELSE 1 END)"
     )
     score_args.append(list(SECONDARY_TYPES))
-    return _Plan(" AND ".join(where) or "TRUE", args, score, score_args)
+    term_shares = [catalog.selectivity(t) for t in positive]
+    if relaxed:
+        selectivity = min(1.0, sum(term_shares))
+    else:
+        selectivity = math.prod(term_shares) if term_shares else 0.0
+    return _Plan(
+        " AND ".join(where) or "TRUE",
+        args,
+        score,
+        score_args,
+        " AND ".join(rest) or "TRUE",
+        rest_args,
+        selectivity,
+    )
+
+
+def _fetchall(
+    sql: str, params: list, *, allow_seqscan: bool = False, ordered_index_scan: bool = False
+) -> list[tuple]:
+    """Run a search query, by default with index access forced.
+
+    Every search condition is indexable, but with a LIMIT the planner often prefers a
+    sequential scan that evaluates ``@@`` on every row until enough rows passed; it
+    underestimates what that costs (detoasting each vector), so conjunctions such as 金融 风险
+    took 150–250 ms that way instead of 25 ms. ``allow_seqscan`` is for match sets so large
+    that the first rows of the table already fill the LIMIT. ``ordered_index_scan`` also rules
+    out bitmap scans, so that RUM returns rows in distance order and stops at the LIMIT.
+    """
+    # Transaction-local settings: search() runs inside one transaction (one savepoint).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('enable_seqscan', %s, true), set_config('enable_bitmapscan', %s, true)",
+            ["on" if allow_seqscan else "off", "off" if ordered_index_scan else "on"],
+        )
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _facets_and_total(
@@ -495,9 +567,7 @@ def _facets_and_total(
         UNION ALL SELECT 'year', year::text, count(*) FROM f WHERE year IS NOT NULL GROUP BY year
         UNION ALL SELECT 'body', b::text, count(*) FROM f, unnest(f.body_ids) AS b GROUP BY b
     """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, plan.params)
-        rows = cursor.fetchall()
+    rows = _fetchall(sql, plan.params, allow_seqscan=plan.selectivity >= SEQSCAN_SELECTIVITY)
     total = 0
     facets: dict[str, list[FacetValue]] = {"body": [], "type": [], "status": [], "year": []}
     for kind, value, count in rows:
@@ -546,11 +616,11 @@ def _hits(
         candidate_sql = f"""
             c AS MATERIALIZED (
                 SELECT e.id FROM search_searchentry e
-                WHERE e.words @@ %s::tsquery AND {plan.where}
+                WHERE e.words @@ %s::tsquery AND {plan.rest_where}
                 ORDER BY e.words <=> %s::tsquery LIMIT %s
             ),"""
         pool = max(CANDIDATES, params.offset + params.limit)
-        candidate_args = [candidates[0], *plan.params, candidates[1], pool]
+        candidate_args = [candidates[0], *plan.rest_params, candidates[1], pool]
     restrict = "AND e.id IN (SELECT id FROM c)" if candidates is not None else ""
     sql = f"""
         WITH {candidate_sql}
@@ -569,9 +639,9 @@ def _hits(
         LIMIT %s OFFSET %s
     """
     args = [*candidate_args, *plan.score_params, *plan.params, *intent_args, DIVERSITY]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*args, params.limit, params.offset])
-        ranked = cursor.fetchall()
+    ranked = _fetchall(
+        sql, [*args, params.limit, params.offset], ordered_index_scan=candidates is not None
+    )
     if not ranked:
         return []
     ids = [pid for pid, _ in ranked]
@@ -703,9 +773,24 @@ def suggestions(query: str, limit: int = 5) -> list[str]:
 
 def search(params: SearchParams) -> Results:
     """Search provisions. Raises :class:`InvalidQuery` for bad limit/offset/years or empty q."""
+    params.validate()
+    # One transaction, so that the planner settings of _fetchall end with this search. Inside
+    # a caller's transaction they would outlive it: put them back for the caller's queries.
+    nested = connection.in_atomic_block
+    with transaction.atomic():
+        results = _search(params)
+        if nested:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('enable_seqscan', 'on', true), "
+                    "set_config('enable_bitmapscan', 'on', true)"
+                )
+    return results
+
+
+def _search(params: SearchParams) -> Results:
     from policies.models import Policy, Provision
 
-    params.validate()
     q = normalize_query(params.q or "")[:MAX_QUERY_CHARS]
     results = Results(query=params.q or "", limit=params.limit, offset=params.offset)
     if not q:
