@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from policies.extract.targets import TargetFact, find_targets
-from tests.source_facts import GENERAL_REQUIREMENTS_002
+from tests.source_facts import GENERAL_REQUIREMENTS_002, OVERALL_GOALS_004
 
 # 003 “十四五”大数据产业发展规划, （三）发展目标, first paragraph.
 GOALS_003 = (
@@ -20,19 +20,6 @@ SENTENCE_003 = (
 ACHIEVEMENTS_003 = (
     "“十三五”时期，我国大数据产业快速起步。据测算，产业规模年均复合增长率超过 30%，2020 年超过 1 万亿元，"
     "发展取得显著成效，逐渐成为支撑我国经济社会发展的优势产业。"
-)
-# 004 “数据要素×”三年行动计划（征求意见稿）, 总体目标: the lines as the parser joins them.
-OVERALL_GOALS_004 = "\n".join(
-    [
-        "到2026年底",
-        "数据要素应用场景广度和深度大幅拓展，在经济发展领域数据要素乘数效应得到显现",
-        "8",
-        "培育一批创新能力强、市场影响力大的数据商和第三方专业服务机构",
-        "打造300个以上示范性强、显示度高、带动性广的典型应用场景",
-        "数据产业年均增速超过20%",
-        "产品和服务质量效益实现明显提升",
-        "数据交易规模增长1倍，场内交易规模大幅提升",
-    ]
 )
 
 
@@ -62,7 +49,7 @@ def test_plan_2025_scale_and_growth_with_spaces_and_approximation():
 
 
 def test_action_plan_lines_share_the_deadline_of_an_earlier_line():
-    assert find_targets(OVERALL_GOALS_004) == [
+    assert find_targets("\n".join(OVERALL_GOALS_004[:8])) == [
         TargetFact(
             "典型应用场景",
             "以上",

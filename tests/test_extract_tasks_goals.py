@@ -5,7 +5,7 @@ from __future__ import annotations
 from policies.extract.goals import find_goals
 from policies.extract.tasks import find_tasks
 from policies.ingest.tree import Node
-from tests.source_facts import GENERAL_REQUIREMENTS_002
+from tests.source_facts import GENERAL_REQUIREMENTS_002, OVERALL_GOALS_004
 
 
 def make(kind: str, num: str = "", heading: str = "", text: str = "", children=()) -> Node:
@@ -213,20 +213,6 @@ ACTIONS_004 = [
     "数据要素×气象服务",
     "数据要素×智慧城市",
     "数据要素×绿色低碳",
-]
-# The lines of 总体目标 as the source prints them (the parser drops the markdown ** around
-# 数据要素应用示范地区; the lone "8" is a slide number).
-OVERALL_GOALS_004 = [
-    "到2026年底",
-    "数据要素应用场景广度和深度大幅拓展，在经济发展领域数据要素乘数效应得到显现",
-    "8",
-    "培育一批创新能力强、市场影响力大的数据商和第三方专业服务机构",
-    "打造300个以上示范性强、显示度高、带动性广的典型应用场景",
-    "数据产业年均增速超过20%",
-    "产品和服务质量效益实现明显提升",
-    "数据交易规模增长1倍，场内交易规模大幅提升",
-    "涌现出一批成效明显的数据要素应用示范地区",
-    "推动数据要素价值创造的新业态成为经济增长新动力，数据赋能经济提质增效作用更加凸显，成为高质量发展的重要驱动力量",
 ]
 
 
