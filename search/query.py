@@ -631,8 +631,11 @@ def _hits(
         SELECT s.provision_id,
                round(({intent_sql} + s.score * power(%s, s.rn - 1))::numeric, 6) AS final
         FROM (
+            -- Near-equal scores (e.g. a match on the policy's context only) fall back to
+            -- reading order, so a policy is represented by its opening clause, not a random one.
             SELECT scored.*, row_number() OVER (PARTITION BY policy_id
-                                                ORDER BY score DESC, "order") AS rn
+                                                ORDER BY round(score::numeric, 2) DESC,
+                                                         "order") AS rn
             FROM scored
         ) s
         ORDER BY final DESC, s.policy_id, s."order"

@@ -155,3 +155,13 @@ def test_filters_and_facets() -> None:
     by_body = search(SearchParams(q="数据", body=body_slug))
     assert by_body.total == results.facets["body"][0].count
     assert search(SearchParams(q="数据", year_from=2100)).total == 0
+
+
+@pytest.mark.django_db
+def test_body_only_query_opens_its_policy_at_the_first_clause():
+    from search.query import SearchParams, search
+
+    first = search(SearchParams(q="工信部", limit=1)).items[0]
+    assert first.policy_title == "“十四五”大数据产业发展规划"
+    assert first.eid == "para_1"
+    assert first.text.startswith("数据是新时代重要的生产要素")
