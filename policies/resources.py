@@ -111,10 +111,15 @@ class IssuingBodyResource(resources.ModelResource):
         skip_unchanged = True
 
 
-class ProvisionResource(resources.ModelResource):
-    policy = fields.Field(
+def policy_by_slug() -> fields.Field:
+    """Provisions and targets name their policy by its stable slug in files."""
+    return fields.Field(
         attribute="policy", column_name="policy", widget=widgets.ForeignKeyWidget(Policy, "slug")
     )
+
+
+class ProvisionResource(resources.ModelResource):
+    policy = policy_by_slug()
     parent = fields.Field(
         attribute="parent", column_name="parent", widget=ProvisionInPolicyWidget()
     )
@@ -131,9 +136,7 @@ class ProvisionResource(resources.ModelResource):
 
 
 class TargetResource(resources.ModelResource):
-    policy = fields.Field(
-        attribute="policy", column_name="policy", widget=widgets.ForeignKeyWidget(Policy, "slug")
-    )
+    policy = policy_by_slug()
     provision = fields.Field(
         attribute="provision", column_name="provision", widget=ProvisionInPolicyWidget()
     )

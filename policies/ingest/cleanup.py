@@ -235,7 +235,7 @@ def clean_lines(text: str) -> list[Line]:
 
 def ends_sentence(text: str) -> bool:
     # A closing quote or bracket ends a sentence only when punctuation precedes it: 。” but not “指挥棒”
-    return text.rstrip(CLOSERS).endswith(tuple(TERMINAL)) or text.endswith(("。”", "！”", "？”"))
+    return text.rstrip(CLOSERS).endswith(tuple(TERMINAL))
 
 
 def join_wrapped(lines: list[Line]) -> list[Line]:

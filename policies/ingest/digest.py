@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from policies.ingest.cleanup import Line
-from policies.ingest.structure import SOURCE_LINE, TreeBuilder, fold_single_paragraphs
+from policies.ingest.structure import TreeBuilder, fold_single_paragraphs
 from policies.ingest.text import find_date, tidy
 from policies.ingest.tree import Node, ParsedDocument
 
@@ -36,6 +36,10 @@ def parse_byline(text: str) -> list[str] | None:
     return names
 
 
+def is_source_note(line: Line) -> bool:
+    return line.text.startswith(("（来源", "(来源"))
+
+
 def split_articles(lines: list[Line]) -> list[list[Line]]:
     """Cut after every （来源…） note; a note may wrap onto the next lines until its ）."""
     chunks: list[list[Line]] = []
@@ -43,7 +47,7 @@ def split_articles(lines: list[Line]) -> list[list[Line]]:
     in_note = False
     for line in lines:
         current.append(line)
-        if SOURCE_LINE.match(line.text) or line.text.startswith(("（来源", "(来源")):
+        if is_source_note(line):
             in_note = True
         if in_note and line.text.rstrip().endswith(("）", ")")):
             chunks.append(current)
@@ -55,9 +59,7 @@ def split_articles(lines: list[Line]) -> list[list[Line]]:
 
 def parse_article(chunk: list[Line]) -> ParsedDocument:
     doc = ParsedDocument()
-    note_start = next(
-        (i for i, line in enumerate(chunk) if line.text.startswith(("（来源", "(来源"))), len(chunk)
-    )
+    note_start = next((i for i, line in enumerate(chunk) if is_source_note(line)), len(chunk))
     note = tidy(" ".join(line.text for line in chunk[note_start:]))
     body = chunk[:note_start]
     byline_at = next((i for i, line in enumerate(body[:4]) if parse_byline(line.text)), None)

@@ -10,7 +10,7 @@ import functools
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from policies.extract import (
     find_tasks,
     normalize_title,
 )
+from policies.extract._text import DEADLINE, FRAME_ONLY, is_non_policy
 from policies.ingest import IngestError
 from policies.ingest.cleanup import clean_lines, ends_sentence, split_front_matter
 from policies.ingest.decode import decode_source
@@ -46,16 +47,19 @@ from policies.models import (
     Task,
 )
 from policies.related import key_terms
-
-DEADLINE = re.compile(r"到\s*(\d{4})\s*年")
+from search.indexing import index_policies
 
 
 @dataclass
 class LoadResult:
     name: str
     status: str  # "loaded", "unchanged"
-    policies: int = 0
+    policy_ids: list[int] = field(default_factory=list)
     provisions: int = 0
+
+    @property
+    def policies(self) -> int:
+        return len(self.policy_ids)
 
 
 def sync_bodies() -> dict[str, IssuingBody]:
@@ -218,9 +222,9 @@ def _deadline_context(root: Node) -> dict[int, int]:
         for child in node.children:
             if current is not None:
                 years[id(child)] = current
-            match = DEADLINE.search(child.full_text)
-            if match and len(child.full_text) <= 12:
-                current = int(match.group(1))
+            if FRAME_ONLY.match(child.full_text):
+                match = DEADLINE.search(child.full_text)
+                current = int(match.group(1) or match.group(2))
             visit(child, years.get(id(child)))
 
     visit(root, None)
@@ -231,7 +235,7 @@ def _save_extracted(policy: Policy, root: Node, rows: dict[int, Provision], info
     doc_type = info.get("doc_type", "")
     years = _deadline_context(root)
     targets, order = [], 0
-    if doc_type not in ("解读", "文章"):
+    if not is_non_policy(doc_type):
         for node in root.walk():
             for fact in find_targets(node.full_text, default_year=years.get(id(node))):
                 targets.append(
@@ -279,7 +283,7 @@ def resolve_references() -> None:
         for title in (policy.title, policy.short_title):
             if title:
                 index.setdefault(normalize_title(title), policy)
-    for ref in Reference.objects.select_related("target"):
+    for ref in Reference.objects.select_related("policy"):
         key = normalize_title(ref.cited_title)
         target = index.get(key)
         if target is None:
@@ -298,15 +302,15 @@ def resolve_references() -> None:
     ).delete()
 
 
-def _reindex(policy_ids: list[int]) -> None:
-    try:
-        from search.indexing import index_policies
-    except ImportError:  # search app not wired yet
-        return
-    index_policies(policy_ids)
-
-
-def load_file(path: Path, *, force: bool = False, log: Callable[[str], None] = print) -> LoadResult:
+def load_file(
+    path: Path,
+    bodies: dict[str, IssuingBody],
+    *,
+    force: bool = False,
+    log: Callable[[str], None] = print,
+) -> LoadResult:
+    """Parse and save one file (its previous records replaced). Call through :func:`load_files`,
+    which resolves references and refreshes the search index once for the whole run."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -318,27 +322,41 @@ def load_file(path: Path, *, force: bool = False, log: Callable[[str], None] = p
     if existing and existing.sha256 == sha and not force:
         return LoadResult(path.name, "unchanged")
     text = decode_source(data, path.name)
-    meta = metadata_for(path)
+    pairs = parse_source(path, text, metadata_for(path), set(bodies))
+    if not pairs:
+        raise IngestError(f"{path.name}: no document found in the file")
+    if existing:
+        existing.policies.all().delete()
+        existing.sha256, existing.loaded_at = sha, timezone.now()
+        existing.save()
+        source = existing
+    else:
+        source = SourceDocument.objects.create(name=path.name, sha256=sha, loaded_at=timezone.now())
+    result = LoadResult(path.name, "loaded")
+    for doc, info in pairs:
+        policy, count = _save_policy(doc, info, source, bodies)
+        result.policy_ids.append(policy.id)
+        result.provisions += count
+        log(f"  {policy.slug}: {count} provisions")
+    return result
+
+
+def load_files(
+    paths: list[Path],
+    *,
+    force: bool = False,
+    log: Callable[[str], None] = print,
+    progress: Callable[[int, LoadResult], None] = lambda number, result: None,
+) -> list[LoadResult]:
+    """Load files in one transaction: a failing file leaves the database as it was."""
     with transaction.atomic():
         bodies = sync_bodies()
-        pairs = parse_source(path, text, meta, set(bodies))
-        if not pairs:
-            raise IngestError(f"{path.name}: no document found in the file")
-        if existing:
-            existing.policies.all().delete()
-            existing.sha256, existing.loaded_at = sha, timezone.now()
-            existing.save()
-            source = existing
-        else:
-            source = SourceDocument.objects.create(
-                name=path.name, sha256=sha, loaded_at=timezone.now()
-            )
-        ids, provisions = [], 0
-        for doc, info in pairs:
-            policy, count = _save_policy(doc, info, source, bodies)
-            ids.append(policy.id)
-            provisions += count
-            log(f"  {policy.slug}: {count} provisions")
-        resolve_references()
-        _reindex(ids)
-    return LoadResult(path.name, "loaded", len(ids), provisions)
+        results = []
+        for number, path in enumerate(paths, 1):
+            results.append(load_file(path, bodies, force=force, log=log))
+            progress(number, results[-1])
+        loaded = [pk for result in results for pk in result.policy_ids]
+        if loaded:
+            resolve_references()
+            index_policies(loaded)
+    return results

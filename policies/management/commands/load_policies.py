@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from policies.ingest import IngestError
-from policies.ingest.load import load_file
+from policies.ingest.load import LoadResult, load_files
 
 
 class Command(BaseCommand):
@@ -34,19 +34,20 @@ class Command(BaseCommand):
             if options["verbosity"] >= 2:
                 self.stdout.write(message)
 
-        results = []
+        def progress(number: int, result: LoadResult) -> None:
+            if not verbose:
+                return
+            detail = (
+                f"{result.policies} document(s), {result.provisions} provisions"
+                if result.status == "loaded"
+                else "unchanged, skipped"
+            )
+            self.stdout.write(f"[{number}/{len(paths)}] {result.name}: {detail}")
+
+        force = options["force"] or options["dry_run"]
         try:
             with transaction.atomic():
-                for number, path in enumerate(paths, 1):
-                    result = load_file(path, force=options["force"] or options["dry_run"], log=log)
-                    results.append(result)
-                    if verbose:
-                        detail = (
-                            f"{result.policies} document(s), {result.provisions} provisions"
-                            if result.status == "loaded"
-                            else "unchanged, skipped"
-                        )
-                        self.stdout.write(f"[{number}/{len(paths)}] {path.name}: {detail}")
+                results = load_files(paths, force=force, log=log, progress=progress)
                 if options["dry_run"]:
                     transaction.set_rollback(True)
         except IngestError as exc:
