@@ -56,6 +56,8 @@ class LoadResult:
     status: str  # "loaded", "unchanged"
     policy_ids: list[int] = field(default_factory=list)
     provisions: int = 0
+    # What a curator should check: no 发文字号 found, no signature date, unknown body created…
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def policies(self) -> int:
@@ -309,36 +311,69 @@ def load_file(
     force: bool = False,
     log: Callable[[str], None] = print,
 ) -> LoadResult:
-    """Parse and save one file (its previous records replaced). Call through :func:`load_files`,
-    which resolves references and refreshes the search index once for the whole run."""
+    """Read one file from disk and ingest it with its curated metadata file (if any)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise IngestError(f"{path}: cannot read: {exc.strerror}") from exc
+    return ingest_source(path.name, data, bodies, force=force, log=log)
+
+
+def ingest_source(
+    name: str,
+    data: bytes,
+    bodies: dict[str, IssuingBody],
+    *,
+    overrides: dict[str, Any] | None = None,
+    force: bool = False,
+    log: Callable[[str], None] = print,
+) -> LoadResult:
+    """Parse and save one source (its previous records replaced) — the one code path for
+    ``load_policies``, the admin upload and the tests. ``overrides`` (same shape as a curated TOML
+    file) win over the curated file, which wins over what the text says. Runs inside the caller's
+    transaction; call through :func:`load_files` or wrap it in ``transaction.atomic()`` and then
+    :func:`finish_load`, which resolves references and refreshes the search index."""
+    path = Path(name)
+    meta = metadata_for(path)
+    if overrides:
+        meta = {**meta, **overrides}
     # The curated metadata is part of what a load produces: editing it must reload the file.
     # So is the parser: a changed pipeline re-parses files on the next load.
-    sha = hashlib.sha256(data + metadata_bytes(path) + pipeline_fingerprint()).hexdigest()
-    existing = SourceDocument.objects.filter(name=path.name).first()
+    sha = hashlib.sha256(
+        data
+        + metadata_bytes(path)
+        + repr(sorted((overrides or {}).items())).encode()
+        + pipeline_fingerprint()
+    ).hexdigest()
+    existing = SourceDocument.objects.filter(name=name).first()
     if existing and existing.sha256 == sha and not force:
-        return LoadResult(path.name, "unchanged")
-    text = decode_source(data, path.name)
-    pairs = parse_source(path, text, metadata_for(path), set(bodies))
+        return LoadResult(name, "unchanged")
+    text = decode_source(data, name)
+    pairs = parse_source(path, text, meta, set(bodies))
     if not pairs:
-        raise IngestError(f"{path.name}: no document found in the file")
+        raise IngestError(f"{name}: no document found in the file")
     if existing:
         existing.policies.all().delete()
         existing.sha256, existing.loaded_at = sha, timezone.now()
         existing.save()
         source = existing
     else:
-        source = SourceDocument.objects.create(name=path.name, sha256=sha, loaded_at=timezone.now())
-    result = LoadResult(path.name, "loaded")
+        source = SourceDocument.objects.create(name=name, sha256=sha, loaded_at=timezone.now())
+    result = LoadResult(name, "loaded")
     for doc, info in pairs:
         policy, count = _save_policy(doc, info, source, bodies)
         result.policy_ids.append(policy.id)
         result.provisions += count
         log(f"  {policy.slug}: {count} provisions")
     return result
+
+
+def finish_load(results: list[LoadResult]) -> None:
+    """After a run's files are saved: resolve references, refresh the index, once per run."""
+    loaded = [pk for result in results for pk in result.policy_ids]
+    if loaded:
+        resolve_references()
+        index_policies(loaded)
 
 
 def load_files(
@@ -355,8 +390,5 @@ def load_files(
         for number, path in enumerate(paths, 1):
             results.append(load_file(path, bodies, force=force, log=log))
             progress(number, results[-1])
-        loaded = [pk for result in results for pk in result.policy_ids]
-        if loaded:
-            resolve_references()
-            index_policies(loaded)
+        finish_load(results)
     return results
