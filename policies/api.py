@@ -7,20 +7,12 @@ never a silent clamp. Unknown slugs are a 404. Both use the error shape set in p
 # No `from __future__ import annotations` here: django-ninja builds its query-parameter models
 # from the handlers' annotations at import time and cannot resolve them as strings.
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from policies.models import (
-    Goal,
-    IssuingBody,
-    Policy,
-    Provision,
-    Reference,
-    Target,
-    Task,
-)
+from policies.models import IssuingBody, Policy, Provision, Target
 from policies.schemas import (
     BodyDetailOut,
     BodyOut,
@@ -30,8 +22,6 @@ from policies.schemas import (
     ProvisionOut,
     TargetFilter,
     TargetOut,
-    newest_first,
-    ordered_body_links,
 )
 
 router = Router(tags=["policies"])
@@ -62,16 +52,6 @@ class ProvisionPagination(LimitOffsetPagination):
         super().__init__(max_limit=500, **kwargs)
 
 
-def policy_list_queryset() -> QuerySet[Policy]:
-    return newest_first(Policy.objects.prefetch_related(ordered_body_links()))
-
-
-def bodies_with_counts() -> QuerySet[IssuingBody]:
-    return IssuingBody.objects.annotate(
-        policy_count=Count("policy_links", filter=Q(policy_links__policy__is_stub=False))
-    )
-
-
 def get_policy_or_404(queryset: QuerySet[Policy], slug: str) -> Policy:
     try:
         return queryset.get(slug=slug)
@@ -83,31 +63,14 @@ def get_policy_or_404(queryset: QuerySet[Policy], slug: str) -> Policy:
 @paginate(Pagination)
 def list_policies(request: HttpRequest, filters: Query[PolicyFilter]) -> QuerySet[Policy]:
     """Policies held in full, newest first; stubs only with ``include_stubs=true``."""
-    return filters.filter(policy_list_queryset())
+    return filters.filter(Policy.objects.with_bodies().newest_first())
 
 
 @router.get(
     "/policies/{slug}", response=PolicyDetailOut, summary="One policy with everything it states"
 )
 def get_policy(request: HttpRequest, slug: str) -> Policy:
-    queryset = (
-        policy_list_queryset()
-        .select_related("interprets")
-        .prefetch_related(
-            "interpretations",
-            Prefetch(
-                "references", queryset=Reference.objects.select_related("provision", "target")
-            ),
-            Prefetch(
-                "cited_by",
-                queryset=Reference.objects.select_related("policy").order_by("policy__slug"),
-            ),
-            Prefetch("goals", queryset=Goal.objects.select_related("provision")),
-            Prefetch("targets", queryset=Target.objects.select_related("provision", "policy")),
-            Prefetch("tasks", queryset=Task.objects.select_related("provision")),
-        )
-    )
-    return get_policy_or_404(queryset, slug)
+    return get_policy_or_404(Policy.objects.for_detail(), slug)
 
 
 @router.get(
@@ -126,23 +89,22 @@ def list_provisions(request: HttpRequest, slug: str) -> QuerySet[Provision]:
 @router.get("/targets", response=list[TargetOut], summary="Quantified targets")
 @paginate(Pagination)
 def list_targets(request: HttpRequest, filters: Query[TargetFilter]) -> QuerySet[Target]:
-    queryset = Target.objects.select_related("policy", "provision").order_by(
-        "policy__slug", "order", "id"
-    )
-    return filters.filter(queryset)
+    return filters.filter(Target.objects.for_listing())
 
 
 @router.get("/bodies", response=list[BodyOut], summary="Issuing bodies")
 @paginate(Pagination)
 def list_bodies(request: HttpRequest) -> QuerySet[IssuingBody]:
-    return bodies_with_counts().order_by("name")
+    return IssuingBody.objects.with_policy_counts().order_by("name")
 
 
 @router.get("/bodies/{slug}", response=BodyDetailOut, summary="One issuing body and its policies")
 def get_body(request: HttpRequest, slug: str) -> IssuingBody:
     try:
-        body = bodies_with_counts().get(slug=slug)
+        body = IssuingBody.objects.with_policy_counts().get(slug=slug)
     except IssuingBody.DoesNotExist:
         raise Http404(f"no issuing body with slug {slug!r}") from None
-    body.listed_policies = list(policy_list_queryset().real().filter(body_links__body=body))
+    body.listed_policies = list(
+        Policy.objects.real().filter(body_links__body=body).with_bodies().newest_first()
+    )
     return body

@@ -4,17 +4,32 @@ from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models import Count, F, Prefetch, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
+
+# Status words that mark a document as a draft; its final version carries the same title without them.
+DRAFT_STATUSES = ("征求意见稿", "草案", "送审稿")
+
+
+class IssuingBodyQuerySet(models.QuerySet):
+    def with_policy_counts(self) -> IssuingBodyQuerySet:
+        """``policy_count``: documents held in full that the body issued or co-issued."""
+        return self.annotate(
+            policy_count=Count("policy_links", filter=Q(policy_links__policy__is_stub=False))
+        )
 
 
 class IssuingBody(models.Model):
     """An organ that issues documents (发文机关), with the short names people use for it."""
 
     name = models.CharField("全称", max_length=100, unique=True)
-    slug = models.SlugField(max_length=100, unique=True)
+    slug = models.SlugField("标识", max_length=100, unique=True)
     aliases = ArrayField(
         models.CharField(max_length=50), default=list, blank=True, verbose_name="简称/别名"
     )
+
+    objects = IssuingBodyQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -34,9 +49,9 @@ class IssuingBody(models.Model):
 class SourceDocument(models.Model):
     """A loaded source file; its content hash makes re-loading a no-op."""
 
-    name = models.CharField(max_length=200, unique=True)
-    sha256 = models.CharField(max_length=64)
-    loaded_at = models.DateTimeField()
+    name = models.CharField("文件名", max_length=200, unique=True)
+    sha256 = models.CharField("内容哈希", max_length=64)
+    loaded_at = models.DateTimeField("载入时间")
 
     class Meta:
         verbose_name = verbose_name_plural = "源文件"
@@ -50,9 +65,49 @@ class PolicyQuerySet(models.QuerySet):
         """Documents held in full (not stubs created for unresolved citations)."""
         return self.filter(is_stub=False)
 
+    def newest_first(self) -> PolicyQuerySet:
+        """Newest by 成文日期 (else 发布日期); undated documents last rather than first."""
+        return self.order_by(
+            Coalesce("issued_on", "published_on").desc(nulls_last=True), F("slug").asc()
+        )
+
+    def with_bodies(self) -> PolicyQuerySet:
+        """Prefetch ``body_links`` in signature order with each body: what lists and the API read."""
+        return self.prefetch_related(
+            Prefetch(
+                "body_links", queryset=PolicyBody.objects.select_related("body").order_by("order")
+            )
+        )
+
+    def for_detail(self) -> PolicyQuerySet:
+        """Everything the policy page and ``GET /api/v1/policies/{slug}`` show, one query each."""
+        return (
+            self.with_bodies()
+            .select_related("interprets")
+            .prefetch_related(
+                Prefetch("interpretations", queryset=Policy.objects.order_by("slug")),
+                Prefetch(
+                    "references",
+                    queryset=Reference.objects.select_related("provision", "target"),
+                ),
+                Prefetch(
+                    "cited_by",
+                    queryset=Reference.objects.select_related("policy", "provision").order_by(
+                        "policy__slug", "id"
+                    ),
+                ),
+                Prefetch("goals", queryset=Goal.objects.select_related("provision")),
+                Prefetch("targets", queryset=Target.objects.select_related("provision", "policy")),
+                Prefetch("tasks", queryset=Task.objects.select_related("provision", "policy")),
+                "key_terms",
+            )
+        )
+
 
 class Policy(models.Model):
-    slug = models.SlugField(max_length=120, unique=True, help_text="stable ASCII identifier")
+    slug = models.SlugField(
+        "标识", max_length=120, unique=True, help_text="稳定的 ASCII 标识，用于网址"
+    )
     title = models.CharField("标题", max_length=300)
     short_title = models.CharField("简称", max_length=100, blank=True)
     doc_number = models.CharField("发文字号", max_length=100, blank=True)
@@ -61,6 +116,15 @@ class Policy(models.Model):
     doc_serial = models.PositiveIntegerField("序号", null=True, blank=True)
     doc_type = models.CharField("类型", max_length=30, blank=True)
     status = models.CharField("状态", max_length=30, blank=True)
+    status_reason = models.CharField(
+        "状态说明",
+        max_length=200,
+        blank=True,
+        help_text="如：征求意见至 2024年1月31日、有效期至 2027年12月31日、被某文件废止",
+    )
+    status_date = models.DateField(
+        "状态日期", null=True, blank=True, help_text="状态生效或截止的日期"
+    )
     issued_on = models.DateField("成文日期", null=True, blank=True)
     published_on = models.DateField("发布日期", null=True, blank=True)
     publisher = models.CharField("发布者/来源", max_length=200, blank=True)
@@ -80,12 +144,21 @@ class Policy(models.Model):
         verbose_name="解读对象",
     )
     is_stub = models.BooleanField(
-        default=False, help_text="created for a cited title the knowledge base does not hold yet"
+        "未收录（仅存引用）",
+        default=False,
+        help_text="因被其他文件引用而建立、本库尚未收录全文的记录",
     )
     source = models.ForeignKey(
-        SourceDocument, null=True, blank=True, on_delete=models.SET_NULL, related_name="policies"
+        SourceDocument,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="policies",
+        verbose_name="源文件",
     )
-    bodies = models.ManyToManyField(IssuingBody, through="PolicyBody", related_name="policies")
+    bodies = models.ManyToManyField(
+        IssuingBody, through="PolicyBody", related_name="policies", verbose_name="发文机关"
+    )
 
     objects = PolicyQuerySet.as_manager()
 
@@ -107,13 +180,21 @@ class Policy(models.Model):
         day = self.issued_on or self.published_on
         return day.year if day else None
 
+    @property
+    def is_draft(self) -> bool:
+        return self.status in DRAFT_STATUSES
+
 
 class PolicyBody(models.Model):
     """A policy's issuing bodies in signature order: the lead body first, then co-issuers."""
 
-    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="body_links")
-    body = models.ForeignKey(IssuingBody, on_delete=models.PROTECT, related_name="policy_links")
-    order = models.PositiveSmallIntegerField(default=0)
+    policy = models.ForeignKey(
+        Policy, on_delete=models.CASCADE, related_name="body_links", verbose_name="政策文件"
+    )
+    body = models.ForeignKey(
+        IssuingBody, on_delete=models.PROTECT, related_name="policy_links", verbose_name="发文机关"
+    )
+    order = models.PositiveSmallIntegerField("顺序", default=0)
 
     class Meta:
         ordering = ["order"]
@@ -136,19 +217,30 @@ class Provision(models.Model):
         ANNEX = "annex", "附件"
         PARAGRAPH = "paragraph", "段"
 
-    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="provisions")
-    parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    policy = models.ForeignKey(
+        Policy, on_delete=models.CASCADE, related_name="provisions", verbose_name="政策文件"
     )
-    kind = models.CharField(max_length=12, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+        verbose_name="上级条款",
+    )
+    kind = models.CharField("层级", max_length=12, choices=Kind.choices)
     num = models.CharField(
-        "编号", max_length=30, blank=True, help_text="as printed, e.g. 一、 （三） 专栏 4"
+        "编号", max_length=30, blank=True, help_text="按原文，如 一、 （三） 专栏 4"
     )
     heading = models.CharField("标题", max_length=300, blank=True)
     text = models.TextField("正文", blank=True)
-    order = models.PositiveIntegerField(help_text="reading order within the policy")
-    depth = models.PositiveSmallIntegerField(default=0)
-    eid = models.CharField(max_length=120, help_text="Akoma Ntoso style anchor, e.g. chp_4__sec_1")
+    order = models.PositiveIntegerField("顺序", help_text="在文件中的阅读顺序")
+    depth = models.PositiveSmallIntegerField("层深", default=0)
+    eid = models.CharField(
+        "锚点",
+        max_length=120,
+        help_text="Akoma Ntoso 式锚点（如 chp_4__sec_1），由文件结构决定，永久链接依赖它",
+    )
 
     class Meta:
         ordering = ["policy", "order"]
@@ -164,6 +256,10 @@ class Provision(models.Model):
     def get_absolute_url(self) -> str:
         return f"{self.policy.get_absolute_url()}#{self.eid}"
 
+    def get_short_url(self) -> str:
+        """A stable short link (/p/<slug>/<eid>) that redirects to the clause on its page."""
+        return reverse("policies:clause", args=[self.policy.slug, self.eid])
+
     @property
     def label(self) -> str:
         return f"{self.num} {self.heading}".strip()
@@ -172,10 +268,14 @@ class Provision(models.Model):
 class Goal(models.Model):
     """A qualitative aim a policy states (发展目标)."""
 
-    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="goals")
-    provision = models.ForeignKey(Provision, on_delete=models.CASCADE, related_name="goals")
-    text = models.TextField()
-    order = models.PositiveIntegerField(default=0)
+    policy = models.ForeignKey(
+        Policy, on_delete=models.CASCADE, related_name="goals", verbose_name="政策文件"
+    )
+    provision = models.ForeignKey(
+        Provision, on_delete=models.CASCADE, related_name="goals", verbose_name="出处条款"
+    )
+    text = models.TextField("内容")
+    order = models.PositiveIntegerField("顺序", default=0)
 
     class Meta:
         ordering = ["policy", "order"]
@@ -185,18 +285,32 @@ class Goal(models.Model):
         return self.text[:60]
 
 
+class TargetQuerySet(models.QuerySet):
+    def for_listing(self) -> TargetQuerySet:
+        """Targets with their policy and clause, by deadline (undated last), then document order."""
+        return self.select_related("policy", "provision").order_by(
+            F("year").asc(nulls_last=True), "policy__slug", "order", "id"
+        )
+
+
 class Target(models.Model):
     """A quantified aim: metric, comparator, value, unit and deadline year, with its source sentence."""
 
-    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="targets")
-    provision = models.ForeignKey(Provision, on_delete=models.CASCADE, related_name="targets")
+    policy = models.ForeignKey(
+        Policy, on_delete=models.CASCADE, related_name="targets", verbose_name="政策文件"
+    )
+    provision = models.ForeignKey(
+        Provision, on_delete=models.CASCADE, related_name="targets", verbose_name="出处条款"
+    )
     metric = models.CharField("指标", max_length=200)
     comparator = models.CharField("比较", max_length=20, blank=True)
-    value = models.DecimalField(max_digits=20, decimal_places=4)
+    value = models.DecimalField("数值", max_digits=20, decimal_places=4)
     unit = models.CharField("单位", max_length=20, blank=True)
     year = models.PositiveIntegerField("期限", null=True, blank=True)
     sentence = models.TextField("原句")
-    order = models.PositiveIntegerField(default=0)
+    order = models.PositiveIntegerField("顺序", default=0)
+
+    objects = TargetQuerySet.as_manager()
 
     class Meta:
         ordering = ["policy", "order"]
@@ -209,10 +323,14 @@ class Target(models.Model):
 class Task(models.Model):
     """An action a policy sets (主要任务, 重点行动), linked to the provision that states it."""
 
-    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="tasks")
-    provision = models.ForeignKey(Provision, on_delete=models.CASCADE, related_name="tasks")
-    title = models.CharField(max_length=300)
-    order = models.PositiveIntegerField(default=0)
+    policy = models.ForeignKey(
+        Policy, on_delete=models.CASCADE, related_name="tasks", verbose_name="政策文件"
+    )
+    provision = models.ForeignKey(
+        Provision, on_delete=models.CASCADE, related_name="tasks", verbose_name="出处条款"
+    )
+    title = models.CharField("任务", max_length=300)
+    order = models.PositiveIntegerField("顺序", default=0)
 
     class Meta:
         ordering = ["policy", "order"]
@@ -223,21 +341,45 @@ class Task(models.Model):
 
 
 class Reference(models.Model):
-    """A provision naming a policy by 《title》, or a 解读 pointing at the policy it interprets."""
+    """A provision naming a policy by 《title》, a 解读 pointing at the policy it interprets, or
+    a step in a document's lineage (draft → final, basis → implementing, amends/replaces/repeals).
+
+    Every relation reads "``policy`` <relation> ``target``": the draft *has final version*
+    target, the plan *implements* target, the new rules *repeal* target."""
 
     class Relation(models.TextChoices):
         CITES = "cites", "引用"
         INTERPRETS = "interprets", "解读"
+        FINAL = "final", "定稿为"
+        BASIS = "basis", "依据"
+        IMPLEMENTS = "implements", "贯彻落实"
+        AMENDS = "amends", "修订"
+        REPLACES = "replaces", "替代"
+        REPEALS = "repeals", "废止"
 
-    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="references")
+    policy = models.ForeignKey(
+        Policy, on_delete=models.CASCADE, related_name="references", verbose_name="政策文件"
+    )
     provision = models.ForeignKey(
-        Provision, null=True, blank=True, on_delete=models.CASCADE, related_name="references"
+        Provision,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="references",
+        verbose_name="出处条款",
     )
-    cited_title = models.CharField(max_length=300)
+    cited_title = models.CharField("所引标题", max_length=300)
     target = models.ForeignKey(
-        Policy, null=True, blank=True, on_delete=models.SET_NULL, related_name="cited_by"
+        Policy,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cited_by",
+        verbose_name="所引文件",
     )
-    relation = models.CharField(max_length=12, choices=Relation.choices, default=Relation.CITES)
+    relation = models.CharField(
+        "关系", max_length=12, choices=Relation.choices, default=Relation.CITES
+    )
 
     class Meta:
         ordering = ["policy", "id"]
@@ -255,9 +397,14 @@ class KeyTerm(models.Model):
     """A term a policy marks as its own (“quoted”, or defined with 以下简称): the thread that ties
     documents on the same subject together when neither cites the other."""
 
-    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="key_terms")
-    term = models.CharField(max_length=60)
-    occurrences = models.PositiveIntegerField(default=1)
+    policy = models.ForeignKey(
+        Policy, on_delete=models.CASCADE, related_name="key_terms", verbose_name="政策文件"
+    )
+    term = models.CharField("关键词", max_length=60)
+    occurrences = models.PositiveIntegerField("出现次数", default=1)
+    curated = models.BooleanField(
+        "人工认定", default=False, help_text="由编辑认定的专有术语，即使未加引号或定义也计入相关性"
+    )
 
     class Meta:
         ordering = ["policy", "-occurrences", "term"]

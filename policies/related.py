@@ -1,10 +1,19 @@
-"""Key terms a document marks, and the documents that share them."""
+"""Key terms a document marks, and the documents that share them.
+
+A key term is a coinage: a quoted term that is not an ordinary word (“智改数转”, “数据要素×”,
+not “意见”, “高质量”, “孵化器”), a name the text defines with 以下简称, or a term a curator
+adds. Ordinary means listed in jieba's general dictionary — a word list of everyday Chinese that
+knows nothing of these documents, so the rule is the same for any document.
+"""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
+from pathlib import Path
 
+import jieba
 from django.db.models import Count, Q
 
 from policies.models import KeyTerm, Policy
@@ -14,15 +23,31 @@ QUOTED = re.compile(r"“([^“”]{2,12})”")
 DEFINED = re.compile(r"（以下简称“?《?([^）》”]{2,12})》?”?）")
 
 
+@functools.cache
+def ordinary_words() -> frozenset[str]:
+    """The words of jieba's bundled general dictionary (``dict.txt``: word, frequency, tag)."""
+    path = Path(jieba.__file__).with_name("dict.txt")
+    with path.open(encoding="utf-8") as lines:
+        return frozenset(line.split(" ", 1)[0] for line in lines)
+
+
+def is_coinage(term: str) -> bool:
+    """A quoted term counts only when it is not an everyday dictionary word."""
+    return term not in ordinary_words()
+
+
 def key_terms(texts: list[str]) -> Counter[str]:
     counts: Counter[str] = Counter()
     for text in texts:
         for pattern in (QUOTED, DEFINED):
             for term in pattern.findall(text):
                 term = term.strip()
-                if len(re.findall(r"[\u4e00-\u9fff]", term)) >= 2 and not re.search(
+                if len(re.findall(r"[\u4e00-\u9fff]", term)) < 2 or re.search(
                     r"[，。；：！？]", term
                 ):
+                    continue
+                # A defined short name (以下简称“双碳”) is a coinage by declaration.
+                if pattern is DEFINED or is_coinage(term):
                     counts[term] += 1
     return counts
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from import_export import fields, resources, widgets
 
 from policies.models import IssuingBody, Policy, PolicyBody, Provision, Target
-from policies.schemas import ordered_body_links
 
 LIST_SEPARATOR = "；"
 
@@ -62,7 +61,7 @@ class PolicyResource(resources.ModelResource):
         skip_unchanged = True
 
     def filter_export(self, queryset, **kwargs):
-        return super().filter_export(queryset, **kwargs).prefetch_related(ordered_body_links())
+        return super().filter_export(queryset, **kwargs).with_bodies()
 
     def dehydrate_bodies(self, policy: Policy) -> str:
         """Issuing bodies in signature order, lead body first."""

@@ -9,11 +9,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from django.db.models import F, Prefetch, Q, QuerySet
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from ninja import Field, FilterLookup, FilterSchema, Schema
 
-from policies.models import Policy, PolicyBody, Provision
+from policies.models import Policy, Provision
 from policies.related import related_policies
 
 
@@ -21,20 +20,6 @@ def absolute(context: Any, path: str) -> str:
     """An absolute URL for ``path`` when the request is known (it always is inside a handler)."""
     request = (context or {}).get("request")
     return request.build_absolute_uri(path) if request is not None else path
-
-
-def ordered_body_links() -> Prefetch:
-    """The prefetch ``PolicyListOut.resolve_bodies`` (and the pages) read: bodies in signature order."""
-    return Prefetch(
-        "body_links", queryset=PolicyBody.objects.select_related("body").order_by("order")
-    )
-
-
-def newest_first(queryset: QuerySet[Policy]) -> QuerySet[Policy]:
-    """Newest by 成文日期 (else 发布日期); undated documents last rather than first."""
-    return queryset.order_by(
-        Coalesce("issued_on", "published_on").desc(nulls_last=True), F("slug").asc()
-    )
 
 
 class BodyRefOut(Schema):
@@ -238,16 +223,34 @@ class PolicyFilter(FilterSchema):
     body: Annotated[str | None, FilterLookup("body_links__body__slug")] = Field(
         None, description="issuing body slug"
     )
+    year: int | None = Field(
+        None, ge=1949, le=2100, description="year of 成文日期 (else 发布日期), e.g. 2024"
+    )
     include_stubs: bool = Field(
         False, description="also list stubs created for citations the knowledge base does not hold"
     )
+
+    def filter_year(self, value: int | None) -> Q:
+        if value is None:
+            return Q()
+        return Q(issued_on__year=value) | Q(issued_on__isnull=True, published_on__year=value)
 
     def filter_include_stubs(self, value: bool) -> Q:
         return Q() if value else Q(is_stub=False)
 
 
 class TargetFilter(FilterSchema):
+    """Shared by ``GET /api/v1/targets``, the /targets/ page and its CSV export."""
+
     policy: Annotated[str | None, FilterLookup("policy__slug")] = Field(
         None, description="policy slug"
     )
-    year: Annotated[int | None, FilterLookup("year")] = Field(None, description="deadline year")
+    body: Annotated[str | None, FilterLookup("policy__body_links__body__slug")] = Field(
+        None, description="issuing body slug"
+    )
+    year: Annotated[int | None, FilterLookup("year")] = Field(
+        None, ge=1949, le=2100, description="deadline year"
+    )
+    metric: Annotated[str | None, FilterLookup("metric__icontains")] = Field(
+        None, max_length=100, description="words in the metric, e.g. 数据产业"
+    )

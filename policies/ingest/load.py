@@ -26,6 +26,7 @@ from policies.extract import (
     normalize_title,
 )
 from policies.extract._text import DEADLINE, FRAME_ONLY, is_non_policy
+from policies.extract.lineage import final_title, find_lineage
 from policies.ingest import IngestError
 from policies.ingest.cleanup import clean_lines, ends_sentence, split_front_matter
 from policies.ingest.decode import decode_source
@@ -34,6 +35,7 @@ from policies.ingest.eids import assign_eids
 from policies.ingest.metadata import as_date, body_registry, metadata_bytes, metadata_for
 from policies.ingest.structure import build_document
 from policies.ingest.tree import Node, ParsedDocument
+from policies.lineage import resolve_final_versions
 from policies.models import (
     Goal,
     IssuingBody,
@@ -266,11 +268,19 @@ def _save_extracted(policy: Policy, root: Node, rows: dict[int, Provision], info
     own = normalize_title(policy.title)
     refs = []
     for node in root.walk():
+        lineage = find_lineage(node.full_text)
         for title in find_cited_titles(node.full_text):
             if normalize_title(title) != own:
                 refs.append(
-                    Reference(policy=policy, provision=rows[id(node)], cited_title=title[:300])
+                    Reference(
+                        policy=policy,
+                        provision=rows[id(node)],
+                        cited_title=title[:300],
+                        relation=lineage.get(title, Reference.Relation.CITES),
+                    )
                 )
+    if final := final_title(policy.title):  # a draft points at the final version it becomes
+        refs.append(Reference(policy=policy, cited_title=final, relation=Reference.Relation.FINAL))
     Reference.objects.bulk_create(refs)
     counts = key_terms([node.full_text for node in root.walk()])
     KeyTerm.objects.bulk_create(
@@ -285,7 +295,10 @@ def resolve_references() -> None:
         for title in (policy.title, policy.short_title):
             if title:
                 index.setdefault(normalize_title(title), policy)
-    for ref in Reference.objects.select_related("policy"):
+    # A draft's final title normalises to the draft's own: policies.lineage resolves those.
+    for ref in Reference.objects.select_related("policy").exclude(
+        relation=Reference.Relation.FINAL
+    ):
         key = normalize_title(ref.cited_title)
         target = index.get(key)
         if target is None:
@@ -298,6 +311,7 @@ def resolve_references() -> None:
             ref.save(update_fields=["target"])
         if ref.relation == Reference.Relation.INTERPRETS and ref.policy.interprets_id != target.id:
             Policy.objects.filter(pk=ref.policy_id).update(interprets=target)
+    resolve_final_versions()
     # Stubs nobody cites any more (their document has arrived) go away.
     Policy.objects.filter(
         is_stub=True, cited_by__isnull=True, interpretations__isnull=True
