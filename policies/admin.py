@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from django import forms
 from django.contrib import admin
 from django.db import models
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from import_export.admin import ImportExportModelAdmin
 
 from policies.models import (
@@ -41,26 +43,30 @@ class PolicyBodyInline(admin.TabularInline):
     extra = 0
 
 
-class ProvisionInline(admin.TabularInline):
-    model = Provision
-    # The parent is left to the provision's own page: a select of every provision per row
-    # would make a long policy's page unusable.
-    fields = ("order", "depth", "kind", "num", "heading", "text", "eid")
-    ordering = ("order",)
-    formfield_overrides: ClassVar[dict] = {
-        models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 60})}
-    }
-    extra = 0
-    show_change_link = True
-
-
 class TargetInline(admin.TabularInline):
     model = Target
     fields = ("order", "metric", "comparator", "value", "unit", "year", "provision")
+    # The clause is shown, not edited here (a raw-id widget costs a query per row); change it on
+    # the target's own page.
+    readonly_fields = ("provision",)
     ordering = ("order",)
-    raw_id_fields = ("provision",)
     extra = 0
     show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("provision")
+
+
+class ReferenceInline(admin.TabularInline):
+    """The document's citations and lineage; a curator sets or corrects the relation here."""
+
+    model = Reference
+    fk_name = "policy"
+    fields = ("relation", "cited_title", "target", "provision")
+    raw_id_fields = ("target", "provision")
+    extra = 0
+    verbose_name = "引用与沿革"
+    verbose_name_plural = "引用与沿革（依据、贯彻落实、修订、替代、废止、正式文本）"
 
 
 @admin.register(Policy)
@@ -79,12 +85,13 @@ class PolicyAdmin(ImportExportModelAdmin):
     search_fields = ("title", "short_title", "doc_number", "slug")
     date_hierarchy = "published_on"
     autocomplete_fields = ("interprets",)
-    readonly_fields = ("source",)
-    inlines = (PolicyBodyInline, TargetInline, ProvisionInline)
+    readonly_fields = ("source", "clause_list")
+    inlines = (PolicyBodyInline, ReferenceInline, TargetInline)
     # Sources are cited over https; Django 5.x would otherwise prepend http:// to a bare host.
     formfield_overrides: ClassVar[dict] = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
         (None, {"fields": ["title", "short_title", "slug", "is_stub"]}),
+        ("状态", {"fields": ["status", "status_reason", "status_date"]}),
         (
             "发文字号",
             {"fields": ["doc_number", "doc_agency_code", "doc_year", "doc_serial"]},
@@ -94,7 +101,6 @@ class PolicyAdmin(ImportExportModelAdmin):
             {
                 "fields": [
                     "doc_type",
-                    "status",
                     "issued_on",
                     "published_on",
                     "comment_period_start",
@@ -106,7 +112,42 @@ class PolicyAdmin(ImportExportModelAdmin):
             "来源",
             {"fields": ["publisher", "source_url", "authors", "abstract", "interprets", "source"]},
         ),
+        ("条款", {"fields": ["clause_list"], "classes": ["collapse"]}),
     )
+
+    @admin.display(description="条款")
+    def clause_list(self, obj: Policy) -> str:
+        """The clauses as one read-only table, each linked to its own change page.
+
+        A formset of 100+ clauses takes seconds to render and invites editing eIds in bulk; a
+        clause is edited on its own page, where the eId is read-only."""
+        # One reverse(), not one per clause: the URL differs only in the primary key.
+        change_url = reverse("admin:policies_provision_change", args=[0]).replace("/0/", "/{}/")
+        rows = format_html_join(
+            "",
+            '<tr><td>{}</td><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>',
+            (
+                (
+                    p.order,
+                    change_url.format(p.pk),
+                    f"{p.num} {p.heading}".strip() or p.get_kind_display(),
+                    p.get_kind_display(),
+                    p.text[:60] + ("…" if len(p.text) > 60 else ""),
+                    p.eid,
+                )
+                for p in obj.provisions.order_by("order").only(
+                    "id", "policy_id", "order", "num", "heading", "kind", "text", "eid"
+                )
+            ),
+        )
+        head = (
+            "<tr><th>顺序</th><th>编号与标题</th><th>层级</th><th>正文摘要</th><th>锚点</th></tr>"
+        )
+        return format_html(
+            '<table class="clause-list"><thead>{}</thead><tbody>{}</tbody></table>',
+            mark_safe(head),
+            rows,
+        )
 
 
 @admin.register(IssuingBody)
@@ -126,6 +167,7 @@ class ProvisionAdmin(ImportExportModelAdmin):
     list_select_related = ("policy",)
     search_fields = ("eid", "num", "heading", "text", "policy__title")
     raw_id_fields = ("policy", "parent")
+    readonly_fields = ("eid",)
     ordering = ("policy", "order")
 
 
@@ -185,8 +227,8 @@ class SourceDocumentAdmin(admin.ModelAdmin):
 
 @admin.register(KeyTerm)
 class KeyTermAdmin(admin.ModelAdmin):
-    list_display = ("term", "policy", "occurrences")
-    list_filter = ("policy__doc_type",)
+    list_display = ("term", "policy", "occurrences", "curated")
+    list_filter = ("curated", "policy__doc_type")
     list_select_related = ("policy",)
     search_fields = ("term", "policy__title")
     raw_id_fields = ("policy",)

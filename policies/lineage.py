@@ -57,6 +57,11 @@ class Lineage:
         return bool(self.upstream or self.downstream)
 
     @property
+    def citing(self) -> list[Link]:
+        """Documents that only cite this one (the lineage chain shows the others)."""
+        return [link for link in self.downstream if not link.lineage]
+
+    @property
     def has_lineage(self) -> bool:
         return any(link.lineage for link in self.upstream + self.downstream)
 
@@ -72,6 +77,8 @@ def _merge(refs: list[Reference], other_of, labels: dict[str, str]) -> list[Link
         if label not in link.labels:
             link.labels.append(label)
         link.lineage |= ref.relation in LINEAGE
+    for link in links.values():  # the lineage relation first: 解读对象、引用
+        link.labels.sort(key=lambda label: label in (OUTGOING[R.CITES], INCOMING[R.CITES]))
     # Lineage first, then plain citations, each in the order met.
     return sorted(links.values(), key=lambda link: not link.lineage)
 

@@ -319,6 +319,10 @@ class Target(models.Model):
     def __str__(self) -> str:
         return f"{self.metric} {self.comparator} {self.value:g}{self.unit}"
 
+    def get_absolute_url(self) -> str:
+        """The clause stating the target (reads ``policy`` and ``provision``, both selected)."""
+        return f"{self.policy.get_absolute_url()}#{self.provision.eid}"
+
 
 class Task(models.Model):
     """An action a policy sets (主要任务, 重点行动), linked to the provision that states it."""
@@ -338,6 +342,9 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return f"{self.policy.get_absolute_url()}#{self.provision.eid}"
 
 
 class Reference(models.Model):

@@ -1,8 +1,7 @@
 """Key terms a document marks, and the documents that share them.
 
-A key term is a coinage: a quoted term that is not an ordinary word (“智改数转”, “数据要素×”,
-not “意见”, “高质量”, “孵化器”), a name the text defines with 以下简称, or a term a curator
-adds. Ordinary means listed in jieba's general dictionary — a word list of everyday Chinese that
+A key term is a coinage: a term the text quotes or defines with 以下简称 that is not an ordinary
+word (“智改数转”, “数据要素×”, not “意见”, “高质量”, “孵化器”), or a term a curator adds. Ordinary means listed in jieba's general dictionary — a word list of everyday Chinese that
 knows nothing of these documents, so the rule is the same for any document.
 """
 
@@ -46,8 +45,9 @@ def key_terms(texts: list[str]) -> Counter[str]:
                     r"[，。；：！？]", term
                 ):
                     continue
-                # A defined short name (以下简称“双碳”) is a coinage by declaration.
-                if pattern is DEFINED or is_coinage(term):
+                # A defined short name that is an ordinary word (以下简称《意见》) is shorthand
+                # for a title, not a coinage: the same rule as for quoted terms.
+                if is_coinage(term):
                     counts[term] += 1
     return counts
 

@@ -123,8 +123,13 @@ def policy_detail(request: HttpRequest, slug: str) -> HttpResponse:
         provision.citation = clause_citation(policy, bodies, provision, by_id)
     groups = timeline(policy.targets.all())
     # A title cited from several clauses (or cited and interpreted) is listed once.
+    lineage = lineage_for(policy)
+    # Documents in the lineage chain are not listed again under 引用.
+    in_chain = {link.other.pk for link in lineage.upstream if link.lineage}
     references: dict[int | str, object] = {}
     for reference in policy.references.all():
+        if reference.target_id in in_chain:
+            continue
         key = reference.target_id or reference.cited_title
         kept = references.setdefault(key, reference)
         kept.relations = [*getattr(kept, "relations", []), reference.get_relation_display()]
@@ -134,7 +139,7 @@ def policy_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "provisions": provisions,
         "toc": build_toc(provisions),
         "references": list(references.values()),
-        "lineage": lineage_for(policy),
+        "lineage": lineage,
         "status_note": status_note(policy),
         "citation": policy_citation(policy, bodies),
         "article_citation": gbt7714(policy) if policy.doc_type == "文章" else "",
@@ -267,7 +272,7 @@ def _target_rows(queryset: QuerySet[Target]):
             "year": target.year,
             "clause": target.provision.eid,
             "sentence": target.sentence,
-            "url": target.provision.get_absolute_url(),
+            "url": target.get_absolute_url(),
         }
 
 
@@ -278,7 +283,7 @@ def _task_rows(queryset: QuerySet[Task]):
             "policy_title": task.policy.title,
             "title": task.title,
             "clause": task.provision.eid,
-            "url": task.provision.get_absolute_url(),
+            "url": task.get_absolute_url(),
         }
 
 

@@ -25,8 +25,8 @@ def html(response) -> str:
 
 
 def test_home_and_list_show_real_policies(client, django_assert_num_queries):
-    # policies, their ordered bodies, and the three filter option lists.
-    with django_assert_num_queries(5):
+    # policies, their ordered bodies, and the four filter option lists (type, status, body, year).
+    with django_assert_num_queries(6):
         page = html(client.get(reverse("policies:list")))
     assert page == html(client.get(reverse("policies:home")))
     assert '<html lang="zh-CN">' in page
@@ -75,16 +75,18 @@ def test_detail_renders_every_provision_with_anchor(client, data_industry):
 def test_detail_sections(client, data_industry):
     page = html(client.get(data_industry.get_absolute_url()))
     assert 'aria-label="目录"' in page
-    for heading in ["目标", "量化指标", "任务", "引用"]:
+    for heading in ["目标", "量化指标", "任务"]:
         assert f"<h2>{heading}</h2>" in page
-    for target in data_industry.targets.select_related("provision"):
+    for target in data_industry.targets.select_related("provision", "policy"):
         assert target.metric in page
-        assert f'href="#{target.provision.eid}"' in page
+        assert f'href="{target.get_absolute_url()}"' in page
+    # Each cited document once: in the lineage chain (落实《…》) or under 引用, 未收录 if a stub.
     for reference in data_industry.references.select_related("target"):
-        if reference.resolved:
-            assert f'href="{reference.target.get_absolute_url()}"' in page
-        else:
-            assert f'《{reference.cited_title}》<span class="badge">未收录</span>' in page
+        link = f'<a href="{reference.target.get_absolute_url()}">'
+        assert page.count(link) == 1, reference.cited_title
+        if not reference.resolved:
+            after = page.split(link, 1)[1]
+            assert re.match(r'《?[^<]+》?</a><span class="badge">未收录</span>', after)
     for body in data_industry.ordered_bodies():
         assert f'href="{body.get_absolute_url()}"' in page
 
