@@ -210,3 +210,11 @@ def test_policy_page_description_and_breadcrumb(client, data_industry):
     page = html(client.get(data_industry.get_absolute_url()))
     assert f'<meta property="og:title" content="{data_industry.title}">' in page
     assert '<li><a href="/policies/">政策</a></li><li aria-current="page">' in page
+
+
+def test_detail_page_query_count_is_pinned(client, django_assert_num_queries):
+    """The policy, then one query per prefetched relation, the clauses and related documents —
+    the same for any policy, however many clauses, targets or references it has."""
+    for slug in (DRAFT_SLUG, Policy.objects.get(doc_number=DATA_INDUSTRY).slug):
+        with django_assert_num_queries(13):
+            html(client.get(reverse("policies:detail", args=[slug])))

@@ -9,6 +9,7 @@ tests themselves write nothing, so no flush is needed and the order of test file
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,6 +53,8 @@ def data_industry(django_db_setup, django_db_blocker) -> dict:
 @pytest.fixture(scope="module")
 def browser(site, data_industry):
     if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("Debian chromium is missing: browser tests must run under CI")
         pytest.skip("Debian chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
