@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from django.db.models import Q
 from ninja import Field, FilterLookup, FilterSchema, Schema
 
+from policies.lineage import status_note
 from policies.models import Policy, Provision
 from policies.related import related_policies
 
@@ -124,6 +125,8 @@ class PolicyDetailOut(PolicyListOut):
     abstract: str
     comment_period_start: date | None
     comment_period_end: date | None
+    status_reason: str = Field(..., description="状态说明: 征求意见至 …, 被《…》废止, 有效期至 …")
+    status_date: date | None
     is_stub: bool
     interprets: PolicyRefOut | None
     interpretations: list[PolicyRefOut]
@@ -134,6 +137,16 @@ class PolicyDetailOut(PolicyListOut):
     tasks: list[TaskOut]
     key_terms: list[str] = Field(..., description="terms the document marks (“quoted”, 以下简称)")
     related: list[RelatedOut] = Field(..., description="held documents sharing key terms")
+
+    @staticmethod
+    def resolve_status_reason(obj: Policy) -> str:
+        note = status_note(obj)
+        return note.reason if note else ""
+
+    @staticmethod
+    def resolve_status_date(obj: Policy) -> date | None:
+        note = status_note(obj)
+        return note.on if note else None
 
     @staticmethod
     def resolve_key_terms(obj: Policy) -> list[str]:

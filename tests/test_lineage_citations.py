@@ -124,3 +124,13 @@ def test_gbt7714_for_articles():
     )
     paper = Policy.objects.get(slug="sci-tech-digest-2025-2")
     assert gbt7714(paper) == "宋德雄. 探索科技创新和产业创新深度融合路径[N]. 科技日报, 2025-01-06."
+
+
+@pytest.mark.django_db
+def test_api_gives_status_reason_and_lineage_relations(client):
+    body = client.get(f"/api/v1/policies/{DRAFT_SLUG}").json()
+    assert body["status_reason"] == "征求意见至 2023年12月22日"
+    assert body["status_date"] == "2023-12-22"
+    final = next(ref for ref in body["references"] if ref["relation"] == "final")
+    assert final["cited_title"] == FINAL_TITLE and final["target"] == stub_slug(FINAL_TITLE)
+    assert final["resolved"] is False
