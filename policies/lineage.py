@@ -105,13 +105,15 @@ class StatusNote:
 
 
 def status_note(policy: Policy) -> StatusNote | None:
-    """The curator's reason when given; else what the records say: a repeal, a comment period."""
-    if policy.status_reason:
-        return StatusNote(policy.status_reason, policy.status_date)
+    """A repeal recorded by a later document first (it outranks what the text itself said);
+    else the stored reason (有效期至 … read from the text, or a curator's); else the comment
+    period of a draft."""
     repeal = next((ref for ref in policy.cited_by.all() if ref.relation == R.REPEALS), None)
     if repeal is not None:
         by = repeal.policy
         return StatusNote(f"被《{by.title}》废止", by.issued_on or by.published_on)
+    if policy.status_reason:
+        return StatusNote(policy.status_reason, policy.status_date)
     if policy.is_draft and policy.comment_period_end:
         end = policy.comment_period_end
         return StatusNote(f"征求意见至 {end.year}年{end.month}月{end.day}日", end)

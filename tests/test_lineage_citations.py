@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from policies.citations import clause_citation, gbt7714, policy_citation
-from policies.extract.lineage import final_title, find_lineage
+from policies.extract.lineage import final_title, find_lineage, find_validity
 from policies.lineage import resolve_final_versions, status_note, stub_slug
 from policies.models import Policy, Provision, Reference
 from tests.source_facts import DATA_INDUSTRY
@@ -73,15 +73,18 @@ def test_final_text_arriving_replaces_the_stub():
 
 
 @pytest.mark.django_db
-def test_repeal_gives_the_status_reason_and_curator_reason_wins():
+def test_repeal_gives_the_status_reason_else_the_stored_reason():
     old = Policy.objects.create(slug="old-rules", title="旧管理办法", status="失效")
     new = Policy.objects.create(slug="new-rules", title="新管理办法", issued_on="2025-03-01")
     Reference.objects.create(policy=new, cited_title=old.title, target=old, relation=R.REPEALS)
     old = Policy.objects.for_detail().get(pk=old.pk)
     note = status_note(old)
     assert note.reason == "被《新管理办法》废止" and str(note.on) == "2025-03-01"
-    old.status_reason, old.status_date = "有效期至 2024年12月31日", None
-    assert status_note(old).reason == "有效期至 2024年12月31日"
+    other = Policy.objects.create(
+        slug="other", title="其他办法", status_reason="有效期至 2024年12月31日"
+    )
+    other = Policy.objects.for_detail().get(pk=other.pk)
+    assert status_note(other).reason == "有效期至 2024年12月31日"
 
 
 @pytest.mark.django_db
@@ -134,3 +137,33 @@ def test_api_gives_status_reason_and_lineage_relations(client):
     final = next(ref for ref in body["references"] if ref["relation"] == "final")
     assert final["cited_title"] == FINAL_TITLE and final["target"] == stub_slug(FINAL_TITLE)
     assert final["resolved"] is False
+
+
+def test_validity_read_from_the_text():
+    assert str(find_validity("本办法有效期至2027年12月31日。")) == "2027-12-31"
+    assert str(find_validity("本方案自2024年3月1日起施行，有效期五年。")) == "2029-02-28"
+    assert str(find_validity("自2023年1月1日起实施，有效期为3年")) == "2025-12-31"
+    assert find_validity("有效期五年。") is None  # no start day: nothing to count from
+    assert find_validity("加强有效期管理") is None
+
+
+@pytest.mark.django_db
+def test_loader_stores_the_validity_as_status_reason(tmp_path):
+    from django.db import transaction
+
+    from policies.ingest.load import finish_load, ingest_source, sync_bodies
+
+    text = (
+        "关于开展某某试点工作的通知\n\n"
+        "一、工作目标\n\n到2026年，建成试点项目10个。\n\n"
+        "二、实施时间\n\n本通知自2024年1月1日起施行，有效期至2026年12月31日。"
+        "《旧试点办法》同时废止。\n"
+    )
+    with transaction.atomic():
+        result = ingest_source("validity-check.txt", text.encode(), sync_bodies())
+        finish_load([result])
+    policy = Policy.objects.get(pk=result.policy_ids[0])
+    assert policy.status_reason == "有效期至 2026年12月31日"
+    assert str(policy.status_date) == "2026-12-31"
+    repeal = policy.references.get(cited_title="旧试点办法")
+    assert repeal.relation == R.REPEALS and repeal.target.is_stub

@@ -9,6 +9,7 @@ before them (根据《A》《B》和《C》).
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 from policies.models import Reference
 
@@ -71,3 +72,43 @@ def final_title(title: str) -> str | None:
     """The title a draft's final version will carry (the draft marker removed), else None."""
     stripped = _DRAFT_SUFFIX.sub("", title)
     return stripped if stripped != title and stripped else None
+
+
+_UNTIL = re.compile(r"有效期(?:至|截至|到)\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_START = re.compile(r"自\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日起(?:施行|实施|执行)")
+_YEARS = re.compile(r"有效期(?:为)?\s*([0-9一二两三四五六七八九十]+)\s*年")
+_NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九十")} | {"两": 2}
+
+
+def find_validity(text: str) -> date | None:
+    """The last day a document is in force, where it says so: 有效期至2027年12月31日, or
+    自2024年1月1日起施行，有效期5年 (five years from that day, the day before the anniversary)."""
+    if match := _UNTIL.search(text):
+        return _day(*match.groups())
+    start, years = _START.search(text), _YEARS.search(text)
+    if start and years:
+        begin = _day(*start.groups())
+        count = _count(years.group(1))
+        if begin and count:
+            try:
+                return begin.replace(year=begin.year + count) - timedelta(days=1)
+            except ValueError:  # 29 February
+                return begin.replace(year=begin.year + count, day=28)
+    return None
+
+
+def _day(year: str, month: str, day: str) -> date | None:
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+def _count(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    if text == "十":
+        return 10
+    if text.startswith("十"):
+        return 10 + _NUMERALS.get(text[1:], 0)
+    return _NUMERALS.get(text, 0)

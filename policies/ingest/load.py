@@ -26,7 +26,7 @@ from policies.extract import (
     normalize_title,
 )
 from policies.extract._text import DEADLINE, FRAME_ONLY, is_non_policy
-from policies.extract.lineage import final_title, find_lineage
+from policies.extract.lineage import final_title, find_lineage, find_validity
 from policies.ingest import IngestError
 from policies.ingest.cleanup import clean_lines, ends_sentence, split_front_matter
 from policies.ingest.decode import decode_source
@@ -282,6 +282,11 @@ def _save_extracted(policy: Policy, root: Node, rows: dict[int, Provision], info
     if final := final_title(policy.title):  # a draft points at the final version it becomes
         refs.append(Reference(policy=policy, cited_title=final, relation=Reference.Relation.FINAL))
     Reference.objects.bulk_create(refs)
+    whole = "\n".join(node.full_text for node in root.walk())
+    if not policy.status_reason and (until := find_validity(whole)):
+        policy.status_reason = f"有效期至 {until.year}年{until.month}月{until.day}日"
+        policy.status_date = until
+        policy.save(update_fields=["status_reason", "status_date"])
     counts = key_terms([node.full_text for node in root.walk()])
     KeyTerm.objects.bulk_create(
         KeyTerm(policy=policy, term=term, occurrences=n) for term, n in counts.items()
