@@ -7,6 +7,7 @@ reader polls it and sees the documents that match, newest first.
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from urllib.parse import urlencode
 
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest
@@ -123,7 +124,5 @@ class SearchFeed(PolicyFeed):
 
 
 def _query(params: SearchParams) -> str:
-    from urllib.parse import urlencode
-
     pairs = {"q": params.q, "body": params.body, "type": params.type, "status": params.status}
     return urlencode({key: value for key, value in pairs.items() if value})
