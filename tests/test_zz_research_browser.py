@@ -153,14 +153,12 @@ def test_print_shows_text_metadata_and_clause_numbers_only(browser, site, seeds)
     try:
         page.goto(site + seeds["data_industry"])
         page.emulate_media(media="print")
-        for selector in (
-            ".site-header",
-            ".toc",
-            ".permalink",
-            ".clause-tools",
-            ".breadcrumb",
-            ".site-footer",
-        ):
+        hidden = [
+            ".site-header", ".toc", ".permalink", ".clause-tools", ".breadcrumb", ".site-footer",
+            ".actions", ".lineage", ".targets", ".tasks", ".goals", ".key-terms", ".related",
+        ]  # fmt: skip
+        for selector in hidden:
+            assert page.locator(selector).count() > 0, selector
             assert not page.locator(selector).first.is_visible(), selector
         assert page.locator("table.meta").is_visible()
         heading = page.locator(".provision h3").first
