@@ -19,8 +19,8 @@ urlpatterns = [
     path("compare/", views.compare_page, name="compare"),
     path("terms/<path:term>/", views.key_term_page, name="term"),
     path("export/<str:what>.<str:fmt>", views.export, name="export"),
-    path("feeds/policies.atom", feeds.PolicyFeed(), name="feed"),
-    path("feeds/bodies/<slug:slug>.atom", feeds.BodyFeed(), name="feed_body"),
-    path("feeds/types/<str:doc_type>.atom", feeds.TypeFeed(), name="feed_type"),
-    path("feeds/search.atom", feeds.SearchFeed(), name="feed_search"),
+    path("feeds/policies.atom", views.reject_nul(feeds.PolicyFeed()), name="feed"),
+    path("feeds/bodies/<slug:slug>.atom", views.reject_nul(feeds.BodyFeed()), name="feed_body"),
+    path("feeds/types/<str:doc_type>.atom", views.reject_nul(feeds.TypeFeed()), name="feed_type"),
+    path("feeds/search.atom", views.reject_nul(feeds.SearchFeed()), name="feed_search"),
 ]

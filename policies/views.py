@@ -3,12 +3,15 @@ clause short links. Thin: read the filter, call a QuerySet method or a module, r
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce, ExtractYear
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from ninja import FilterSchema
@@ -34,6 +37,22 @@ STRUCTURAL_KINDS = {
     Provision.Kind.BOX,
     Provision.Kind.ANNEX,
 }
+
+
+def reject_nul(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A NUL byte in the path or a parameter is a 400: PostgreSQL text cannot hold one, and a
+    query with it would fail as a 500."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        values = [request.path, *(v for vs in request.GET.lists() for v in vs[1])]
+        if any("\x00" in value for value in values):
+            return HttpResponseBadRequest(
+                "请求中含有无效字符（NUL）".encode(), content_type="text/plain; charset=utf-8"
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 @dataclass
@@ -88,6 +107,7 @@ def _years(queryset: QuerySet[Policy]) -> list[int]:
     return list(years)
 
 
+@reject_nul
 def policy_list(request: HttpRequest) -> HttpResponse:
     filters, params, error = read_filter(PolicyFilter, request, ("type", "status", "body", "year"))
     real = Policy.objects.real()
@@ -112,6 +132,7 @@ def policy_list(request: HttpRequest) -> HttpResponse:
     return render(request, "policies/policy_list.html", context, status=400 if error else 200)
 
 
+@reject_nul
 def policy_detail(request: HttpRequest, slug: str) -> HttpResponse:
     policy = get_object_or_404(Policy.objects.for_detail(), slug=slug)
     provisions = list(policy.provisions.order_by("order"))
@@ -159,6 +180,7 @@ def _description(policy: Policy, bodies: list[IssuingBody]) -> str:
     return " ".join(part for part in parts if part) or policy.title
 
 
+@reject_nul
 def clause_redirect(request: HttpRequest, slug: str, eid: str) -> HttpResponse:
     """The stable short link of a clause: a permanent redirect to its anchor on the policy page."""
     provision = get_object_or_404(
@@ -167,11 +189,13 @@ def clause_redirect(request: HttpRequest, slug: str, eid: str) -> HttpResponse:
     return redirect(provision.get_absolute_url(), permanent=True)
 
 
+@reject_nul
 def body_list(request: HttpRequest) -> HttpResponse:
     bodies = IssuingBody.objects.with_policy_counts().order_by("-policy_count", "name")
     return render(request, "policies/body_list.html", {"bodies": bodies})
 
 
+@reject_nul
 def body_detail(request: HttpRequest, slug: str) -> HttpResponse:
     body = get_object_or_404(IssuingBody, slug=slug)
     policies = Policy.objects.real().filter(body_links__body=body).with_bodies().newest_first()
@@ -181,6 +205,7 @@ def body_detail(request: HttpRequest, slug: str) -> HttpResponse:
 TARGET_FILTERS = ("body", "policy", "year", "metric")
 
 
+@reject_nul
 def targets_page(request: HttpRequest) -> HttpResponse:
     """Every quantified target, filtered like ``GET /api/v1/targets``, as a deadline timeline."""
     filters, params, error = read_filter(TargetFilter, request, TARGET_FILTERS)
@@ -207,6 +232,7 @@ def targets_page(request: HttpRequest) -> HttpResponse:
     return render(request, "policies/targets.html", context, status=400 if error else 200)
 
 
+@reject_nul
 def compare_page(request: HttpRequest) -> HttpResponse:
     slugs = request.GET.getlist("p")
     choices = Policy.objects.real().order_by("title").only("slug", "title")
@@ -222,6 +248,7 @@ def compare_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+@reject_nul
 def key_term_page(request: HttpRequest, term: str) -> HttpResponse:
     """A key term: the documents that mark it and every clause whose text uses it."""
     marking = list(
@@ -290,7 +317,7 @@ def _task_rows(queryset: QuerySet[Task]):
 def _search_rows(params: SearchParams, total: int):
     offset = 0
     while offset < min(total, EXPORT_CAP):
-        page = search(SearchParams(**{**params.__dict__, "limit": MAX_LIMIT, "offset": offset}))
+        page = search(dataclasses.replace(params, limit=MAX_LIMIT, offset=offset))
         if not page.items:
             return
         for hit in page.items:
@@ -311,6 +338,7 @@ def _bad_export(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "policies/export_error.html", {"error": message}, status=400)
 
 
+@reject_nul
 def export(request: HttpRequest, what: str, fmt: str) -> HttpResponse:
     """``/export/<policies|targets|tasks|search>.<csv|jsonl>`` with the pages' own filters."""
     if fmt not in FORMATS:

@@ -230,3 +230,21 @@ def test_body_and_compare_query_counts_are_pinned(client, django_assert_num_quer
     # the choices, the two policies and their 8 prefetches, one clause count per policy
     with django_assert_num_queries(12):
         html(client.get(url))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/policies/?type=%00",
+        "/targets/?metric=%00",
+        "/compare/?p=%00&p=b",
+        "/terms/%00/",
+        "/export/policies.csv?body=%00",
+        "/feeds/types/%00.atom",
+        "/p/a/%00",
+    ],
+)
+def test_nul_bytes_are_a_400_not_a_500(client, url):
+    response = client.get(url)
+    assert response.status_code == 400
+    assert "NUL" in response.content.decode()
