@@ -13,7 +13,6 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce, ExtractYear
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from ninja import FilterSchema
 from pydantic import ValidationError
 
@@ -385,8 +384,3 @@ def export(request: HttpRequest, what: str, fmt: str) -> HttpResponse:
     else:
         raise Http404(f"nothing to export as {what!r}")
     return stream(data, fmt)
-
-
-def export_links(name: str, query: str) -> dict[str, str]:
-    base = {fmt: reverse("policies:export", args=[name, fmt]) for fmt in FORMATS}
-    return {fmt: f"{url}?{query}" if query else url for fmt, url in base.items()}
