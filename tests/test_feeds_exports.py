@@ -130,3 +130,11 @@ def test_related_documents_share_coinages_only():
     related = dict(related_policies(draft))
     data_industry = Policy.objects.get(doc_number="发改数据〔2024〕1836号")
     assert related[data_industry] == ["数据要素×"]
+
+
+def test_search_page_offers_export_and_feed_of_the_search(client):
+    page = client.get(reverse("search:page"), {"q": "数据要素"}).content.decode()
+    q = "%E6%95%B0%E6%8D%AE%E8%A6%81%E7%B4%A0"
+    assert f'href="{reverse("policies:export", args=["search", "csv"])}?q={q}"' in page
+    assert f'href="{reverse("policies:feed_search")}?q={q}"' in page
+    assert '<link rel="alternate" type="application/atom+xml" title="搜索“数据要素”"' in page
