@@ -91,7 +91,11 @@ def _search(params: SearchParams) -> Results:
     if total < params.offset + params.limit and not documents:
         partial = relaxed_terms(parsed.terms)
         partial_positive = [t for t in partial if not t.negated]
-        if len(partial_positive) > 1:
+        # Worth a second pass with several terms (any of them may match), or when it searches
+        # other words than the terms as typed (首席数据官制渡 → 首席数据官).
+        if len(partial_positive) > 1 or (
+            partial_positive and [t.text for t in partial_positive] != [t.text for t in positive]
+        ):
             partial_plan = build_plan(
                 parsed.terms,
                 meta_ids,
