@@ -76,7 +76,11 @@ def _search(params: SearchParams) -> Results:
     # Documents every term names through their metadata: listed once each.
     matches = [catalog.metadata_matches(t) for t in positive]
     negative = [catalog.metadata_matches(t) for t in parsed.terms if t.negated]
-    documents = matching_documents(positive, matches, negative, params, catalog)
+    documents = (
+        matching_documents(positive, matches, negative, params, catalog)
+        if weights.document_results
+        else []
+    )
     results.document_total = len(documents)
     if params.offset == 0:
         results.documents = [document_hit(p, r, catalog) for p, r in documents[:DOCUMENT_LIMIT]]
@@ -88,7 +92,7 @@ def _search(params: SearchParams) -> Results:
     scoring = parsed.terms
     # Fewer clauses than a page match everything: fill with clauses matching some of the words,
     # unless documents answer the query already (工信部, 发改数据〔2024〕 are asking for them).
-    if total < params.offset + params.limit and not documents:
+    if total < params.offset + params.limit and not documents and weights.partial_fill:
         partial = relaxed_terms(parsed.terms)
         partial_positive = [t for t in partial if not t.negated]
         # Worth a second pass with several terms (any of them may match), or when it searches
@@ -116,7 +120,7 @@ def _search(params: SearchParams) -> Results:
     if results.relaxed:
         results.message = "没有同时包含全部检索词的条款，以下为部分匹配的结果。"
 
-    if full_total < SUGGEST_BELOW and not documents:
+    if full_total < SUGGEST_BELOW and not documents and weights.typo_suggestions:
         results.suggestions = corrected_queries(params.q)
     if total == 0:
         if not documents:

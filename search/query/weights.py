@@ -32,6 +32,11 @@ class RankingWeights:
     definition: float = 0.6
     # Question and filler words (怎么, 有哪些…) are dropped from the query.
     drop_question_words: float = 1.0
+    # Switches (1 on, 0 off): fill a page with clauses matching some terms after those matching
+    # all; list documents whose metadata matches as document results; offer typo corrections.
+    partial_fill: float = 1.0
+    document_results: float = 1.0
+    typo_suggestions: float = 1.0
     # Every further clause of the same document is damped by this factor (1 = off).
     diversity: float = 0.85
     # Heading-only containers (章/节 without text) count this much (1 = off).
