@@ -113,9 +113,7 @@ def test_more_in_this_document_expands(site, page):
     link = more.locator("a.all-in-document")
     link.click()
     page.wait_for_url("**policy=*")
-    slugs = {
-        a.get_attribute("href") for a in page.locator("a.group-title").element_handles()
-    }
+    slugs = {a.get_attribute("href") for a in page.locator("a.group-title").element_handles()}
     assert len(slugs) == 1  # one document's clauses only
 
 

@@ -277,6 +277,14 @@ def build_plan(
     # children carry the heading as context, so they should not be crowded out by it.
     # Commentary (articles, interpretations) ranks a little below the policies themselves when
     # both say the same thing: the knowledge base is about what policies set.
+    # A clause that has a term only through a synonym counts less than one with the words typed.
+    for term in positive:
+        typed = [v for v in term.variants if v.kind != "synonym"]
+        if weights.synonym and len(typed) < len(term.variants):
+            sql, p = own_sql(Term(text=term.text, variants=typed))
+            score_parts = [f"({' + '.join(score_parts) or '0'})"]
+            score_parts[0] += f" * (CASE WHEN {sql} THEN 1 ELSE {weights.synonym} END)"
+            score_args.extend(p)
     score = (
         f"({' + '.join(score_parts) or '0'})"
         f" * (CASE WHEN e.compact = e.heading_compact THEN {weights.container} ELSE 1 END)"
