@@ -9,6 +9,7 @@ facets), :mod:`.rank` (scoring and candidate retrieval), :mod:`.suggest` (“您
 
 from __future__ import annotations
 
+from search.query.facets import COUNT_CAP
 from search.query.params import (
     MAX_LIMIT,
     MAX_OFFSET,
@@ -20,9 +21,13 @@ from search.query.params import (
     Results,
     SearchParams,
 )
+from search.query.rank import CANDIDATES, rum_index_ready
 from search.query.run import search
 
+# CANDIDATES, COUNT_CAP and rum_index_ready are read by bench/search_bench.py.
 __all__ = [
+    "CANDIDATES",
+    "COUNT_CAP",
     "MAX_LIMIT",
     "MAX_OFFSET",
     "MAX_QUERY_CHARS",
@@ -32,5 +37,6 @@ __all__ = [
     "InvalidQuery",
     "Results",
     "SearchParams",
+    "rum_index_ready",
     "search",
 ]

@@ -85,6 +85,8 @@ def _search(params: SearchParams) -> Results:
     if params.offset == 0:
         results.documents = [document_hit(p, r, catalog) for p, r in documents[:DOCUMENT_LIMIT]]
     meta_ids = [sorted(pk for pk, why in m.items() if why in CLAUSE_REASONS) for m in matches]
+    if len(positive) == 1:
+        meta_ids = [[]]  # one term: a clause must match it itself anyway
 
     plan = build_plan(parsed.terms, meta_ids, params, catalog, weights, defines=parsed.defines)
     total, estimate, facets = facets_and_total(plan, catalog)
