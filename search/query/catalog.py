@@ -74,6 +74,7 @@ class Catalog:
     avg_chars: float = 150.0  # mean length of an entry's compact text
     policies: list[PolicyMeta] = field(default_factory=list)
     policy_by_slug: dict[str, PolicyMeta] = field(default_factory=dict)
+    policy_by_pk: dict[int, PolicyMeta] = field(default_factory=dict)
     # compact term → compact alternatives searched with it (curated and learned pairs).
     synonyms: dict[str, list[str]] = field(default_factory=dict)
     # Share of entries containing each frequent lexeme (PostgreSQL's statistics of the words
@@ -223,6 +224,7 @@ def _load_catalog(version: tuple[int, int]) -> Catalog:
         )
         catalog.policies.append(meta)
         catalog.policy_by_slug[slug] = meta
+        catalog.policy_by_pk[pk] = meta
     catalog.synonyms = curated_synonyms()
     for term, alternative in Synonym.objects.values_list("term", "alternative"):
         catalog.synonyms.setdefault(term, [])

@@ -76,9 +76,8 @@ def add_documents(
         }
         for kind, values in facets.items()
     }
-    by_pk = {p.pk: p for p in catalog.policies}
     for pk in policy_ids:
-        p = by_pk.get(pk)
+        p = catalog.policy_by_pk.get(pk)
         if p is None:
             continue
         for kind, value in (("type", p.doc_type), ("status", p.status), ("year", p.year)):
