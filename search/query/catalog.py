@@ -72,6 +72,7 @@ class Catalog:
     body_label: dict[int, tuple[str, str]] = field(default_factory=dict)  # id → (slug, name)
     body_id_by_slug: dict[str, int] = field(default_factory=dict)
     avg_chars: float = 150.0  # mean length of an entry's compact text
+    entries: float = 0.0  # PostgreSQL's estimate of the number of entries (0: not analyzed)
     policies: list[PolicyMeta] = field(default_factory=list)
     policy_by_slug: dict[str, PolicyMeta] = field(default_factory=dict)
     policy_by_pk: dict[int, PolicyMeta] = field(default_factory=dict)
@@ -177,6 +178,11 @@ def _load_catalog(version: tuple[int, int]) -> Catalog:
     with connection.cursor() as cursor:
         cursor.execute("SELECT avg(char_length(compact)) FROM search_searchentry")
         catalog.avg_chars = float(cursor.fetchone()[0] or 150.0)
+        cursor.execute(
+            "SELECT greatest(reltuples, 0) FROM pg_class WHERE relname = 'search_searchentry'"
+        )
+        row = cursor.fetchone()
+        catalog.entries = float(row[0]) if row else 0.0
         cursor.execute(
             """
             SELECT x.lexeme, x.share

@@ -334,23 +334,33 @@ def fetchall(
         return cursor.fetchall()
 
 
-def idf(terms: list[Term]) -> list[float]:
-    """IDF of each term's own-match condition (counts capped to stay cheap)."""
+def idf(terms: list[Term], catalog: Catalog) -> list[float]:
+    """IDF of each term's own-match condition.
+
+    A term whose words PostgreSQL's statistics list as frequent (数据: 94 % of entries) is
+    estimated from them: counting it would read tens of thousands of rows. The others are
+    counted, capped at IDF_COUNT_CAP, in one query.
+    """
+    counts: list[float] = [0.0] * len(terms)
     selects: list[str] = []
     args: list = []
-    for term in terms:
+    counted: list[int] = []
+    for i, term in enumerate(terms):
+        words = term.variants[0].words if len(term.variants) == 1 else []
+        if words and catalog.entries and all(w in catalog.lexeme_share for w in words):
+            counts[i] = min(catalog.lexeme_share[w] for w in words) * catalog.entries
+            continue
         sql, p = own_sql(term)
         selects.append(
             f"(SELECT count(*) FROM (SELECT 1 FROM search_searchentry e WHERE {sql} "
             f"LIMIT {IDF_COUNT_CAP}) x)"
         )
         args.extend(p)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT greatest(reltuples::bigint, 1) FROM pg_class WHERE relname = 'search_searchentry'"
-        )
-        row = cursor.fetchone()
-        cursor.execute("SELECT " + ", ".join(selects), args)
-        counts = cursor.fetchone()
-    n = max(row[0] if row else 1, max(counts), 1)
+        counted.append(i)
+    if selects:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(selects), args)
+            for i, count in zip(counted, cursor.fetchone(), strict=True):
+                counts[i] = float(count)
+    n = max(catalog.entries, max(counts, default=1.0), 1.0)
     return [math.log(1 + (n - df + 0.5) / (df + 0.5)) for df in counts]

@@ -110,7 +110,7 @@ def _search(params: SearchParams) -> Results:
                 weights,
                 defines=parsed.defines,
                 partial_terms=partial,
-                idf=idf(partial_positive),
+                idf=idf(partial_positive, catalog),
             )
             more, more_estimate, more_facets = facets_and_total(partial_plan, catalog)
             if more > total:
