@@ -6,6 +6,8 @@ error shape ``{"detail", "errors"}``.
 
 # No `from __future__ import annotations`: django-ninja reads the handlers' annotations at import.
 
+from dataclasses import asdict
+
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
@@ -34,6 +36,29 @@ class SearchHitOut(Schema):
     snippet: str
     score: float
     url: str
+    matched_all: bool = Field(
+        description="the clause matches every term (itself, or through its document's body, "
+        "发文字号 or date); false for the partial matches that fill a page"
+    )
+    group: str = Field(
+        description="grouping key: the policy slug (clause hits grouped by document)"
+    )
+    document_matches: int = Field(
+        description="matching clauses of this document among those ranked"
+    )
+
+
+class DocumentHitOut(Schema):
+    slug: str
+    title: str
+    doc_number: str
+    doc_type: str
+    date: str
+    bodies: list[str]
+    reasons: list[str] = Field(
+        description="why it matched: 标题, 发文机关, 发文字号, 日期, 作者, 来源"
+    )
+    url: str
 
 
 class FacetValueOut(Schema):
@@ -57,12 +82,20 @@ class SearchOut(Schema):
         description="true when more entries match than are counted: total is then a lower "
         "bound and facet counts describe the first `total` matches only",
     )
+    total_full: int = Field(description="clauses matching every term (the rest match some)")
     limit: int
     offset: int
     relaxed: bool
     message: str
-    suggestions: list[str]
+    suggestions: list[str] = Field(description="您是不是要找: corrected queries, or similar terms")
+    also_searched: list[str] = Field(description="aliases and synonyms searched as well")
+    ignored: list[str] = Field(description="question and filler words left out of the search")
     items: list[SearchHitOut]
+    documents: list[DocumentHitOut] = Field(
+        description="documents matching through their title, bodies, 发文字号, dates or other "
+        "metadata, each listed once (first page only; document_total counts them all)"
+    )
+    document_total: int
     facets: FacetsOut
 
 
@@ -80,6 +113,7 @@ class SearchQueryIn(Schema):
     status: str | None = Query(None, max_length=30)
     year_from: int | None = Query(None, ge=1000, le=9999)
     year_to: int | None = Query(None, ge=1000, le=9999)
+    policy: str | None = Query(None, max_length=120, description="policy slug: its clauses only")
 
 
 @router.get("/search", response={200: SearchOut, 422: ErrorOut}, summary="Search provisions")
@@ -96,9 +130,14 @@ def search_provisions(request: HttpRequest, filters: Query[SearchQueryIn]):
             "total_is_estimate": results.total_is_estimate,
             "limit": results.limit,
             "offset": results.offset,
+            "total_full": results.total_full,
             "relaxed": results.relaxed,
             "message": results.message,
             "suggestions": results.suggestions,
+            "also_searched": results.also_searched,
+            "ignored": results.ignored,
+            "documents": [asdict(d) for d in results.documents],
+            "document_total": results.document_total,
             "items": [
                 {
                     "policy": {
@@ -111,6 +150,9 @@ def search_provisions(request: HttpRequest, filters: Query[SearchQueryIn]):
                     "snippet": h.snippet,
                     "score": h.score,
                     "url": h.url,
+                    "matched_all": h.matched_all,
+                    "group": h.policy_slug,
+                    "document_matches": h.document_matches,
                 }
                 for h in results.items
             ],

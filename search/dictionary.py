@@ -34,6 +34,19 @@ _HAS_LETTER_RE = re.compile(r"[\u3400-\u9fffa-z]")
 MIN_TERM_CHARS = 2
 MAX_TERM_CHARS = 30
 
+# X（以下简称“Y”）: X is a 《title》 or the run of words before the parenthesis.
+_DEFINED_PAIR_RE = re.compile(
+    r"(?:《([^《》\n]{2,40})》|([\u3400-\u9fffA-Za-z0-9]{2,40}))"
+    r"[（(]以下简称[：:]?[“\"《]?([^”\"》）)，,。\n]{2,20})[”\"》]?[）)]"
+)
+# 反向定制（C2M）: a Latin abbreviation in parentheses after the words it abbreviates.
+_ABBREVIATION_RE = re.compile(r"([\u3400-\u9fff]{2,20})[（(]([A-Za-z][A-Za-z0-9+\-]{1,11})[）)]")
+MIN_EXPANSION_CHARS = 3
+# 以下简称《意见》, “本规划”: a name for the document at hand, not a synonym across the corpus.
+_DOCUMENT_SELF_NAME_RE = re.compile(
+    r"^(?:本|该|此)?(?:实施|指导|行动|专项|发展|工作)?(?:意见|规划|通知|方案|办法|计划|纲要|决定|规定|细则|条例|指南)$"
+)
+
 
 def curated_terms(path: Path | None = None) -> list[str]:
     """Words of the curated jieba user dictionary (comments and blank lines skipped)."""
@@ -69,6 +82,49 @@ def terms_in_text(text: str) -> dict[str, str]:
     return found
 
 
+def _abbreviated_words(run: str) -> str:
+    """The words a parenthesised abbreviation stands for: the run's last word when it is long
+    (人工智能), else its last two (反向 定制) — the words before them are the sentence's verb."""
+    words = [w for w, _, _ in segment.segment(run)]
+    if not words:
+        return ""
+    if len(words[-1]) >= 4 or len(words) == 1:
+        return words[-1]
+    return "".join(words[-2:])
+
+
+def pairs_in_text(text: str) -> dict[tuple[str, str], str]:
+    """(term, alternative) pairs a text defines, both directions, → Synonym.Source value."""
+    found: dict[tuple[str, str], str] = {}
+    if "以下简称" in text:
+        for match in _DEFINED_PAIR_RE.finditer(text):
+            short = clean_term(match.group(3))
+            full = match.group(1)
+            if full is None:
+                # The defined name starts where the short name's first character last occurs.
+                run = match.group(2)
+                at = run.rfind(short[0]) if short else -1
+                full = run[at:] if at >= 0 else ""
+            full = clean_term(full) if full else None
+            if (
+                short
+                and full
+                and short != full
+                and len(full) >= MIN_EXPANSION_CHARS
+                and not _DOCUMENT_SELF_NAME_RE.match(short)
+            ):
+                found.setdefault((short, full), "defined")
+                found.setdefault((full, short), "defined")
+    if "（" in text or "(" in text:
+        for match in _ABBREVIATION_RE.finditer(text):
+            abbreviation = clean_term(match.group(2))
+            full = clean_term(_abbreviated_words(match.group(1)))
+            if abbreviation and full and len(full) >= MIN_EXPANSION_CHARS:
+                found.setdefault((abbreviation, full), "abbreviation")
+                found.setdefault((full, abbreviation), "abbreviation")
+    return found
+
+
 def learn_terms(texts: Iterable[str], body_names: Iterable[str]) -> dict[str, str]:
     """All dictionary terms for a corpus: marked terms, body names and aliases, curated terms."""
     learned: dict[str, str] = {}
@@ -97,9 +153,19 @@ def refresh_dictionary() -> set[str]:
 
     texts = Provision.objects.values_list("heading", "text")
     titles = Policy.objects.values_list("title", "short_title")
-    corpus = (f"{a}\n{b}" for a, b in [*texts, *titles])
+    pairs: dict[tuple[str, str], str] = {}
+
+    def corpus() -> Iterable[str]:
+        # One pass over the texts learns terms and synonym pairs together.
+        for a, b in [*texts, *titles]:
+            text = f"{a}\n{b}"
+            for pair, source in pairs_in_text(text).items():
+                pairs.setdefault(pair, source)
+            yield text
+
     body_names = [n for body in IssuingBody.objects.all() for n in body.all_names]
-    learned = learn_terms(corpus, body_names)
+    learned = learn_terms(corpus(), body_names)
+    _store_pairs(pairs)
 
     with transaction.atomic():
         state = _state_for_update()
@@ -117,6 +183,21 @@ def refresh_dictionary() -> set[str]:
             state.save(update_fields=["dictionary_version", "updated_at"])
     segment.set_extra_terms(learned, state.dictionary_version)
     return new_terms
+
+
+def _store_pairs(pairs: dict[tuple[str, str], str]) -> None:
+    """Replace the learned synonym pairs when they changed (the catalog reloads them)."""
+    from search.models import Synonym
+
+    current = {
+        (t, a): s for t, a, s in Synonym.objects.values_list("term", "alternative", "source")
+    }
+    if current == pairs:
+        return
+    Synonym.objects.all().delete()
+    Synonym.objects.bulk_create(
+        Synonym(term=t[:60], alternative=a[:100], source=s) for (t, a), s in sorted(pairs.items())
+    )
 
 
 def _state_for_update():

@@ -6,6 +6,9 @@ digits. A hit is relevant to a passage when it belongs to that document and its 
 whitespace and markdown marks removed, contains the marker; a ``docs`` query counts a hit when
 its policy comes from that document. Each judged passage (or document) counts once.
 
+A ``docs`` query ranks the document-level results first (as the page shows them), then the clause
+hits; a passage query ranks the clause hits only (a document result is not a passage).
+
 Metrics per query, averaged: recall@10, MRR@10, nDCG@10 (binary gains) and doc hit@3 (one of
 the first three hits comes from a relevant document).
 """
@@ -56,6 +59,8 @@ def score_query(item: dict, docs_by_slug: dict[str, str]) -> QueryScore:
     results = search(SearchParams(q=item["q"], limit=K))
     hits = [(docs_by_slug.get(h.policy_slug, ""), strip_marks(h.text)) for h in results.items]
     if "docs" in item:
+        documents = [(docs_by_slug.get(d.slug, ""), d.title) for d in results.documents]
+        hits = (documents + hits)[:K]
         judged = [(doc, None) for doc in item["docs"]]
     else:
         judged = [(doc, strip_marks(marker)) for doc, marker in item["relevant"]]

@@ -83,3 +83,30 @@ class IndexState(models.Model):
 
     def __str__(self) -> str:
         return f"dictionary v{self.dictionary_version}"
+
+
+class Synonym(models.Model):
+    """A wording the corpus defines as another's: searched along with it, at lower weight.
+
+    Learned at index time (see :mod:`search.dictionary`): ``X（以下简称“Y”）`` and parenthesised
+    Latin abbreviations such as ``反向定制（C2M）``, in both directions. Curated pairs live in
+    ``fixtures/dictionary/synonyms.txt`` and are read with the catalog, not stored here.
+    """
+
+    class Source(models.TextChoices):
+        DEFINED = "defined", "以下简称"
+        ABBREVIATION = "abbreviation", "括注缩写"
+
+    term = models.CharField(max_length=60)
+    alternative = models.CharField(max_length=100)
+    source = models.CharField(max_length=15, choices=Source.choices)
+
+    class Meta:
+        ordering = ("term", "alternative")
+        verbose_name = verbose_name_plural = "同义词"
+        constraints = (
+            models.UniqueConstraint(fields=["term", "alternative"], name="search_synonym_once"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.term} → {self.alternative}"

@@ -53,7 +53,21 @@ def test_shape(client) -> None:
     assert body["total"] >= 4
     assert len(body["items"]) == 3
     item = body["items"][0]
-    assert set(item) == {"policy", "provision", "text", "snippet", "score", "url"}
+    assert set(item) == {
+        "policy",
+        "provision",
+        "text",
+        "snippet",
+        "score",
+        "url",
+        "matched_all",
+        "group",
+        "document_matches",
+    }
+    assert item["group"] == item["policy"]["slug"]
+    assert item["matched_all"] is True
+    assert body["total_full"] == 7  # clauses with 可信数据空间 or all of its words
+    assert body["documents"] == [] and body["document_total"] == 0
     assert set(item["policy"]) == {"slug", "title", "doc_number"}
     assert set(item["provision"]) == {"eid", "num", "heading", "path"}
     provision = Provision.objects.get(
@@ -107,11 +121,12 @@ def test_unknown_filter_values_give_no_results_not_errors(client) -> None:
     assert response.json()["total"] == 0
 
 
-def test_highlight_escapes_query_and_text(client) -> None:
+def test_highlight_escapes_query_and_text(client, django_capture_on_commit_callbacks) -> None:
     policy = Policy.objects.get(slug="ndrc-2024-1836-data-industry")
     provision = Provision.objects.filter(policy=policy).order_by("-order").first()
     provision.text = "测试<script>alert('x')</script>条款 & 引用"
-    provision.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        provision.save()
     response = client.get(API, {"q": "<script>alert('x')</script>"})
     assert response.status_code == 200
     items = response.json()["items"]
@@ -135,8 +150,10 @@ def test_search_page(client) -> None:
     assert "<mark>" in html
     assert "国家发展改革委等部门关于促进数据产业高质量发展的指导意见" in html
     assert "发文机关" in html  # facets
+    assert "同时检索：国家发展改革委" in html
+    html = client.get(reverse("search:page"), {"q": "数据"}).content.decode()
     assert 'rel="next"' in html  # more than one page
-    response = client.get(reverse("search:page"), {"q": "发改委", "page": 2})
+    response = client.get(reverse("search:page"), {"q": "数据", "page": 2})
     assert response.status_code == 200
     assert 'rel="prev"' in response.content.decode()
     assert client.get(reverse("search:page")).status_code == 200

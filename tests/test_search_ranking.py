@@ -47,20 +47,32 @@ def test_top_hit(q: str, policy: str, marker: str) -> None:
 
 
 def test_oov_term_matches_exactly_the_two_paragraphs_that_contain_it() -> None:
-    hits = top("教科人一体化")
-    assert [h.policy_slug for h in hits] == [PAPER, PAPER]
-    assert all("教科人一体化" in strip_marks(h.text) for h in hits)
-    assert "<mark>教科人一体化</mark>" in hits[0].snippet
+    results = search(SearchParams(q="教科人一体化"))
+    full = [h for h in results.items if h.matched_all]
+    assert results.total_full == 2
+    assert [h.policy_slug for h in full] == [PAPER, PAPER]
+    assert all("教科人一体化" in strip_marks(h.text) for h in full)
+    assert "<mark>教科人一体化</mark>" in full[0].snippet
+    # The page is filled with clauses that have some of its words, after the full matches.
+    rest = results.items[2:]
+    assert len(results.items) == 10
+    assert not any(h.matched_all for h in rest)
+    assert not any("教科人一体化" in strip_marks(h.text) for h in rest)
 
 
-def test_multi_term_query_requires_every_term() -> None:
+def test_multi_term_query_ranks_clauses_with_every_term_first() -> None:
     hits = top("医疗 数据 共享")
-    assert {h.policy_slug for h in hits} == {BIG_DATA_PLAN, DATA_X_PLAN}
-    found = texts("医疗 数据 共享")
+    full = [h for h in hits if h.matched_all]
+    assert hits[: len(full)] == full  # every full match before any partial one
+    assert {h.policy_slug for h in full} == {BIG_DATA_PLAN, DATA_X_PLAN}
+    found = [strip_marks(h.text) for h in full]
     assert any("加快医疗卫生机构数据共享" in t for t in found[:2])
     assert any("探索推进电子病历数据共享" in t for t in found[:3])
     for text in found:
         assert "医疗" in text and "共享" in text
+    for hit in hits[len(full) :]:
+        text = strip_marks(hit.text)
+        assert not ("医疗" in text and "数据" in text and "共享" in text)
 
 
 def test_multi_document_concept_reaches_every_document_in_the_first_page() -> None:
@@ -72,10 +84,13 @@ def test_multi_document_concept_reaches_every_document_in_the_first_page() -> No
 
 
 def test_alias_finds_the_full_name() -> None:
-    hits = top("发改委")
-    assert hits[0].policy_slug == DATA_INDUSTRY
-    assert "发展改革委" in strip_marks(hits[0].text) or "发改委" in strip_marks(hits[0].text)
-    assert top("工信部")[0].policy_slug == BIG_DATA_PLAN
+    results = search(SearchParams(q="发改委"))
+    assert [d.slug for d in results.documents] == [DATA_INDUSTRY]
+    assert results.documents[0].reasons == ["发文机关"]
+    assert "国家发展改革委" in results.also_searched
+    assert results.items[0].policy_slug == DATA_INDUSTRY
+    for hit in results.items:  # clause hits name the body in their own text
+        assert "发展改革委" in strip_marks(hit.text) or "发改委" in strip_marks(hit.text)
 
 
 @pytest.mark.parametrize(
@@ -92,14 +107,27 @@ def test_full_width_and_case_are_folded() -> None:
     assert [h.eid for h in top("ｉｓｏ")] == [h.eid for h in top("ISO")]
 
 
-def test_body_query_surfaces_that_bodys_documents_first() -> None:
-    first_two = {h.policy_slug for h in top("国家数据局", limit=2)}
-    assert first_two == {INTERPRETATION, DATA_X_PLAN}
+def test_body_query_lists_that_bodys_documents_once() -> None:
+    results = search(SearchParams(q="国家数据局"))
+    # It leads 000 and 004 and co-signs 002 (the lead body's documents first).
+    assert {d.slug for d in results.documents[:2]} == {INTERPRETATION, DATA_X_PLAN}
+    assert [d.slug for d in results.documents[2:]] == [DATA_INDUSTRY]
+    assert {tuple(d.reasons) for d in results.documents} == {("发文机关",)}
+    for hit in results.items:
+        assert "国家数据局" in strip_marks(hit.text)
 
 
-def test_document_number_surfaces_its_policy_first() -> None:
-    hits = top("发改数据〔2024〕1836号")
-    assert hits[0].policy_slug == DATA_INDUSTRY
+@pytest.mark.parametrize(
+    "q", ["发改数据〔2024〕1836号", "发改数据〔2024〕", "发改数据", "1836号", "1836号文", "1836"]
+)
+def test_document_number_fragments_find_the_document_not_its_clauses(q: str) -> None:
+    results = search(SearchParams(q=q))
+    assert [d.slug for d in results.documents] == [DATA_INDUSTRY]
+    assert results.documents[0].reasons == ["发文字号"]
+    assert results.documents[0].doc_number == "发改数据〔2024〕1836号"
+    # No clause of 002 prints its own number: no clause hits, and no 数据/2024 noise.
+    assert results.items == []
+    assert results.total == 0
 
 
 def test_phrase_and_exclusion() -> None:
@@ -126,8 +154,7 @@ def test_and_relaxes_when_nothing_has_every_term() -> None:
 
 def test_no_match_offers_suggestions() -> None:
     results = search(SearchParams(q="区块琏技术"))
-    if results.total == 0:
-        assert results.suggestions
+    assert results.suggestions[0] == "区块链技术"
     results = search(SearchParams(q="zzqqxx"))
     assert results.total == 0
     assert results.items == []
@@ -145,23 +172,24 @@ def test_ranking_is_stable_and_pages_are_consistent() -> None:
 def test_filters_and_facets() -> None:
     results = search(SearchParams(q="数据", limit=5))
     types = {f.value: f.count for f in results.facets["type"]}
-    assert sum(types.values()) == results.total
+    # Facets count what the page lists: clause hits, and each document-level result once.
+    assert sum(types.values()) == results.total + results.document_total
     bodies = {f.value for f in results.facets["body"]}
     assert bodies
     some_type = max(types, key=types.get)
     filtered = search(SearchParams(q="数据", limit=100, type=some_type))
-    assert filtered.total == types[some_type]
+    assert filtered.total + filtered.document_total == types[some_type]
     body_slug = results.facets["body"][0].value
     by_body = search(SearchParams(q="数据", body=body_slug))
-    assert by_body.total == results.facets["body"][0].count
+    assert by_body.total + by_body.document_total == results.facets["body"][0].count
     assert search(SearchParams(q="数据", year_from=2100)).total == 0
 
 
-@pytest.mark.django_db
-def test_body_only_query_opens_its_policy_at_the_first_clause():
-    from search.query import SearchParams, search
-
-    first = search(SearchParams(q="工信部", limit=1)).items[0]
-    assert first.policy_title == "“十四五”大数据产业发展规划"
-    assert first.eid == "para_1"
-    assert first.text.startswith("数据是新时代重要的生产要素")
+def test_body_only_query_is_a_document_result_not_all_its_clauses() -> None:
+    results = search(SearchParams(q="工信部"))
+    assert [d.title for d in results.documents] == ["“十四五”大数据产业发展规划"]
+    assert results.documents[0].reasons == ["发文机关"]
+    assert results.documents[0].bodies == ["工业和信息化部"]
+    # 工业和信息化部 is printed only in 003's header, never in a clause.
+    assert results.items == [] and results.total == 0
+    assert [(f.label, f.count) for f in results.facets["body"]] == [("工业和信息化部", 1)]

@@ -9,8 +9,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from search import query
-from search.query import SearchParams, search
+from search.query import SearchParams, facets, rank, search
 
 pytestmark = pytest.mark.django_db
 
@@ -41,15 +40,15 @@ def test_small_match_sets_are_counted_exactly() -> None:
 
 
 def test_large_match_sets_are_counted_up_to_the_cap(client, monkeypatch) -> None:
-    monkeypatch.setattr(query, "COUNT_CAP", 10)
+    monkeypatch.setattr(facets, "COUNT_CAP", 10)
     body = client.get(API, {"q": "数据"}).json()
     assert body["total"] == 10
     assert body["total_is_estimate"] is True
     # facets describe the counted matches only
-    assert sum(f["count"] for f in body["facets"]["type"]) == 10
+    assert sum(f["count"] for f in body["facets"]["type"]) == 10 + body["document_total"]
     assert len(body["items"]) == 10
     page = client.get(reverse("search:page"), {"q": "数据"}).content.decode()
-    assert "共 10+ 条结果" in page
+    assert "10+ 条条款" in page
     assert "以下计数仅统计前 10 条" in page
 
 
@@ -57,37 +56,37 @@ def test_uncapped_answer_says_so(client) -> None:
     body = client.get(API, {"q": "区块链"}).json()
     assert body["total_is_estimate"] is False
     page = client.get(reverse("search:page"), {"q": "区块链"}).content.decode()
-    assert "共 7 条结果" in page and "仅统计" not in page
+    assert "7 条条款" in page and "仅统计" not in page
 
 
 def test_rum_index_exists_where_the_extension_does() -> None:
-    query._rum_ready.clear()
-    assert query.rum_index_ready() == rum_available()
-    assert index_exists(query.RUM_INDEX) == rum_available()
+    rank._rum_ready.clear()
+    assert rank.rum_index_ready() == rum_available()
+    assert index_exists(rank.RUM_INDEX) == rum_available()
 
 
 @pytest.mark.parametrize("q", ["数据要素", "数据 安全"])
 def test_candidate_retrieval_keeps_the_top_hits(q: str, monkeypatch) -> None:
-    if not query.rum_index_ready():
+    if not rank.rum_index_ready():
         pytest.skip("no RUM index on this server")
     full = ranked(q)
     taken: list[bool] = []
-    hits = query._hits
+    hits = rank.ranked_hits
 
-    def spy(plan, params, intent, candidates):
+    def spy(plan, limit, offset, intent, candidates, weights, **kwargs):
         taken.append(candidates is not None)
-        return hits(plan, params, intent, candidates)
+        return hits(plan, limit, offset, intent, candidates, weights, **kwargs)
 
-    monkeypatch.setattr(query, "_hits", spy)
-    monkeypatch.setattr(query, "CANDIDATES", 30)  # of 54 and 136 matches
+    monkeypatch.setattr(rank, "ranked_hits", spy)
+    monkeypatch.setattr(rank, "CANDIDATES", 30)  # of 54 and 136 matches
     assert ranked(q)[:3] == full[:3]
     assert taken == [True]
 
 
 def test_without_rum_every_match_is_ranked(monkeypatch) -> None:
     full = ranked("数据要素")
-    monkeypatch.setattr(query, "rum_index_ready", lambda: False)
-    monkeypatch.setattr(query, "CANDIDATES", 5)
+    monkeypatch.setattr(rank, "rum_index_ready", lambda: False)
+    monkeypatch.setattr(rank, "CANDIDATES", 5)
     assert ranked("数据要素") == full
 
 
@@ -100,13 +99,13 @@ def test_migration_does_nothing_without_the_extension() -> None:
         )
 
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP INDEX IF EXISTS {query.RUM_INDEX}")
+        cursor.execute(f"DROP INDEX IF EXISTS {rank.RUM_INDEX}")
     with connection.execute_wrapper(hide_rum):
         rum_migration.create_rum_index(None, SimpleNamespace(connection=connection))
-    assert not index_exists(query.RUM_INDEX)
+    assert not index_exists(rank.RUM_INDEX)
     if rum_available():
         rum_migration.create_rum_index(None, SimpleNamespace(connection=connection))
-        assert index_exists(query.RUM_INDEX)
+        assert index_exists(rank.RUM_INDEX)
 
 
 def test_planner_settings_do_not_outlive_the_search() -> None:

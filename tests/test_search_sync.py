@@ -25,7 +25,9 @@ def test_every_provision_has_one_entry() -> None:
     assert SearchEntry.objects.count() == Provision.objects.count() > 300
 
 
-def test_admin_edit_is_searchable_immediately(client) -> None:
+def test_admin_edit_is_searchable_once_committed(
+    client, django_capture_on_commit_callbacks
+) -> None:
     admin = get_user_model().objects.create_superuser("curator", "c@example.org", "pw")
     client.force_login(admin)
     provision = Provision.objects.get(
@@ -45,22 +47,76 @@ def test_admin_edit_is_searchable_immediately(client) -> None:
         "eid": provision.eid,
         "_save": "Save",
     }
-    response = client.post(url, data)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(url, data)
+        # Not before the commit: the index still has the old text.
+        assert slugs_and_eids('"量子鸽子计划"') == []
     assert response.status_code == 302, response.content.decode()[:2000]
+    assert len(callbacks) == 1  # one re-index for the whole admin save
     assert slugs_and_eids('"量子鸽子计划"') == [(provision.policy.slug, provision.eid)]
     assert slugs_and_eids('"首席数据官制度"') == []
 
 
-def test_policy_title_edit_changes_context_and_alias_edit_expands() -> None:
+def test_policy_title_edit_changes_context_and_alias_edit_expands(
+    django_capture_on_commit_callbacks,
+) -> None:
     body = IssuingBody.objects.get(name="工业和信息化部")
     body.aliases = [*body.aliases, "工信老部"]
-    body.save()
-    hits = search(SearchParams(q="工信老部")).items
-    assert hits and hits[0].policy_slug == "miit-2021-179-big-data-industry-plan"
+    with django_capture_on_commit_callbacks(execute=True):
+        body.save()
+    documents = search(SearchParams(q="工信老部")).documents
+    assert [(d.slug, d.reasons) for d in documents] == [
+        ("miit-2021-179-big-data-industry-plan", ["发文机关"])
+    ]
     policy = Policy.objects.get(slug="miit-2021-179-big-data-industry-plan")
     policy.short_title = "蓝鲸规划"
-    policy.save()
-    assert search(SearchParams(q="蓝鲸规划")).items[0].policy_slug == policy.slug
+    with django_capture_on_commit_callbacks(execute=True):
+        policy.save()
+    documents = search(SearchParams(q="蓝鲸规划")).documents
+    assert [(d.slug, d.reasons) for d in documents] == [(policy.slug, ["标题"])]
+
+
+def test_many_edits_in_one_transaction_reindex_once_after_commit(
+    monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    from search import signals
+
+    calls: list[list[int]] = []
+    real = signals.index_policies
+    monkeypatch.setattr(
+        signals, "index_policies", lambda ids: calls.append(sorted(ids)) or real(ids)
+    )
+    policy = Policy.objects.get(slug="ndrc-2024-1836-data-industry")
+    provisions = list(policy.provisions.order_by("order")[:3])
+    with django_capture_on_commit_callbacks(execute=True):
+        for n, provision in enumerate(provisions):
+            provision.text = f"{provision.text}（补充说明{n}号鹦鹉螺）"
+            provision.save()
+        policy.short_title = "数据产业意见"
+        policy.save()
+        assert calls == []  # nothing before the commit
+    assert calls == [[policy.pk]]
+    hits = search(SearchParams(q='"鹦鹉螺"', limit=10)).items
+    assert sorted(h.eid for h in hits) == sorted(p.eid for p in provisions)
+
+
+def test_a_rolled_back_edit_leaves_the_next_one_indexed(django_capture_on_commit_callbacks) -> None:
+    from django.db import transaction
+
+    provision = Provision.objects.filter(policy__slug="ndrc-2024-1836-data-industry").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                provision.text += "（撤回的海月水母）"
+                provision.save()
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+        provision.refresh_from_db()
+        provision.text += "（保留的红珊瑚虫）"
+        provision.save()
+    assert [h.eid for h in search(SearchParams(q='"红珊瑚虫"')).items] == [provision.eid]
+    assert search(SearchParams(q='"海月水母"')).items == []
 
 
 def test_deleting_a_provision_removes_its_entry() -> None:

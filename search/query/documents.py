@@ -1,0 +1,92 @@
+"""Document-level results: documents every term of the query names through their metadata.
+
+A query such as ``工信部``, ``证监会 意见``, ``发改数据〔2024〕`` or ``2024年12月 指导意见`` asks for
+documents, not for every clause of them: each such document is listed once, with why it matched.
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from search.query.catalog import (
+    REASON_AUTHOR,
+    REASON_BODY,
+    REASON_DATE,
+    REASON_NUMBER,
+    REASON_PUBLISHER,
+    REASON_TITLE,
+    Catalog,
+    PolicyMeta,
+    bare,
+)
+from search.query.params import DocumentHit, SearchParams
+from search.query.parse import Term
+
+# Stronger reasons first: a 发文字号 names one document, a body names many.
+_STRENGTH = {
+    REASON_NUMBER: 5,
+    REASON_TITLE: 4,
+    REASON_AUTHOR: 3,
+    REASON_PUBLISHER: 3,
+    REASON_DATE: 2,
+    REASON_BODY: 1,
+}
+
+
+def _passes_filters(p: PolicyMeta, params: SearchParams, catalog: Catalog) -> bool:
+    if params.body and catalog.body_id_by_slug.get(params.body) not in p.body_ids:
+        return False
+    if params.type and p.doc_type != params.type:
+        return False
+    if params.status and p.status != params.status:
+        return False
+    if params.year_from is not None and (p.year is None or p.year < params.year_from):
+        return False
+    if params.year_to is not None and (p.year is None or p.year > params.year_to):
+        return False
+    return not (params.policy and p.slug != params.policy)
+
+
+def matching_documents(
+    terms: list[Term],
+    positive_matches: list[dict[int, str]],
+    negative_matches: list[dict[int, str]],
+    params: SearchParams,
+    catalog: Catalog,
+) -> list[tuple[PolicyMeta, list[str]]]:
+    """Documents whose metadata answers every positive term (``terms``), strongest first."""
+    if not positive_matches:
+        return []
+    ids = set(positive_matches[0])
+    for found in positive_matches[1:]:
+        ids &= set(found)
+    for found in negative_matches:
+        ids -= set(found)
+    chosen = []
+    for p in catalog.policies:
+        if p.pk in ids and _passes_filters(p, params, catalog):
+            reasons = list(dict.fromkeys(found[p.pk] for found in positive_matches))
+            chosen.append((p, reasons))
+    named_bodies = {catalog.body_by_name.get(bare(t.text)) for t in terms} - {None}
+    chosen.sort(
+        key=lambda item: (
+            -sum(_STRENGTH.get(r, 0) for r in item[1]),
+            item[0].lead_body not in named_bodies,  # the body named leads the document
+            -(max(item[0].dates).toordinal() if item[0].dates else 0),
+            item[0].pk,
+        )
+    )
+    return chosen
+
+
+def document_hit(p: PolicyMeta, reasons: list[str], catalog: Catalog) -> DocumentHit:
+    return DocumentHit(
+        slug=p.slug,
+        title=p.title,
+        doc_number=p.doc_number,
+        doc_type=p.doc_type,
+        date=max(p.dates).isoformat() if p.dates else "",
+        bodies=[catalog.body_label[b][1] for b in p.body_ids if b in catalog.body_label],
+        reasons=reasons,
+        url=reverse("policies:detail", args=[p.slug]),
+    )

@@ -1,0 +1,366 @@
+"""The SQL of a search: which entries match (the plan) and the score expression.
+
+A clause matches a term by its own text, heading or heading path — the words vector restricted
+to weights A, B and D, the exact substring of ``compact`` (heading + text), or, for a term the
+document's metadata answers (its body, 发文字号, date, publication, authors), by belonging to that
+document, provided it matches at least one term itself. A match through the policy title alone
+is a document result (see :mod:`search.query.documents`), never all of its clauses.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from django.db import connection
+
+from search.indexing import quote_lexeme
+from search.query.catalog import Catalog
+from search.query.params import SearchParams
+from search.query.parse import Term
+from search.query.weights import RankingWeights
+
+# Bigrams used to pre-filter a long substring through the grams index (LIKE then checks exactly).
+MAX_PREFILTER_GRAMS = 6
+# Cap on rows counted per word when estimating IDF for partial matches.
+IDF_COUNT_CAP = 50_000
+BM25_K1 = 1.2
+BM25_B = 0.75
+# Document types that comment on policies rather than set them.
+SECONDARY_TYPES = ("文章", "解读", "评论", "新闻", "报道")
+# Weights of the words vector a clause's own match may use: A heading, B heading path, D text.
+OWN_WEIGHTS = "ABD"
+
+
+def like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def tsquery_and(words: list[str], weights: str = "") -> str:
+    suffix = f":{weights}" if weights else ""
+    return " & ".join(quote_lexeme(w) + suffix for w in words)
+
+
+def tsquery_or(words: list[str]) -> str:
+    return " | ".join(quote_lexeme(w) for w in dict.fromkeys(words))
+
+
+def substring_sql(substring: str) -> tuple[str, list]:
+    text = substring.replace(" ", "")
+    if not text:
+        return "", []
+    if len(text) <= 2:
+        return "e.grams @@ %s::tsquery", [quote_lexeme(text)]
+    grams = [text[i : i + 2] for i in range(len(text) - 1)]
+    if len(grams) > MAX_PREFILTER_GRAMS:
+        step = (len(grams) - 1) / (MAX_PREFILTER_GRAMS - 1)
+        grams = [grams[round(i * step)] for i in range(MAX_PREFILTER_GRAMS)]
+    return (
+        "(e.grams @@ %s::tsquery AND e.compact LIKE %s)",
+        [tsquery_and(list(dict.fromkeys(grams))), like_pattern(substring)],
+    )
+
+
+def own_sql(term: Term) -> tuple[str, list]:
+    """Does the entry's own text, heading or heading path match the term (any variant)?"""
+    parts: list[str] = []
+    params: list = []
+    for variant in term.variants:
+        if variant.words:
+            parts.append("e.words @@ %s::tsquery")
+            params.append(tsquery_and(variant.words, OWN_WEIGHTS))
+        sql, p = substring_sql(variant.substring)
+        if sql:
+            parts.append(sql)
+            params.extend(p)
+    if not parts:
+        return "FALSE", []
+    return "(" + " OR ".join(parts) + ")", params
+
+
+def term_sql(term: Term, policy_ids: list[int] | None = None) -> tuple[str, list]:
+    """own_sql, or the entry belongs to a document whose metadata answers the term."""
+    sql, params = own_sql(term)
+    if policy_ids:
+        return f"({sql} OR e.policy_id = ANY(%s))", [*params, policy_ids]
+    return sql, params
+
+
+def _substrings(term: Term, synonyms: bool) -> list[str]:
+    return [v.substring for v in term.variants if v.substring and (v.kind == "synonym") == synonyms]
+
+
+def exact_tf_sql(substrings: list[str], avg_chars: float) -> tuple[str, list]:
+    """BM25-style saturated count of verbatim occurrences in the entry, in [0, 1).
+
+    Short clauses that state a term beat long ones that mention it in passing (k1, b as BM25).
+    """
+    if not substrings:
+        return "0", []
+    counts = " + ".join(
+        "(char_length(e.compact) - char_length(replace(e.compact, %s, ''))) / %s::float8"
+        for _ in substrings
+    )
+    args: list = [x for v in substrings for x in (v, len(v))]
+    sql = (
+        f"(({counts}) / (({counts}) + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * "
+        f"char_length(e.compact) / {max(avg_chars, 1.0):.3f})))"
+    )
+    return sql, [*args, *args]
+
+
+def exact_sql(substrings: list[str], column: str, *, prefix: bool = False) -> tuple[str, list]:
+    """Does the entry's ``column`` contain (``prefix``: start with) one of them? As 0/1."""
+    pats = [like_pattern(s) for s in substrings]
+    if prefix:
+        pats = [p[1:] for p in pats]
+    if not pats:
+        return "0", []
+    return f"(CASE WHEN e.{column} LIKE ANY(%s) THEN 1 ELSE 0 END)", [pats]
+
+
+@dataclass
+class Plan:
+    where: str
+    params: list
+    score: str
+    score_params: list
+    coverage: str = "0"
+    coverage_params: list = field(default_factory=list)
+    # Does the entry match every term of the query (the strict conjunction)?
+    full: str = "TRUE"
+    full_params: list = field(default_factory=list)
+    # The conditions other than the positive terms (exclusions, filters), for candidate retrieval.
+    rest_where: str = "TRUE"
+    rest_params: list = field(default_factory=list)
+    selectivity: float = 0.0  # estimated share of entries that match (see Catalog.selectivity)
+    partial: bool = False  # entries matching only some terms take part
+
+
+def filters(params: SearchParams, catalog: Catalog) -> tuple[list[str], list]:
+    where: list[str] = []
+    args: list = []
+    if params.body:
+        body_id = catalog.body_id_by_slug.get(params.body)
+        where.append("%s = ANY(e.body_ids)")
+        args.append(body_id if body_id is not None else -1)
+    if params.type:
+        where.append("e.doc_type = %s")
+        args.append(params.type)
+    if params.status:
+        where.append("e.status = %s")
+        args.append(params.status)
+    if params.year_from is not None:
+        where.append("e.year >= %s")
+        args.append(params.year_from)
+    if params.year_to is not None:
+        where.append("e.year <= %s")
+        args.append(params.year_to)
+    if params.policy:
+        policy = catalog.policy_by_slug.get(params.policy)
+        where.append("e.policy_id = %s")
+        args.append(policy.pk if policy else -1)
+    return where, args
+
+
+def full_match(terms: list[Term], meta_ids: list[list[int]]) -> tuple[str, list]:
+    """Every positive term matched (own or through metadata), at least one by the clause itself."""
+    parts: list[str] = []
+    args: list = []
+    for term, ids in zip(terms, meta_ids, strict=True):
+        sql, p = term_sql(term, ids)
+        parts.append(sql)
+        args.extend(p)
+    if any(meta_ids):
+        owns = [own_sql(t) for t in terms]
+        parts.append("(" + " OR ".join(sql for sql, _ in owns) + ")")
+        for _, p in owns:
+            args.extend(p)
+    return " AND ".join(parts) or "TRUE", args
+
+
+def build_plan(
+    terms: list[Term],
+    meta_ids: list[list[int]],
+    params: SearchParams,
+    catalog: Catalog,
+    weights: RankingWeights,
+    *,
+    defines: str = "",
+    partial_terms: list[Term] | None = None,
+    idf: list[float] | None = None,
+) -> Plan:
+    """The plan for ``terms`` (all required) or, with ``partial_terms``, for any of those.
+
+    ``meta_ids[i]`` lists the documents whose metadata answers positive term ``i``.
+    """
+    positive = [t for t in terms if not t.negated]
+    negative = [t for t in terms if t.negated]
+    full, full_args = full_match(positive, meta_ids)
+    rest: list[str] = []
+    rest_args: list = []
+    for term in negative:
+        sql, p = own_sql(term)
+        rest.append(f"NOT {sql}")
+        rest_args.extend(p)
+    filter_sql, filter_args = filters(params, catalog)
+    rest.extend(filter_sql)
+    rest_args.extend(filter_args)
+
+    # Verbatim features score the terms as typed, so that clauses matching everything rank as
+    # they would without partial matches; partial matches add coverage and cover density.
+    scoring = positive
+    words_of = positive
+    where: list[str] = []
+    args: list = []
+    partial_conditions: list[tuple[str, list]] = []
+    if partial_terms is not None:
+        words_of = [t for t in partial_terms if not t.negated]
+        partial_conditions = [own_sql(t) for t in words_of]
+        where.append("(" + " OR ".join(sql for sql, _ in partial_conditions) + ")")
+        for _, p in partial_conditions:
+            args.extend(p)
+    else:
+        where.append(full)
+        args.extend(full_args)
+    where.extend(rest)
+    args.extend(rest_args)
+
+    score_parts: list[str] = []
+    score_args: list = []
+    words = [w for t in words_of for w in t.typed_words]
+    if words and weights.cover_density:
+        # weights {D text, C context, B path, A heading}; 1|32: damp long texts, into [0, 1).
+        score_parts.append(
+            f"{weights.cover_density} * "
+            "ts_rank_cd('{0.35, 0.05, 0.5, 1.0}', e.words, %s::tsquery, 1|32)"
+        )
+        score_args.append(tsquery_or(words))
+    n = max(len(scoring), 1)
+    for term in scoring:
+        for synonyms, factor in ((False, 1.0), (True, weights.synonym)):
+            subs = _substrings(term, synonyms)
+            if not subs or not factor:
+                continue
+            for sql, p, weight in (
+                (*exact_sql(subs, "compact"), weights.exact),
+                (*exact_tf_sql(subs, catalog.avg_chars), weights.exact_tf),
+                (*exact_sql(subs, "heading_compact"), weights.exact_heading),
+                # A clause that opens with the term (its heading or first words) is about it.
+                (*exact_sql(subs, "compact", prefix=True), weights.heading_start),
+            ):
+                if weight:
+                    score_parts.append(f"{weight * factor / n:.6f} * {sql}")
+                    score_args.extend(p)
+    if defines and weights.definition:
+        patterns = [
+            like_pattern(f"{defines}{verb}")
+            for verb in ("是", "指", "即", "主要是", "是指", "就是")
+        ] + [like_pattern(f"所谓{defines}"), like_pattern(f"{defines}(以下简称")]
+        score_parts.append(
+            f"{weights.definition} * (CASE WHEN e.compact LIKE ANY(%s) THEN 1 ELSE 0 END)"
+        )
+        score_args.append(patterns)
+    # Partial matches rank by how much of the query (IDF-weighted) they cover; added after the
+    # per-document damping (see rank.ranked_hits), and only to clauses that miss a term.
+    coverage_parts: list[str] = []
+    coverage_args: list = []
+    if partial_conditions and idf and weights.coverage:
+        total = sum(idf) or 1.0
+        for (sql, p), weight in zip(partial_conditions, idf, strict=True):
+            coverage_parts.append(
+                f"{weights.coverage * weight / total:.6f} * (CASE WHEN {sql} THEN 1 ELSE 0 END)"
+            )
+            coverage_args.extend(p)
+    # A heading without text of its own (a 章/节 container) says less than a clause: its
+    # children carry the heading as context, so they should not be crowded out by it.
+    # Commentary (articles, interpretations) ranks a little below the policies themselves when
+    # both say the same thing: the knowledge base is about what policies set.
+    # A clause that has a term only through a synonym counts less than one with the words typed.
+    for term in positive:
+        typed = [v for v in term.variants if v.kind != "synonym"]
+        if weights.synonym and len(typed) < len(term.variants):
+            sql, p = own_sql(Term(text=term.text, variants=typed))
+            score_parts = [f"({' + '.join(score_parts) or '0'})"]
+            score_parts[0] += f" * (CASE WHEN {sql} THEN 1 ELSE {weights.synonym} END)"
+            score_args.extend(p)
+    score = (
+        f"({' + '.join(score_parts) or '0'})"
+        f" * (CASE WHEN e.compact = e.heading_compact THEN {weights.container} ELSE 1 END)"
+        f" * (CASE WHEN e.doc_type = ANY(%s) THEN {weights.secondary} ELSE 1 END)"
+    )
+    score_args.append(list(SECONDARY_TYPES))
+    shares = [catalog.selectivity(t) for t in words_of]
+    if partial_terms is not None:
+        selectivity = min(1.0, sum(shares))
+    else:
+        selectivity = math.prod(shares) if shares else 0.0
+    return Plan(
+        where=" AND ".join(where) or "TRUE",
+        params=args,
+        score=score,
+        score_params=score_args,
+        coverage=" + ".join(coverage_parts) or "0",
+        coverage_params=coverage_args,
+        full=full,
+        full_params=full_args,
+        rest_where=" AND ".join(rest) or "TRUE",
+        rest_params=rest_args,
+        selectivity=selectivity,
+        partial=partial_terms is not None,
+    )
+
+
+def fetchall(
+    sql: str, params: list, *, allow_seqscan: bool = False, ordered_index_scan: bool = False
+) -> list[tuple]:
+    """Run a search query, by default with index access forced.
+
+    Every search condition is indexable, but with a LIMIT the planner often prefers a
+    sequential scan that evaluates ``@@`` on every row until enough rows passed; it
+    underestimates what that costs (detoasting each vector), so conjunctions such as 金融 风险
+    took 150–250 ms that way instead of 25 ms. ``allow_seqscan`` is for match sets so large
+    that the first rows of the table already fill the LIMIT. ``ordered_index_scan`` also rules
+    out bitmap scans, so that RUM returns rows in distance order and stops at the LIMIT.
+    """
+    # Transaction-local settings: search() runs inside one transaction (one savepoint).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('enable_seqscan', %s, true), set_config('enable_bitmapscan', %s, true)",
+            ["on" if allow_seqscan else "off", "off" if ordered_index_scan else "on"],
+        )
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def idf(terms: list[Term], catalog: Catalog) -> list[float]:
+    """IDF of each term's own-match condition.
+
+    A term whose words PostgreSQL's statistics list as frequent (数据: 94 % of entries) is
+    estimated from them: counting it would read tens of thousands of rows. The others are
+    counted, capped at IDF_COUNT_CAP, in one query.
+    """
+    counts: list[float] = [0.0] * len(terms)
+    selects: list[str] = []
+    args: list = []
+    counted: list[int] = []
+    for i, term in enumerate(terms):
+        words = term.variants[0].words if len(term.variants) == 1 else []
+        if words and catalog.entries and all(w in catalog.lexeme_share for w in words):
+            counts[i] = min(catalog.lexeme_share[w] for w in words) * catalog.entries
+            continue
+        sql, p = own_sql(term)
+        selects.append(
+            f"(SELECT count(*) FROM (SELECT 1 FROM search_searchentry e WHERE {sql} "
+            f"LIMIT {IDF_COUNT_CAP}) x)"
+        )
+        args.extend(p)
+        counted.append(i)
+    if selects:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(selects), args)
+            for i, count in zip(counted, cursor.fetchone(), strict=True):
+                counts[i] = float(count)
+    n = max(catalog.entries, max(counts, default=1.0), 1.0)
+    return [math.log(1 + (n - df + 0.5) / (df + 0.5)) for df in counts]

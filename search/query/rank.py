@@ -1,0 +1,176 @@
+"""Ranking: score every candidate clause, damp repeats within a document, lift named documents.
+
+Clauses matching every term come before clauses matching only some (``full``); within each,
+by score. With the RUM index a large match set is ranked in full only on the entries RUM ranks
+highest (cover density of the query words, computed inside the index).
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from search.query.parse import Term, significant_words
+from search.query.plan import OWN_WEIGHTS, Plan, fetchall, tsquery_and, tsquery_or
+from search.query.weights import RankingWeights
+
+# With the RUM index, a match set larger than this is ranked in full only on the CANDIDATES
+# entries RUM ranks highest (in the index, by cover density of the query words).
+CANDIDATES = 300
+RUM_INDEX = "search_entry_words_rum"
+
+
+def ranked_hits(
+    plan: Plan,
+    limit: int,
+    offset: int,
+    intent: dict[int, float],
+    candidates: tuple[str, str] | None,
+    weights: RankingWeights,
+    *,
+    also: list[int] | None = None,
+) -> list[tuple[int, float, bool, int]]:
+    """(provision id, final score, matched every term, matching clauses of its document).
+
+    Within one policy every further entry is damped (``weights.diversity ** (rank − 1)``), so
+    one long document that repeats a term cannot fill the whole first page; document intent
+    lifts the best entry of each intended policy above the others of its kind.
+
+    ``candidates`` — (match tsquery, ranking tsquery) — restricts the full scoring to the
+    entries the RUM index ranks highest, plus the entry ids in ``also`` (the full matches of a
+    partial search, which must not be lost); without it every match is scored.
+    """
+    intent_sql = "0"
+    intent_args: list = []
+    if intent and weights.intent:
+        ids = list(intent)
+        intent_sql = (
+            f"CASE WHEN s.rn = 1 THEN coalesce((SELECT {weights.intent} * w FROM "
+            "unnest(%s::bigint[], %s::float8[]) AS t(pid, w) WHERE t.pid = s.policy_id), 0) "
+            "ELSE 0 END"
+        )
+        intent_args = [ids, [intent[i] for i in ids]]
+    candidate_sql = ""
+    candidate_args: list = []
+    if candidates is not None:
+        pool = max(CANDIDATES, offset + limit)
+        candidate_sql = f"""
+            c AS MATERIALIZED (
+                (SELECT e.id FROM search_searchentry e
+                 WHERE e.words @@ %s::tsquery AND {plan.rest_where}
+                 ORDER BY e.words <=> %s::tsquery LIMIT %s)
+                UNION SELECT unnest(%s::bigint[])
+            ),"""
+        candidate_args = [candidates[0], *plan.rest_params, candidates[1], pool, also or []]
+    restrict = "AND e.id IN (SELECT id FROM c)" if candidates is not None else ""
+    sql = f"""
+        WITH {candidate_sql}
+        scored AS MATERIALIZED (
+            SELECT e.provision_id, e.policy_id, e."order", ({plan.score}) AS score,
+                   ({plan.coverage}) AS coverage, ({plan.full}) AS all_terms
+            FROM search_searchentry e WHERE {plan.where} {restrict}
+        )
+        SELECT s.provision_id,
+               round(({intent_sql} + s.score * power(%s, s.rn - 1)
+                      + CASE WHEN s.all_terms THEN 0 ELSE s.coverage END)::numeric, 6) AS final,
+               s.all_terms, s.in_document
+        FROM (
+            -- Near-equal scores (e.g. a match on the policy's context only) fall back to
+            -- reading order, so a policy is represented by its opening clause, not a random one.
+            SELECT scored.*,
+                   row_number() OVER (PARTITION BY policy_id
+                                      ORDER BY all_terms DESC, round((score + coverage)::numeric, 2) DESC,
+                                               "order") AS rn,
+                   count(*) OVER (PARTITION BY policy_id) AS in_document
+            FROM scored
+        ) s
+        ORDER BY s.all_terms DESC, final DESC, s.policy_id, s."order"
+        LIMIT %s OFFSET %s
+    """
+    args = [
+        *candidate_args,
+        *plan.score_params,
+        *plan.coverage_params,
+        *plan.full_params,
+        *plan.params,
+        *intent_args,
+        weights.diversity,
+        limit,
+        offset,
+    ]
+    rows = fetchall(sql, args, ordered_index_scan=candidates is not None)
+    return [(pid, float(score), bool(full), int(n)) for pid, score, full, n in rows]
+
+
+def provision_details(ids: list[int]) -> dict[int, tuple]:
+    if not ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT p.id, p.eid, p.num, p.heading, p.text, e.path,
+                   pol.slug, pol.title, pol.doc_number
+            FROM policies_provision p
+            JOIN policies_policy pol ON pol.id = p.policy_id
+            JOIN search_searchentry e ON e.provision_id = p.id
+            WHERE p.id = ANY(%s)
+            """,
+            [ids],
+        )
+        return {row[0]: row[1:] for row in cursor.fetchall()}
+
+
+_rum_ready: dict[str, bool] = {}
+
+
+def rum_index_ready() -> bool:
+    """Does this database have the RUM index on the words vector? (Checked once per process.)
+
+    The index exists only where the ``rum`` extension could be installed (migration 0002);
+    without it every match is scored (the GIN path), which is exact but slower on huge sets.
+    """
+    name = connection.settings_dict["NAME"]
+    if name not in _rum_ready:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = %s)", [RUM_INDEX]
+            )
+            _rum_ready[name] = bool(cursor.fetchone()[0])
+    return _rum_ready[name]
+
+
+def candidate_queries(
+    terms: list[Term], partial: bool, answered_by_metadata: frozenset[int] = frozenset()
+) -> tuple[str, str] | None:
+    """(match, ranking) tsqueries over the words vector for RUM candidate retrieval.
+
+    An entry qualifies when every positive term (any term, when partial) matches by its own
+    words; a term without words (a quoted phrase) contributes its segmented words. Entries that
+    match only by substring are not candidates — they take part when the match set is small
+    enough to be scored in full. Terms some documents' metadata answers (positions in
+    ``answered_by_metadata``) are left out: a clause may take them from its document.
+    """
+    positive = [t for t in terms if not t.negated]
+    clauses: list[str] = []
+    for i, term in enumerate(positive):
+        if i in answered_by_metadata:
+            continue
+        alternatives = []
+        for variant in term.variants:
+            words = variant.words or significant_words(variant.substring)
+            if words:
+                alternatives.append("(" + tsquery_and(words, OWN_WEIGHTS) + ")")
+        if not alternatives:
+            if partial:
+                continue
+            return None
+        clauses.append("(" + " | ".join(alternatives) + ")")
+    if not clauses:
+        return None
+    match = (" | " if partial else " & ").join(clauses)
+    words = [w for t in positive for w in t.typed_words]
+    words += [
+        w for t in positive if t.phrase for v in t.variants for w in significant_words(v.substring)
+    ]
+    if not words:
+        return None
+    return match, tsquery_or(words)

@@ -1,0 +1,182 @@
+""":func:`search`: the one query function the page and the API call.
+
+1. Parse (:mod:`.parse`): normalize, drop question words, split dates out, expand aliases and
+   synonyms.
+2. Documents (:mod:`.documents`): documents whose metadata answers every term are listed once.
+3. Clauses (:mod:`.plan`, :mod:`.facets`): every term matched by the clause itself (or by its
+   document's body, 发文字号, date…); when fewer than a page match all, clauses matching some of
+   the words fill the page after them, ranked by how much of the query they cover.
+4. Rank (:mod:`.rank`), then suggest (:mod:`.suggest`) a near-miss correction when it would
+   match far better.
+"""
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+
+from search.highlight import snippet
+from search.normalize import compact, normalize_query
+from search.query import rank
+from search.query.catalog import CLAUSE_REASONS, current_catalog, document_intent
+from search.query.documents import document_hit, matching_documents
+from search.query.facets import add_documents, facets_and_total
+from search.query.params import (
+    DOCUMENT_LIMIT,
+    MAX_QUERY_CHARS,
+    Hit,
+    InvalidQuery,
+    Results,
+    SearchParams,
+)
+from search.query.parse import parse_query, relaxed_terms
+from search.query.plan import build_plan, fetchall, idf
+from search.query.suggest import corrected_queries, similar_terms
+from search.query.weights import active
+
+# Look for a typo correction when fewer clauses than this match every term.
+SUGGEST_BELOW = 5
+
+
+def search(params: SearchParams) -> Results:
+    """Search provisions. Raises :class:`InvalidQuery` for bad limit/offset/years or empty q."""
+    params.validate()
+    # One transaction, so that the planner settings of plan.fetchall end with this search.
+    # Inside a caller's transaction they would outlive it: put them back for the caller.
+    nested = connection.in_atomic_block
+    with transaction.atomic():
+        results = _search(params)
+        if nested:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('enable_seqscan', 'on', true), "
+                    "set_config('enable_bitmapscan', 'on', true)"
+                )
+    return results
+
+
+def _search(params: SearchParams) -> Results:
+    from policies.models import Policy, Provision
+
+    weights = active()
+    q = normalize_query(params.q or "")[:MAX_QUERY_CHARS]
+    results = Results(query=params.q or "", limit=params.limit, offset=params.offset)
+    if not q:
+        raise InvalidQuery("q must not be empty")
+    catalog = current_catalog()
+    parsed = parse_query(q, catalog, weights)
+    results.ignored = parsed.ignored
+    positive = parsed.positive
+    if not positive:
+        results.message = "检索词中没有可检索的文字。"
+        return results
+    results.also_searched = list(
+        dict.fromkeys(v.substring for t in positive for v in t.variants if v.kind != "typed")
+    )
+
+    # Documents every term names through their metadata: listed once each.
+    matches = [catalog.metadata_matches(t) for t in positive]
+    negative = [catalog.metadata_matches(t) for t in parsed.terms if t.negated]
+    documents = (
+        matching_documents(positive, matches, negative, params, catalog)
+        if weights.document_results
+        else []
+    )
+    results.document_total = len(documents)
+    if params.offset == 0:
+        results.documents = [document_hit(p, r, catalog) for p, r in documents[:DOCUMENT_LIMIT]]
+    meta_ids = [sorted(pk for pk, why in m.items() if why in CLAUSE_REASONS) for m in matches]
+    if len(positive) == 1:
+        meta_ids = [[]]  # one term: a clause must match it itself anyway
+
+    plan = build_plan(parsed.terms, meta_ids, params, catalog, weights, defines=parsed.defines)
+    total, estimate, facets = facets_and_total(plan, catalog)
+    full_total = total
+    scoring = parsed.terms
+    # Fewer clauses than a page match everything: fill with clauses matching some of the words,
+    # unless documents answer the query already (工信部, 发改数据〔2024〕 are asking for them).
+    if total < params.offset + params.limit and not documents and weights.partial_fill:
+        partial = relaxed_terms(parsed.terms)
+        partial_positive = [t for t in partial if not t.negated]
+        # Worth a second pass with several terms (any of them may match), or when it searches
+        # other words than the terms as typed (首席数据官制渡 → 首席数据官).
+        if len(partial_positive) > 1 or (
+            partial_positive and [t.text for t in partial_positive] != [t.text for t in positive]
+        ):
+            partial_plan = build_plan(
+                parsed.terms,
+                meta_ids,
+                params,
+                catalog,
+                weights,
+                defines=parsed.defines,
+                partial_terms=partial,
+                idf=idf(partial_positive, catalog),
+            )
+            more, more_estimate, more_facets = facets_and_total(partial_plan, catalog)
+            if more > total:
+                plan, scoring = partial_plan, partial
+                total, estimate, facets = more, more_estimate, more_facets
+    results.total, results.total_is_estimate, results.total_full = total, estimate, full_total
+    results.facets = add_documents(facets, [p.pk for p, _ in documents], catalog)
+    results.relaxed = plan.partial and full_total == 0
+    if results.relaxed:
+        results.message = "没有同时包含全部检索词的条款，以下为部分匹配的结果。"
+
+    if full_total < SUGGEST_BELOW and not documents and weights.typo_suggestions:
+        results.suggestions = corrected_queries(params.q)
+    if total == 0:
+        if not documents:
+            results.message = "没有找到匹配的条款。"
+            if not results.suggestions:
+                results.suggestions = similar_terms(q)
+        return results
+
+    intent = document_intent(compact(q), catalog)
+    candidates = None
+    also: list[int] = []
+    if total > rank.CANDIDATES and rank.rum_index_ready():
+        answered = frozenset(i for i, ids in enumerate(meta_ids) if ids and not plan.partial)
+        candidates = rank.candidate_queries(scoring, plan.partial, answered)
+        if candidates is not None and plan.partial and full_total:
+            # The few clauses that match everything must not be lost among the candidates.
+            also = [
+                row[0]
+                for row in fetchall(
+                    f"SELECT e.id FROM search_searchentry e WHERE {plan.full} "
+                    f"AND {plan.rest_where} LIMIT %s",
+                    [*plan.full_params, *plan.rest_params, params.offset + params.limit],
+                )
+            ]
+    ranked = rank.ranked_hits(
+        plan, params.limit, params.offset, intent, candidates, weights, also=also
+    )
+    details = rank.provision_details([pid for pid, _, _, _ in ranked])
+    marks = [
+        ([v.substring for v in t.variants if v.substring], t.all_words)
+        for t in [*positive, *scoring]
+        if not t.negated
+    ]
+    for pid, score, full, in_document in ranked:
+        if pid not in details:
+            continue
+        (eid, num, heading, text, path, slug, title, doc_number) = details[pid]
+        full_text = "\n".join(part for part in (heading, text) if part)
+        policy = Policy(slug=slug, title=title, doc_number=doc_number)
+        results.items.append(
+            Hit(
+                policy_slug=slug,
+                policy_title=title,
+                doc_number=doc_number,
+                eid=eid,
+                num=num,
+                heading=heading,
+                path=list(path or []),
+                text=full_text,
+                snippet=snippet(full_text, marks),
+                score=score,
+                url=Provision(policy=policy, eid=eid).get_absolute_url(),
+                matched_all=full,
+                document_matches=in_document,
+            )
+        )
+    return results
