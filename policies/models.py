@@ -79,6 +79,27 @@ class Policy(models.Model):
         related_name="interpretations",
         verbose_name="解读对象",
     )
+    effective_on = models.DateField("施行日期", null=True, blank=True)
+    expires_on = models.DateField("有效期至", null=True, blank=True)
+    notice_title = models.CharField(
+        "印发通知标题",
+        max_length=300,
+        blank=True,
+        help_text="the 印发/发布 notice that carries this document as its attachment",
+    )
+    notice_text = models.TextField("印发通知正文", blank=True)
+    notes = models.JSONField(
+        "文末信息",
+        default=dict,
+        blank=True,
+        help_text="（此件公开发布）, 抄送, 印发 and the 附件 list: about the paper, not clauses",
+    )
+    field_sources = models.JSONField(
+        "字段来源",
+        default=dict,
+        blank=True,
+        help_text='where each metadata field came from: {"title": "text"|"page"|"curated"|"override"}',
+    )
     is_stub = models.BooleanField(
         default=False, help_text="created for a cited title the knowledge base does not hold yet"
     )
@@ -135,6 +156,7 @@ class Provision(models.Model):
         BOX = "box", "专栏"
         ANNEX = "annex", "附件"
         PARAGRAPH = "paragraph", "段"
+        TABLE = "table", "表格"
 
     policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="provisions")
     parent = models.ForeignKey(
@@ -149,6 +171,9 @@ class Provision(models.Model):
     order = models.PositiveIntegerField(help_text="reading order within the policy")
     depth = models.PositiveSmallIntegerField(default=0)
     eid = models.CharField(max_length=120, help_text="Akoma Ntoso style anchor, e.g. chp_4__sec_1")
+    rows = models.JSONField(
+        "表格", default=list, blank=True, help_text="a table's cells row by row, header first"
+    )
 
     class Meta:
         ordering = ["policy", "order"]
@@ -213,6 +238,7 @@ class Task(models.Model):
     provision = models.ForeignKey(Provision, on_delete=models.CASCADE, related_name="tasks")
     title = models.CharField(max_length=300)
     order = models.PositiveIntegerField(default=0)
+    bodies = models.ManyToManyField(IssuingBody, through="TaskBody", related_name="tasks")
 
     class Meta:
         ordering = ["policy", "order"]
@@ -220,6 +246,41 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def _bodies(self, role: str) -> list[IssuingBody]:
+        # Iterate the prefetched links when there are any (lists of tasks prefetch them).
+        return [link.body for link in self.body_links.all() if link.role == role]
+
+    @property
+    def leads(self) -> list[IssuingBody]:
+        return self._bodies(TaskBody.Role.LEAD)
+
+    @property
+    def partners(self) -> list[IssuingBody]:
+        return self._bodies(TaskBody.Role.PARTNER)
+
+
+class TaskBody(models.Model):
+    """A body named for a task in a division-of-labour table: 牵头 (lead) or 配合 (partner)."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", "牵头"
+        PARTNER = "partner", "配合"
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="body_links")
+    body = models.ForeignKey(IssuingBody, on_delete=models.PROTECT, related_name="task_links")
+    role = models.CharField(max_length=8, choices=Role.choices)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["task", "role", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "body", "role"], name="task_body_role_once")
+        ]
+        verbose_name = verbose_name_plural = "任务分工"
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} {self.body}"
 
 
 class Reference(models.Model):

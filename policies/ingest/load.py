@@ -19,20 +19,31 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from policies.extract import (
+    find_assignments,
     find_cited_titles,
     find_goals,
     find_targets,
     find_tasks,
+    match_task,
     normalize_title,
 )
 from policies.extract._text import DEADLINE, FRAME_ONLY, is_non_policy
 from policies.ingest import IngestError
-from policies.ingest.cleanup import clean_lines, ends_sentence, split_front_matter
-from policies.ingest.decode import decode_source
+from policies.ingest.assemble import (
+    apply_curated,
+    derived_fields,
+    text_fields,
+    warnings_for,
+)
+from policies.ingest.blocks import SourceRead
+from policies.ingest.cleanup import clean_blocks
+from policies.ingest.constants import TITLE_MAX_CHARS
 from policies.ingest.digest import issue_of, parse_digest, publication_of
 from policies.ingest.eids import assign_eids
 from policies.ingest.metadata import as_date, body_registry, metadata_bytes, metadata_for
+from policies.ingest.readers import read_source
 from policies.ingest.structure import build_document
+from policies.ingest.textmeta import read_head, wrapped_title
 from policies.ingest.tree import Node, ParsedDocument
 from policies.models import (
     Goal,
@@ -45,8 +56,10 @@ from policies.models import (
     SourceDocument,
     Target,
     Task,
+    TaskBody,
 )
 from policies.related import key_terms
+from policies.vocabulary import is_short_line
 from search.indexing import index_policies
 
 
@@ -79,14 +92,19 @@ def sync_bodies() -> dict[str, IssuingBody]:
 
 
 def parse_source(
-    path: Path, text: str, meta: dict[str, Any], body_names: set[str]
+    read: SourceRead,
+    meta: dict[str, Any],
+    body_names: set[str],
+    overrides: dict[str, Any] | None = None,
 ) -> list[tuple[ParsedDocument, dict]]:
-    """Parse a decoded file into (document, metadata) pairs."""
-    front, body_text = split_front_matter(text)
-    lines = clean_lines(body_text)
+    """Parse a read source into (document, metadata) pairs. Metadata comes from the text and the
+    page first; curated ``meta`` and the curator's ``overrides`` (same shape) win over it, and
+    ``info["field_sources"]`` says where every field came from."""
+    path = Path(read.name)
+    lines = clean_blocks(read.blocks)
     if "digest" in meta:
         defaults = meta["digest"]
-        overrides = meta.get("articles", [])
+        articles = meta.get("articles", [])
         pairs = []
         for index, doc in enumerate(parse_digest(lines)):
             info = {
@@ -99,21 +117,41 @@ def parse_source(
                 "published_on": doc.published_on or None,
                 "abstract": doc.abstract,
             }
-            if index < len(overrides):
-                info.update(overrides[index])
+            if index < len(articles):
+                info.update(articles[index])
             pairs.append((doc, info))
         return pairs
-    info = dict(meta.get("policy", {}))
-    info.setdefault("title", front.get("title") or _first_line_title(lines) or path.stem)
+    curated = dict(meta.get("policy", {}))
+    override = dict((overrides or {}).get("policy", {}))
+    head = read_head(lines, read.page_meta, body_names)
+    if not head.title:
+        front_title = read.page_meta.get("title", "")
+        head.title, head.title_source = (
+            (front_title, "page") if front_title else (_first_line_title(lines), "text")
+        )
+    attached = wrapped_title(head.title)
+    doc = build_document(
+        lines,
+        title=head.title or curated.get("title", "") or override.get("title", ""),
+        body_names=body_names,
+        attached=attached,
+    )
+    fields = text_fields(read, lines, head, doc, body_names)
+    if attached:
+        fields.force("notice_title", head.title, head.title_source)
+        fields.force("title", attached, head.title_source)
+    apply_curated(fields, curated, "curated")
+    apply_curated(fields, override, "override")
+    body_text = "\n".join([doc.notice_text, *(node.full_text for node in doc.root.walk())])
+    derived_fields(fields, doc, body_names, body_text)
+    info = dict(fields.values)
+    if not info.get("title"):
+        info["title"], info["title_fallback"] = path.stem, True
+        fields.sources["title"] = "text"
     info.setdefault("slug", slugify(path.stem) or "policy")
-    info.setdefault("source_url", front.get("url", ""))
-    doc = build_document(lines, title=info["title"], body_names=body_names)
-    if not info.get("issued_on") and doc.signed_on:
-        info["issued_on"] = doc.signed_on
-    if not info.get("published_on") and doc.published_on:
-        info["published_on"] = doc.published_on
-    if not info.get("bodies") and doc.signatories:
-        info["bodies"] = doc.signatories
+    info["field_sources"] = {
+        name: source for name, source in fields.sources.items() if name not in ("notes",)
+    }
     return [(doc, info)]
 
 
@@ -136,22 +174,31 @@ def _publisher(note: str) -> str:
 
 
 def _first_line_title(lines: list) -> str:
-    """Without curated metadata, a short unpunctuated first line is the document's title."""
+    """When nothing reads as a title, a short unpunctuated first line is the document's title."""
     first = lines[0].text.strip() if lines else ""
-    return first if first and len(first) <= 80 and not ends_sentence(first) else ""
+    return first if is_short_line(first, TITLE_MAX_CHARS) else ""
 
 
 def split_doc_number(number: str) -> tuple[str, int | None, int | None]:
     """发改数据〔2024〕1836号 → (发改数据, 2024, 1836)."""
-    match = re.match(r"^(.+?)[〔［\[(（](\d{4})[〕］\])）]\s*(\d+)\s*号$", number.strip())
-    if not match:
-        return "", None, None
-    return match.group(1), int(match.group(2)), int(match.group(3))
+    match = re.match(r"^(.+?)[〔［\[(（【](\d{4})[〕］\])）】]\s*第?\s*(\d+)\s*号$", number.strip())
+    if match:
+        return match.group(1), int(match.group(2)), int(match.group(3))
+    # 令 forms: 某部令第12号, 某委员会令2024年第15号
+    match = re.match(r"^(.+?令)(?:(\d{4})年)?第(\d+)号$", re.sub(r"\s+", "", number))
+    if match:
+        return match.group(1), int(match.group(2)) if match.group(2) else None, int(match.group(3))
+    return "", None, None
 
 
 def _save_policy(
-    doc: ParsedDocument, info: dict, source: SourceDocument, bodies: dict[str, IssuingBody]
+    doc: ParsedDocument,
+    info: dict,
+    source: SourceDocument,
+    bodies: dict[str, IssuingBody],
+    warnings: list[str] | None = None,
 ) -> tuple[Policy, int]:
+    warnings = warnings if warnings is not None else []
     agency, year, serial = split_doc_number(info.get("doc_number", ""))
     if not info.get("title"):
         raise IngestError(f"{source.name}: a document has no title (add one in its metadata)")
@@ -167,28 +214,53 @@ def _save_policy(
         status=info.get("status", ""),
         issued_on=as_date(info.get("issued_on")),
         published_on=as_date(info.get("published_on")),
+        effective_on=as_date(info.get("effective_on")),
+        expires_on=as_date(info.get("expires_on")),
         publisher=info.get("publisher", ""),
         source_url=info.get("source_url", ""),
         authors=info.get("authors", []),
         abstract=info.get("abstract", ""),
         comment_period_start=as_date(info.get("comment_period_start")),
         comment_period_end=as_date(info.get("comment_period_end")),
+        notice_title=info.get("notice_title", ""),
+        notice_text=info.get("notice_text", ""),
+        notes=info.get("notes", {}),
+        field_sources=info.get("field_sources", {}),
         source=source,
     )
-    for order, name in enumerate(info.get("bodies", [])):
-        if name not in bodies:
-            raise IngestError(
-                f"{source.name}: unknown issuing body {name!r} (add it to bodies.toml)"
-            )
-        PolicyBody.objects.create(policy=policy, body=bodies[name], order=order)
+    linked: set[int] = set()
+    for name in info.get("bodies", []):
+        body = body_for(name, bodies, source.name, warnings)
+        if body.pk not in linked:
+            PolicyBody.objects.create(policy=policy, body=body, order=len(linked))
+            linked.add(body.pk)
     assign_eids(doc.root)
     rows = _save_provisions(policy, doc.root)
-    _save_extracted(policy, doc.root, rows, info)
+    _save_extracted(policy, doc.root, rows, info, bodies, warnings)
     if info.get("interprets"):
         Reference.objects.create(
             policy=policy, cited_title=info["interprets"], relation=Reference.Relation.INTERPRETS
         )
     return policy, len(rows)
+
+
+def body_for(
+    name: str, bodies: dict[str, IssuingBody], source_name: str, warnings: list[str]
+) -> IssuingBody:
+    """The registered body a name or alias stands for; an unknown name becomes a new body."""
+    name = name.strip()
+    if name in bodies:
+        return bodies[name]
+    if len(name) > 100:
+        raise IngestError(f"{source_name}: issuing body name too long: {name[:40]}…")
+    digest = hashlib.sha1(name.encode()).hexdigest()[:10]
+    body, created = IssuingBody.objects.get_or_create(
+        name=name, defaults={"slug": f"body-{digest}"}
+    )
+    if created:
+        warnings.append(f"{source_name}: unknown body created: {name}")
+    bodies[name] = body
+    return body
 
 
 def _save_provisions(policy: Policy, root: Node) -> dict[int, Provision]:
@@ -233,7 +305,14 @@ def _deadline_context(root: Node) -> dict[int, int]:
     return years
 
 
-def _save_extracted(policy: Policy, root: Node, rows: dict[int, Provision], info: dict) -> None:
+def _save_extracted(
+    policy: Policy,
+    root: Node,
+    rows: dict[int, Provision],
+    info: dict,
+    bodies: dict[str, IssuingBody],
+    warnings: list[str],
+) -> None:
     doc_type = info.get("doc_type", "")
     years = _deadline_context(root)
     targets, order = [], 0
@@ -259,10 +338,11 @@ def _save_extracted(policy: Policy, root: Node, rows: dict[int, Provision], info
         Goal(policy=policy, provision=rows[id(node)], text=text, order=i)
         for i, (node, text) in enumerate(find_goals(root, doc_type))
     )
-    Task.objects.bulk_create(
+    tasks = Task.objects.bulk_create(
         Task(policy=policy, provision=rows[id(node)], title=title[:300], order=i)
         for i, (node, title) in enumerate(find_tasks(root, doc_type))
     )
+    _save_task_bodies(policy, root, rows, tasks, bodies, warnings)
     own = normalize_title(policy.title)
     refs = []
     for node in root.walk():
@@ -278,11 +358,42 @@ def _save_extracted(policy: Policy, root: Node, rows: dict[int, Provision], info
     )
 
 
+def _save_task_bodies(
+    policy: Policy,
+    root: Node,
+    rows: dict[int, Provision],
+    tasks: list[Task],
+    bodies: dict[str, IssuingBody],
+    warnings: list[str],
+) -> None:
+    """Division-of-labour tables name each task's lead and partner bodies: a row that restates a
+    task found in the text gives that task its bodies; any other row is a task of its own."""
+    links = []
+    for assignment in find_assignments(root):
+        task = match_task(assignment.title, tasks)
+        if task is None:
+            task = Task.objects.create(
+                policy=policy,
+                provision=rows[id(assignment.node)],
+                title=assignment.title[:300],
+                order=len(tasks),
+            )
+            tasks.append(task)
+        for role, names in (
+            (TaskBody.Role.LEAD, assignment.leads),
+            (TaskBody.Role.PARTNER, assignment.partners),
+        ):
+            for order, name in enumerate(names):
+                body = body_for(name, bodies, policy.source.name if policy.source else "", warnings)
+                links.append(TaskBody(task=task, body=body, role=role, order=order))
+    TaskBody.objects.bulk_create(links, ignore_conflicts=True)
+
+
 def resolve_references() -> None:
     """Point every reference at the policy it names; unknown titles get a stub record."""
     index: dict[str, Policy] = {}
     for policy in Policy.objects.real():
-        for title in (policy.title, policy.short_title):
+        for title in (policy.title, policy.short_title, policy.notice_title):
             if title:
                 index.setdefault(normalize_title(title), policy)
     for ref in Reference.objects.select_related("policy"):
@@ -335,7 +446,7 @@ def ingest_source(
     :func:`finish_load`, which resolves references and refreshes the search index."""
     path = Path(name)
     meta = metadata_for(path)
-    if overrides:
+    if overrides and "digest" in overrides:
         meta = {**meta, **overrides}
     # The curated metadata is part of what a load produces: editing it must reload the file.
     # So is the parser: a changed pipeline re-parses files on the next load.
@@ -348,8 +459,8 @@ def ingest_source(
     existing = SourceDocument.objects.filter(name=name).first()
     if existing and existing.sha256 == sha and not force:
         return LoadResult(name, "unchanged")
-    text = decode_source(data, name)
-    pairs = parse_source(path, text, meta, set(bodies))
+    read = read_source(name, data)
+    pairs = parse_source(read, meta, set(bodies), overrides)
     if not pairs:
         raise IngestError(f"{name}: no document found in the file")
     if existing:
@@ -361,7 +472,8 @@ def ingest_source(
         source = SourceDocument.objects.create(name=name, sha256=sha, loaded_at=timezone.now())
     result = LoadResult(name, "loaded")
     for doc, info in pairs:
-        policy, count = _save_policy(doc, info, source, bodies)
+        result.warnings.extend(warnings_for(info, name))
+        policy, count = _save_policy(doc, info, source, bodies, result.warnings)
         result.policy_ids.append(policy.id)
         result.provisions += count
         log(f"  {policy.slug}: {count} provisions")
