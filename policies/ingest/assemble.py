@@ -95,10 +95,11 @@ def derived_fields(fields: Fields, doc: ParsedDocument, known: set[str], body_te
     fields.offer("interprets", interprets_of(title, doc_type), source)
     issued = as_date(fields.values.get("issued_on"))
     published = as_date(fields.values.get("published_on"))
-    start = effective_on(body_text, issued, published)
-    fields.offer("effective_on", start, "text")
-    start = as_date(fields.values.get("effective_on")) or issued or published
-    fields.offer("expires_on", expires_on(body_text, start), "text")
+    if not is_commentary(doc_type):  # a 解读 quotes the dates of the policy it explains
+        start = effective_on(body_text, issued, published)
+        fields.offer("effective_on", start, "text")
+        start = as_date(fields.values.get("effective_on")) or issued or published
+        fields.offer("expires_on", expires_on(body_text, start), "text")
     opens, closes = comment_period(body_text)
     fields.offer("comment_period_start", opens, "text")
     fields.offer("comment_period_end", closes, "text")

@@ -275,6 +275,7 @@ def _save_provisions(policy: Policy, root: Node) -> dict[int, Provision]:
             order=order,
             depth=node.depth,
             eid=node.eid,
+            rows=node.rows,
         )
         for order, node in enumerate(nodes)
     ]

@@ -170,6 +170,12 @@ def find_title(lines: list[Line], known: set[str]) -> tuple[str, int, int]:
             j -= 1
         if j >= 0 and not ends_sentence(head[j].text) and not _skippable(head[j], known):
             return _joined(head, j, known)
+        # The number printed above the title (令 forms, red-head files).
+        k = i + 1
+        if k < len(head) and _title_like(head[k].text):
+            return _joined(head, k, known)
+        if k + 1 < len(head) and _title_like(head[k].text + head[k + 1].text):
+            return head[k].text + head[k + 1].text, k, k + 2
     for i, line in enumerate(head):
         if _skippable(line, known) or ends_sentence(line.text):
             continue
@@ -212,7 +218,7 @@ def read_head(lines: list[Line], page_meta: dict[str, str], known: set[str]) -> 
     title, start, end = find_title(lines, known)
     page_title = page_meta.get("标题", "")
     if title:
-        head.title, head.title_source = title, "text"
+        head.title, head.title_source = re.sub(r"\s+", " ", title).strip(), "text"
     elif page_title:
         head.title, head.title_source = page_title, "page"
     for line in lines[: max(end, 0) + 4] if end >= 0 else lines[:HEAD_LINES]:
