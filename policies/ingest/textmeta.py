@@ -132,6 +132,7 @@ def doc_number_of(text: str) -> str:
 
 
 def _title_like(text: str) -> bool:
+    text = BANNER.sub("", text).strip()
     return (
         len(text) <= TITLE_MAX_CHARS
         and not ends_sentence(text)
@@ -146,7 +147,7 @@ def _skippable(line: Line, known: set[str]) -> bool:
     """Head lines that are never the title: banners, bodies, numbers, dates, source notes."""
     text = line.text
     return bool(
-        BANNER.match(text)
+        (BANNER.match(text) and not _title_like(text))
         or body_names_in(text, known)
         or doc_number_of(text)
         or find_date(text)
@@ -218,6 +219,8 @@ def read_head(lines: list[Line], page_meta: dict[str, str], known: set[str]) -> 
     title, start, end = find_title(lines, known)
     page_title = page_meta.get("标题", "")
     if title:
+        # A list label such as 【进行中】 before the title is the page's, not the title's.
+        title = BANNER.sub("", title) if not BANNER_SOURCE.match(title) else title
         head.title, head.title_source = re.sub(r"\s+", " ", title).strip(), "text"
     elif page_title:
         head.title, head.title_source = page_title, "page"
