@@ -20,6 +20,7 @@ from policies.models import (
     Reference,
     Target,
     Task,
+    TaskBody,
 )
 from policies.schemas import (
     BodyDetailOut,
@@ -104,7 +105,15 @@ def get_policy(request: HttpRequest, slug: str) -> Policy:
             ),
             Prefetch("goals", queryset=Goal.objects.select_related("provision")),
             Prefetch("targets", queryset=Target.objects.select_related("provision", "policy")),
-            Prefetch("tasks", queryset=Task.objects.select_related("provision")),
+            Prefetch(
+                "tasks",
+                queryset=Task.objects.select_related("provision").prefetch_related(
+                    Prefetch(
+                        "body_links",
+                        queryset=TaskBody.objects.select_related("body").order_by("role", "order"),
+                    )
+                ),
+            ),
         )
     )
     return get_policy_or_404(queryset, slug)

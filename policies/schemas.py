@@ -97,10 +97,20 @@ class GoalOut(Schema):
 class TaskOut(Schema):
     title: str
     provision: str
+    lead: list[BodyRefOut] = Field(..., description="牵头 bodies from a division-of-labour table")
+    partners: list[BodyRefOut] = Field(..., description="配合 bodies")
 
     @staticmethod
     def resolve_provision(obj: Any) -> str:
         return obj.provision.eid
+
+    @staticmethod
+    def resolve_lead(obj: Any) -> list:
+        return obj.leads
+
+    @staticmethod
+    def resolve_partners(obj: Any) -> list:
+        return obj.partners
 
 
 class TargetOut(Schema):
@@ -139,6 +149,14 @@ class PolicyDetailOut(PolicyListOut):
     abstract: str
     comment_period_start: date | None
     comment_period_end: date | None
+    effective_on: date | None = Field(..., description="施行日期")
+    expires_on: date | None = Field(..., description="有效期至")
+    notice_title: str = Field(..., description="the 印发 notice that carries this document")
+    notice_text: str
+    notes: dict[str, Any] = Field(..., description="（此件公开发布）, 抄送, 印发, 附件 list")
+    field_sources: dict[str, str] = Field(
+        ..., description="where each field came from: text, page, curated or override"
+    )
     is_stub: bool
     interprets: PolicyRefOut | None
     interpretations: list[PolicyRefOut]
@@ -198,6 +216,7 @@ class ProvisionOut(Schema):
     text: str
     depth: int
     parent: str | None = Field(None, description="eid of the enclosing provision")
+    rows: list[list[str]] = Field(..., description="a table's cells, header row first")
     url: str
 
     @staticmethod

@@ -16,6 +16,7 @@ from policies.models import (
     Reference,
     Target,
     Task,
+    TaskBody,
 )
 from policies.related import related_policies
 from policies.schemas import newest_first, ordered_body_links
@@ -98,7 +99,15 @@ def policy_detail(request: HttpRequest, slug: str) -> HttpResponse:
         ),
         Prefetch("goals", queryset=Goal.objects.select_related("provision")),
         Prefetch("targets", queryset=Target.objects.select_related("provision")),
-        Prefetch("tasks", queryset=Task.objects.select_related("provision")),
+        Prefetch(
+            "tasks",
+            queryset=Task.objects.select_related("provision").prefetch_related(
+                Prefetch(
+                    "body_links",
+                    queryset=TaskBody.objects.select_related("body").order_by("role", "order"),
+                )
+            ),
+        ),
     )
     policy = get_object_or_404(queryset, slug=slug)
     provisions = list(policy.provisions.order_by("order"))
@@ -114,6 +123,8 @@ def policy_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "citing_policies": list(citing.values()),
         "key_terms": list(policy.key_terms.all()[:30]),
         "related": related_policies(policy),
+        # A division-of-labour table named bodies: show tasks as a matrix with them.
+        "task_matrix": any(task.body_links.all() for task in policy.tasks.all()),
     }
     return render(request, "policies/policy_detail.html", context)
 
@@ -130,4 +141,14 @@ def body_detail(request: HttpRequest, slug: str) -> HttpResponse:
     policies = newest_first(Policy.objects.real().filter(body_links__body=body)).prefetch_related(
         ordered_body_links()
     )
-    return render(request, "policies/body_detail.html", {"body": body, "policies": policies})
+    led_tasks = (
+        Task.objects.filter(body_links__body=body, body_links__role=TaskBody.Role.LEAD)
+        .select_related("policy", "provision")
+        .order_by("policy__slug", "order")
+        .distinct()
+    )
+    return render(
+        request,
+        "policies/body_detail.html",
+        {"body": body, "policies": policies, "led_tasks": list(led_tasks)},
+    )

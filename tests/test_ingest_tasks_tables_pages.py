@@ -1,0 +1,71 @@
+"""A division-of-labour annex as readers and tools see it: rows in the API, an HTML table and a
+task matrix on the policy page, the tasks a body leads on its page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from policies.ingest.load import load_files
+from policies.models import IssuingBody, Policy
+
+pytestmark = pytest.mark.django_db
+
+DOCS = Path(__file__).parent / "fixtures" / "docs"
+
+
+@pytest.fixture
+def plan() -> Policy:
+    load_files([DOCS / "nanling_sme_digital_plan.md"], log=lambda message: None)
+    return Policy.objects.get(source__name="nanling_sme_digital_plan.md")
+
+
+def test_api_tasks_carry_lead_and_partners(client, plan):
+    response = client.get(f"/api/v1/policies/{plan.slug}")
+    assert response.status_code == 200
+    tasks = response.json()["tasks"]
+    assert [
+        (t["title"], [b["name"] for b in t["lead"]], [b["name"] for b in t["partners"]])
+        for t in tasks
+    ] == [
+        ("建设公共服务平台", ["南岭市工业和信息化局"], ["南岭市财政局", "南岭市数据局"]),
+        ("开展示范培育", ["南岭市工业和信息化局"], ["南岭市科学技术局"]),
+        ("加强人才培训", ["南岭市人力资源和社会保障局"], ["南岭市工业和信息化局"]),
+    ]
+    assert response.json()["field_sources"]["doc_number"] == "text"
+
+
+def test_api_provisions_carry_table_rows(client, plan):
+    response = client.get(f"/api/v1/policies/{plan.slug}/provisions", {"limit": 100})
+    assert response.status_code == 200
+    tables = [p for p in response.json()["items"] if p["kind"] == "table"]
+    assert len(tables) == 1
+    assert tables[0]["rows"][0] == ["序号", "重点任务", "牵头单位", "配合单位"]
+    assert tables[0]["rows"][3] == [
+        "3",
+        "加强人才培训",
+        "南岭市人力资源和社会保障局",
+        "南岭市工业和信息化局",
+    ]
+    assert all(p["rows"] == [] for p in response.json()["items"] if p["kind"] != "table")
+
+
+def test_policy_page_shows_table_and_task_matrix(client, plan):
+    html = client.get(plan.get_absolute_url()).content.decode()
+    assert '<th scope="col">牵头单位</th>' in html
+    assert "<td>南岭市财政局、南岭市数据局</td>" in html  # the annex table, cell for cell
+    matrix = html[html.index('class="task-matrix"') :]
+    matrix = matrix[: matrix.index("</table>")]
+    assert matrix.count("<tr>") == 4  # header + three tasks
+    body = IssuingBody.objects.get(name="南岭市人力资源和社会保障局")
+    assert f'<a href="{body.get_absolute_url()}">南岭市人力资源和社会保障局</a>' in matrix
+
+
+def test_body_page_lists_tasks_it_leads(client, plan):
+    body = IssuingBody.objects.get(name="南岭市工业和信息化局")
+    html = client.get(reverse("policies:body", args=[body.slug])).content.decode()
+    led = html[html.index('class="led-tasks"') :]
+    assert "建设公共服务平台" in led and "开展示范培育" in led
+    assert "加强人才培训" not in led  # it only takes part in that one
