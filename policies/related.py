@@ -8,20 +8,20 @@ from collections import Counter
 from django.db.models import Count, Q
 
 from policies.models import KeyTerm, Policy
-
-# “数据要素×”, “智改数转”, “一数一源”: quoted coinages of 2–12 characters, at least two CJK.
-QUOTED = re.compile(r"“([^“”]{2,12})”")
-DEFINED = re.compile(r"（以下简称“?《?([^）》”]{2,12})》?”?）")
+from policies.vocabulary import DEFINED_TERM, KEY_TERM_CHARS, QUOTED_TERM
 
 
 def key_terms(texts: list[str]) -> Counter[str]:
     counts: Counter[str] = Counter()
     for text in texts:
-        for pattern in (QUOTED, DEFINED):
+        # “数据要素×”, “智改数转”: quoted coinages and 以下简称 names, at least two CJK.
+        for pattern in (QUOTED_TERM, DEFINED_TERM):
             for term in pattern.findall(text):
                 term = term.strip()
-                if len(re.findall(r"[\u4e00-\u9fff]", term)) >= 2 and not re.search(
-                    r"[，。；：！？]", term
+                if (
+                    len(term) <= KEY_TERM_CHARS
+                    and len(re.findall(r"[\u4e00-\u9fff]", term)) >= 2
+                    and not re.search(r"[，。；：！？]", term)
                 ):
                     counts[term] += 1
     return counts

@@ -15,8 +15,11 @@ CJK = r"\u4e00-\u9fff"
 QUOTED_TERM = re.compile(r"[“\"「]([^“”\"「」\n]{2,20})[”\"」]")
 # （以下简称《意见》）, （以下简称“数据二十条”）, （简称：…）: the short name a document defines.
 DEFINED_TERM = re.compile(
-    r"[（(]\s*(?:以下简称|以下称|下称|简称)\s*[:：]?\s*[《“\"]?(?P<short>[^）)》”\"，,。\n]+?)[》”\"]?\s*[）)]"
+    r"[（(]\s*(?:以下简称|以下称|下称|简称)\s*[:：]?\s*[《“\"]?(?P<short>[^）)》”\"]+?)[》”\"]?\s*[）)]"
 )
+
+# Key terms tying related documents together are at most this long.
+KEY_TERM_CHARS = 12
 
 # Kinds of document that describe or discuss a policy rather than set anything themselves.
 COMMENTARY_TYPES = ("解读", "文章", "新闻", "报道", "评论")

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
+from policies.vocabulary import COMMENTARY_TYPES
 from search import segment
 from search.dictionary import ensure_loaded
 from search.highlight import snippet
@@ -44,7 +45,7 @@ IDF_COUNT_CAP = 50_000
 DIVERSITY = 0.85
 BM25_K1 = 1.2
 # Document types that comment on policies rather than set them, and their score factor.
-SECONDARY_TYPES = ("文章", "解读", "评论", "新闻", "报道")
+SECONDARY_TYPES = COMMENTARY_TYPES
 SECONDARY_FACTOR = 0.85
 BM25_B = 0.75
 # Score factor for entries that are only a heading (containers whose text is in their children).

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from policies.ingest.blocks import Block
 from policies.ingest.constants import (
     NAV_LINE_CHARS,
+    NAV_MENU_ITEMS,
     NAV_MIN_REPEATS,
-    NAV_WINDOW,
     SHORT_WRAP_MIN_LINES,
     TOC_ENTRY_CHARS,
     WRAP_FILL_RATIO,
@@ -205,22 +205,22 @@ def _nav_key(text: str) -> str:
 
 
 def drop_repeated_navigation(lines: list[Line]) -> list[Line]:
-    """Slide decks and web pages repeat their navigation bar on every page: a short line seen
-    NAV_MIN_REPEATS+ times goes when it recurs in a cluster with at least two other such lines
-    (a menu). A lone repeated label — a 规划's 专栏 caption, a 主要内容 label — is content."""
+    """Slide decks and web pages repeat their navigation bar on every page: short lines seen
+    NAV_MIN_REPEATS+ times that stand together, NAV_MENU_ITEMS+ different ones in a row, are a
+    menu and go everywhere. A lone repeated label — a 规划's 专栏 caption, a 建设内容 label — is
+    content and stays."""
     keys = [_nav_key(line.text) for line in lines]
     counts = Counter(key for key in keys if 0 < len(key) <= NAV_LINE_CHARS)
     repeated = {key for key, n in counts.items() if n >= NAV_MIN_REPEATS}
-    if not repeated:
-        return lines
-    in_menu: Counter[str] = Counter()
-    for i, key in enumerate(keys):
-        if key not in repeated:
+    menu: set[str] = set()
+    run: list[str] = []
+    for key in [*keys, ""]:
+        if key in repeated:
+            run.append(key)
             continue
-        window = keys[max(0, i - NAV_WINDOW) : i + NAV_WINDOW + 1]
-        if len({other for other in window if other in repeated} - {key}) >= 2:
-            in_menu[key] += 1  # once in a menu, always navigation
-    menu = set(in_menu)
+        if len(set(run)) >= NAV_MENU_ITEMS:
+            menu.update(run)
+        run = []
     return [line for line, key in zip(lines, keys, strict=True) if key not in menu]
 
 

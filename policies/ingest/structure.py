@@ -179,7 +179,7 @@ def trim_front(lines: list[Line], title: str, body_names: set[str]) -> tuple[lis
             continue
         if head and SOURCE_LABEL.match(line.text):
             continue  # 来源：… printed under the title: the publisher, read as metadata
-        if head and DATELINE.match(line.text):
+        if head and not out and line.align != "right" and DATELINE.match(line.text):
             published = published or find_date(line.text)
             continue
         out.append(line)

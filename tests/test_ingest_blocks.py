@@ -1,0 +1,116 @@
+"""The pipeline on blocks with layout hints (as the html/docx/pdf readers produce them) and on
+plain lines: signatures, page breaks, tables, wraps, navigation. No database."""
+
+from __future__ import annotations
+
+from policies.extract import find_assignments
+from policies.ingest.blocks import Block
+from policies.ingest.cleanup import clean_blocks, clean_lines
+from policies.ingest.structure import build_document
+from policies.ingest.textmeta import doc_number_of, find_title, read_head
+
+
+def texts(lines):
+    return [line.text for line in lines]
+
+
+def test_right_aligned_date_is_a_signature_without_registered_bodies():
+    blocks = [
+        Block("关于做好春季植树工作的通知", kind="heading", level=1),
+        Block("各区县：请做好春季植树工作。"),
+        Block("请于三月底前报送进展。"),
+        Block("2026年3月2日", align="right"),
+    ]
+    doc = build_document(clean_blocks(blocks), title="关于做好春季植树工作的通知", body_names=set())
+    assert doc.signed_on == "2026-03-02"
+    assert [node.text for node in doc.root.walk()] == [
+        "各区县：请做好春季植树工作。",
+        "请于三月底前报送进展。",
+    ]
+
+
+def test_sentence_running_over_a_page_break_is_joined_and_headings_keep_their_level():
+    blocks = [
+        Block("一、总体要求", kind="heading", level=2),
+        Block("到2027年，全省新建充电桩不少于"),
+        Block(kind="page_break"),
+        Block("5万个，基本实现乡镇全覆盖。", page=2),
+    ]
+    lines = clean_blocks(blocks)
+    assert texts(lines) == [
+        "一、总体要求",
+        "到2027年，全省新建充电桩不少于5万个，基本实现乡镇全覆盖。",
+    ]
+    assert lines[0].md_level == 2
+
+
+def test_table_block_with_duty_column_gives_lead_and_partners():
+    rows = [
+        ["序号", "工作任务", "责任单位"],
+        ["1", "完善充电设施布局", "省能源局牵头，省住房城乡建设厅、省交通运输厅配合"],
+        ["2", "推动公共领域车辆电动化", "省交通运输厅、省公安厅"],
+    ]
+    doc = build_document(
+        clean_blocks([Block("附件", kind="para"), Block(kind="table", rows=rows)]),
+        title="",
+        body_names=set(),
+    )
+    table = [node for node in doc.root.walk() if node.kind == "table"]
+    assert table[0].rows == rows
+    assert [(a.title, a.leads, a.partners) for a in find_assignments(doc.root)] == [
+        ("完善充电设施布局", ["省能源局"], ["省住房城乡建设厅", "省交通运输厅"]),
+        ("推动公共领域车辆电动化", ["省交通运输厅"], ["省公安厅"]),
+    ]
+
+
+def test_short_hand_wrapped_file_is_rejoined_but_headings_are_not():
+    text = (
+        "一、加强组织领导\n"
+        "各地要建立由政府分管负责同志牵头的工作机制，明确职责\n"
+        "分工，细化工作措施，确保各项任务落到实处。\n"
+        "二、强化资金保障\n"
+        "统筹用好现有专项资金，对符合条件的项目给予支持，并将\n"
+        "资金使用情况纳入绩效评价。\n"
+    )
+    assert texts(clean_lines(text)) == [
+        "一、加强组织领导",
+        "各地要建立由政府分管负责同志牵头的工作机制，明确职责分工，细化工作措施，确保各项任务落到实处。",
+        "二、强化资金保障",
+        "统筹用好现有专项资金，对符合条件的项目给予支持，并将资金使用情况纳入绩效评价。",
+    ]
+
+
+def test_a_lone_repeated_label_is_content_but_a_repeated_menu_is_navigation():
+    box = ["专栏{n} 示范工程{n}", "建设内容", "建设{n}个示范基地，形成可推广经验。"]
+    menu = ["首页", "政务公开", "办事服务", "互动交流"]
+    lines = []
+    for n in range(1, 5):
+        lines += menu + [part.format(n=n) for part in box]
+    cleaned = texts(clean_lines("\n".join(lines)))
+    assert cleaned.count("建设内容") == 4
+    assert not set(menu) & set(cleaned)
+
+
+def test_doc_number_forms():
+    assert doc_number_of("国办发〔2026〕7号") == "国办发〔2026〕7号"
+    assert doc_number_of("京政发[2026] 3号") == "京政发〔2026〕3号"
+    assert doc_number_of("沪府规（2025）12号") == "沪府规〔2025〕12号"
+    assert doc_number_of("交通运输部令 2026年第4号") == "交通运输部令2026年第4号"
+    assert doc_number_of("国务院关于印发…的通知") == ""
+
+
+def test_title_is_not_a_banner_a_bodies_line_or_markup_and_may_wrap():
+    lines = clean_lines(
+        "【来源：某省人民政府网】\n"
+        "某省人民政府办公厅文件\n"
+        "某省人民政府办公厅关于印发某省促进\n"
+        "养老服务业发展若干措施的通知\n"
+        "某政办发〔2026〕2号\n"
+    )
+    title, start, end = find_title(lines, set())
+    assert title == "某省人民政府办公厅关于印发某省促进养老服务业发展若干措施的通知"
+    assert (start, end) == (2, 4)  # after the banner and the red-head line, over two lines
+    head = read_head(lines, {}, set())
+    assert head.doc_number == "某政办发〔2026〕2号"
+    assert head.bodies == ["某省人民政府办公厅"]
+    assert head.publisher == "某省人民政府网"
