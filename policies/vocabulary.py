@@ -87,3 +87,22 @@ def is_short_line(text: str, limit: int = SHORT_LINE_CHARS) -> bool:
         and not ends_sentence(text)
         and not INNER_PUNCT.search(text)
     )
+
+
+# A government page's metadata table copied as text: "索引号：…  主题分类：…", "发文字号：…".
+PAGE_LABELS = {
+    "索引号": "索引号",
+    "发布机构": "发布机构",
+    "发文机关": "发布机构",
+    "成文日期": "成文日期",
+    "发布日期": "发布日期",
+    "文号": "文号",
+    "发文字号": "文号",
+    "主题分类": "主题分类",
+    "标题": "标题",
+    "名称": "标题",
+}
+PAGE_PAIR = re.compile(
+    rf"(?P<label>{'|'.join(sorted(PAGE_LABELS, key=len, reverse=True))})\s*[:：]\s*"
+    r"(?P<value>.*?)\s*(?=(?:" + "|".join(PAGE_LABELS) + r")\s*[:：]|$)"
+)

@@ -114,3 +114,40 @@ def test_title_is_not_a_banner_a_bodies_line_or_markup_and_may_wrap():
     assert head.doc_number == "某政办发〔2026〕2号"
     assert head.bodies == ["某省人民政府办公厅"]
     assert head.publisher == "某省人民政府网"
+
+
+def test_page_metadata_table_copied_as_text_is_metadata_not_text():
+    from policies.ingest.textmeta import take_page_table
+
+    lines = clean_lines(
+        "索引号：11530000/2026-00031  主题分类：科技、教育\n"
+        "发布机构：某省科学技术厅  成文日期：2026年04月02日\n"
+        "文号：某科规〔2026〕1号  发布日期：2026年04月07日\n"
+        "某省科学技术厅关于印发《某省科技成果转化奖励办法》的通知\n"
+        "各州、市科技局：现将办法印发给你们。\n"
+    )
+    kept, table = take_page_table(lines)
+    assert table == {
+        "索引号": "11530000/2026-00031",
+        "主题分类": "科技、教育",
+        "发布机构": "某省科学技术厅",
+        "成文日期": "2026年04月02日",
+        "文号": "某科规〔2026〕1号",
+        "发布日期": "2026年04月07日",
+    }
+    assert texts(kept) == [
+        "某省科学技术厅关于印发《某省科技成果转化奖励办法》的通知",
+        "各州、市科技局：现将办法印发给你们。",
+    ]
+
+
+def test_order_number_on_two_lines():
+    head = read_head(
+        clean_lines(
+            "某省人民政府令\n第3号\n某省地方标准管理办法\n第一条 为了规范…，制定本办法。\n"
+        ),
+        {},
+        set(),
+    )
+    assert head.doc_number == "某省人民政府令第3号"
+    assert head.title == "某省地方标准管理办法"

@@ -214,3 +214,25 @@ def test_expired_when_the_expiry_date_has_passed(tmp_path):
     policy = Policy.objects.get(source__name="old_measures.txt")
     assert policy.expires_on == dt.date(2026, 3, 31)
     assert policy.status == "已失效"
+
+
+def test_curator_override_wins_and_is_recorded_as_such():
+    from django.db import transaction
+
+    from policies.ingest.load import finish_load, ingest_source, sync_bodies
+
+    data = (DOCS / "xichuan_forest_economy_opinions.txt").read_bytes()
+    with transaction.atomic():
+        result = ingest_source(
+            "xichuan_forest_economy_opinions.txt",
+            data,
+            sync_bodies(),
+            overrides={"policy": {"short_title": "林下经济意见", "slug": "xichuan-forest"}},
+            log=lambda message: None,
+        )
+        finish_load([result])
+    policy = Policy.objects.get(slug="xichuan-forest")
+    assert policy.short_title == "林下经济意见"
+    assert policy.field_sources["short_title"] == "override"
+    assert policy.field_sources["doc_number"] == "text"
+    assert policy.doc_number == "西农发〔2025〕33号"

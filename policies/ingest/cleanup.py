@@ -28,6 +28,7 @@ from policies.ingest.constants import (
 )
 from policies.ingest.numbering import parse_decimal_heading, parse_numbering, starts_numbered
 from policies.vocabulary import (
+    PAGE_PAIR,
     SHORT_LINE_CHARS,
     ends_sentence,
     is_short_line,
@@ -74,8 +75,11 @@ URL_ONLY = re.compile(r"^\s*(来源[:：]\s*)?https?://\S+\s*$")
 BOILERPLATE = re.compile(
     r"^(微信扫一扫.*|.*关注该公众号|阅读原文|轻触阅读原文|预览时标签不可点|继续滑动看下一个|向上滑动看下一个"
     r"|知道了|使用小程序|使用完整服务|取消|允许|分析|视频|小程序|赞|在看|分享|留言|收藏|听过|×"
-    r"|，轻点两下取消(赞|在看)|扫码订阅.*|邮发代号.*|征订热线.*|点击下图.*|欢迎关注.*|.*倾力推荐.*"
-    r"|分享网络安全知识.*|长按.*二维码.*|.*\[打印\].*|首页\s*>.*|THANKS|END)$"
+    r"|，轻点两下取消(赞|在看)|扫码订阅.*|邮发代号.*|征订热线.*|点击下图.*|欢迎(关注|转发|分享|点赞).*"
+    r"|点击.{0,6}阅读原文.*|长按.*二维码.*|.*\[打印\].*|首页\s*>.*|THANKS|END"
+    # A government site's footer: ICP and police filing numbers, site code, copyright, host.
+    r"|.*ICP备\s*\d+号.*|.*公网安备\s*\d+号.*|网站标识码.*|版权所有.*|(主办|承办|技术支持)单位?[:：].*"
+    r"|【?\s*(打印|关闭|关闭窗口|打印本页|返回顶部)\s*】?)$"
 )
 MENU = re.compile(r"^[^|]{1,12}(\s*\|\s*[^|]{1,12}){3,}$")  # 首页 | 机构设置 | 新闻动态 | …
 ONLY_PUNCT = re.compile(r"^[\s\W_]*$")
@@ -386,8 +390,9 @@ def is_short_heading(text: str) -> bool:
 
 
 def _stands_alone(text: str) -> bool:
-    """Lines that never continue the line before: a 发文字号, a date, an annex label."""
-    return bool(STANDALONE.match(text))
+    """Lines that never continue the line before: a 发文字号, a date, an annex label, a row of a
+    page's metadata table (索引号：… 发布机构：…)."""
+    return bool(STANDALONE.match(text) or PAGE_PAIR.match(text))
 
 
 def short_file_width(lines: list[Line]) -> int | None:
@@ -411,7 +416,7 @@ def short_file_width(lines: list[Line]) -> int | None:
 
 
 def _continues(prev: Line, line: Line, width: int | None, short_width: int | None = None) -> bool:
-    if prev.rows or line.rows or _stands_alone(line.text):
+    if prev.rows or line.rows or _stands_alone(line.text) or PAGE_PAIR.match(prev.text):
         return False
     if (
         prev.hard_break

@@ -6,6 +6,7 @@ produced before. Anything that fails rolls the whole file back and names the fil
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import re
@@ -43,7 +44,7 @@ from policies.ingest.eids import assign_eids
 from policies.ingest.metadata import as_date, body_registry, metadata_bytes, metadata_for
 from policies.ingest.readers import read_source
 from policies.ingest.structure import build_document
-from policies.ingest.textmeta import read_head, wrapped_title
+from policies.ingest.textmeta import read_head, take_page_table, wrapped_title
 from policies.ingest.tree import Node, ParsedDocument
 from policies.models import (
     Goal,
@@ -117,12 +118,20 @@ def parse_source(
                 "published_on": doc.published_on or None,
                 "abstract": doc.abstract,
             }
+            info["field_sources"] = {
+                name: "text"
+                for name in ("title", "authors", "publisher", "published_on", "abstract")
+                if info.get(name)
+            } | {name: "curated" for name in ("slug", "doc_type", "status")}
             if index < len(articles):
                 info.update(articles[index])
+                info["field_sources"].update(dict.fromkeys(articles[index], "curated"))
             pairs.append((doc, info))
         return pairs
     curated = dict(meta.get("policy", {}))
     override = dict((overrides or {}).get("policy", {}))
+    lines, table = take_page_table(lines)
+    read = dataclasses.replace(read, page_meta={**table, **read.page_meta})
     head = read_head(lines, read.page_meta, body_names)
     if not head.title:
         front_title = read.page_meta.get("title", "")

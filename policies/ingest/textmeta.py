@@ -9,6 +9,7 @@ the value came from the text, the page metadata or a curated override.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -21,7 +22,14 @@ from policies.ingest.constants import (
 )
 from policies.ingest.numbering import CN, cn_to_int
 from policies.ingest.text import DATE_ANY, DATE_DOTTED, date_groups, find_date, iso, squash
-from policies.vocabulary import DOC_TYPES, DRAFT_MARKERS, ends_sentence, is_commentary
+from policies.vocabulary import (
+    DOC_TYPES,
+    DRAFT_MARKERS,
+    PAGE_LABELS,
+    PAGE_PAIR,
+    ends_sentence,
+    is_commentary,
+)
 
 # X〔2026〕17号, X[2026]17号, X（2026）17号, X【2026】第17号 — on a line of its own.
 DOC_NUMBER = re.compile(
@@ -61,6 +69,29 @@ COMMENT_PERIOD = re.compile(
     rf"(?:征求意见|反馈意见|意见反馈)[^。]{{0,12}}?(?:时间|期限|日期)\s*(?:为|是|：|:)?\s*"
     rf"(?P<start>{DATE_ANY.pattern})\s*(?:至|到|—|-|～)\s*(?P<end>{DATE_ANY.pattern})"
 )
+
+
+def take_page_table(lines: list[Line]) -> tuple[list[Line], dict[str, str]]:
+    """Lines that consist only of 索引号/发布机构/成文日期/… label-value pairs → page metadata.
+    A table block (a reader's metadata table) counts when its cells are such pairs."""
+    table: dict[str, str] = {}
+    kept = []
+    for index, line in enumerate(lines):
+        cells = [" ".join(row) for row in line.rows] if line.rows else [line.text]
+        pairs = []
+        for cell in cells:
+            found = list(PAGE_PAIR.finditer(cell.strip()))
+            if not found or found[0].start() != 0:
+                pairs = []
+                break
+            pairs += found
+        if pairs and (index < HEAD_LINES or index >= len(lines) - HEAD_LINES):
+            for match in pairs:
+                if match["value"]:
+                    table.setdefault(PAGE_LABELS[match["label"]], match["value"].strip())
+            continue
+        kept.append(line)
+    return kept, table
 
 
 @dataclass
@@ -217,6 +248,12 @@ def _joined(head: list[Line], i: int, known: set[str]) -> tuple[str, int, int]:
 def read_head(lines: list[Line], page_meta: dict[str, str], known: set[str]) -> Head:
     head = Head()
     title, start, end = find_title(lines, known)
+    for previous, line in itertools.pairwise(lines[:HEAD_LINES]):
+        # 某某部令 / 第12号 printed on two lines.
+        if previous.text.strip().endswith("令") and ORDER_NUMBER.match(line.text):
+            if number := doc_number_of(previous.text.strip() + line.text.strip()):
+                head.doc_number, head.doc_number_source = number, "text"
+                break
     page_title = page_meta.get("标题", "")
     if title:
         # A list label such as 【进行中】 before the title is the page's, not the title's.
@@ -226,7 +263,7 @@ def read_head(lines: list[Line], page_meta: dict[str, str], known: set[str]) -> 
         head.title, head.title_source = page_title, "page"
     for line in lines[: max(end, 0) + 4] if end >= 0 else lines[:HEAD_LINES]:
         number = doc_number_of(line.text)
-        if number:
+        if number and not head.doc_number:
             head.doc_number, head.doc_number_source = number, "text"
             break
     if not head.doc_number and page_meta.get("文号"):
