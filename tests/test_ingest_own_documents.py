@@ -195,8 +195,7 @@ def test_draft_with_front_matter_comment_period_and_no_number_warns():
         dt.date(2026, 5, 6),
         dt.date(2026, 6, 5),
     )
-    assert result.warnings == [
-        "beihu_low_altitude_draft.md: no 发文字号 found",
+    assert result.warnings == [  # a draft has no 发文字号 yet: no warning for that
         "beihu_low_altitude_draft.md: no signature date (成文日期) found",
         "beihu_low_altitude_draft.md: no issuing body found",
     ]
@@ -236,3 +235,32 @@ def test_curator_override_wins_and_is_recorded_as_such():
     assert policy.field_sources["short_title"] == "override"
     assert policy.field_sources["doc_number"] == "text"
     assert policy.doc_number == "西农发〔2025〕33号"
+
+
+def test_notice_with_two_attachments_wrapped_clauses_and_duty_table():
+    (policy,), _ = load("qingshan_night_economy.txt")
+    assert policy.title == "青山市促进夜间经济发展若干措施"
+    assert policy.notice_title == "青山市人民政府办公室关于印发青山市促进夜间经济发展若干措施的通知"
+    assert policy.doc_number == "青政办规〔2026〕4号"
+    assert policy.doc_type == "若干措施"
+    assert policy.issued_on == dt.date(2026, 6, 18)  # printed "2026 年 6 月 18 日"
+    assert (policy.effective_on, policy.expires_on) == (dt.date(2026, 7, 1), dt.date(2031, 6, 30))
+    assert policy.notes == {
+        "disclosure": "此件主动公开",
+        "attachments": ["青山市促进夜间经济发展若干措施", "重点任务责任清单"],
+    }
+    first = policy.provisions.get(eid="chp_1")
+    assert (first.heading, first.text) == (
+        "打造夜间消费地标",
+        "支持各县（区）改造提升一批特色街区，对新认定的市级夜间消费集聚区给予一次性补助50万元。",
+    )
+    tasks = [
+        (t.title, [b.name for b in t.leads], [b.name for b in t.partners])
+        for t in policy.tasks.prefetch_related("body_links__body")
+    ]
+    assert tasks == [
+        ("打造夜间消费地标", ["市商务局"], ["市住房城乡建设局", "各县（区）人民政府"]),
+        ("丰富夜间文旅产品", ["市文化和旅游局"], ["市公安局"]),
+        ("优化夜间公共服务", ["市交通运输局"], ["市公安局交警支队"]),
+    ]
+    assert policy.provisions.get(kind="annex").heading == "重点任务责任清单"

@@ -131,7 +131,8 @@ def warnings_for(info: dict[str, Any], name: str) -> list[str]:
     if not doc_type:
         warnings.append(f"{name}: no document type found in the title")
     if not is_commentary(doc_type):
-        if not info.get("doc_number"):
+        # A draft for comment carries no 发文字号 yet.
+        if not info.get("doc_number") and info.get("status") != "征求意见稿":
             warnings.append(f"{name}: no 发文字号 found")
         if not info.get("issued_on"):
             warnings.append(f"{name}: no signature date (成文日期) found")

@@ -404,8 +404,9 @@ def short_file_width(lines: list[Line]) -> int | None:
         if not line.rows
         and len(line.text) > SHORT_LINE_CHARS
         and not ends_sentence(line.text)
-        and not starts_numbered(line.text)
         and CLAUSE_PUNCT.search(line.text)
+        # A numbered heading is not a wrapped line; a numbered paragraph (一、… 。 …，) may be.
+        and (not starts_numbered(line.text) or re.search(r"[。；;]", line.text))
     ]
     best = (
         max((sum(1 for w in widths if abs(w - width) <= 2), width) for width in widths)
