@@ -21,7 +21,7 @@ from policies.ingest.constants import (
     TITLE_WRAP_MIN,
 )
 from policies.ingest.numbering import CN, cn_to_int
-from policies.ingest.text import DATE_ANY, DATE_DOTTED, date_groups, find_date, iso, squash
+from policies.ingest.text import DATE_ANY, DATE_DOTTED, date_groups, find_date
 from policies.vocabulary import (
     DOC_TYPES,
     DRAFT_MARKERS,
@@ -357,10 +357,3 @@ def short_title_of(title: str, known: set[str]) -> str:
     if match and title_prefix_bodies(title, known):
         return match.group(2)
     return ""
-
-
-def iso_or_empty(value: dt.date | None) -> str:
-    return value.isoformat() if value else ""
-
-
-__all__ = ["Head", "iso", "squash"]
