@@ -20,12 +20,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from policies.extract import (
-    find_assignments,
     find_cited_titles,
     find_goals,
     find_targets,
     find_tasks,
-    match_task,
     normalize_title,
 )
 from policies.extract._text import DEADLINE, FRAME_ONLY, is_non_policy
@@ -37,6 +35,7 @@ from policies.ingest.assemble import (
     warnings_for,
 )
 from policies.ingest.blocks import SourceRead
+from policies.ingest.bodies import body_for, save_task_bodies
 from policies.ingest.cleanup import clean_blocks
 from policies.ingest.constants import TITLE_MAX_CHARS
 from policies.ingest.digest import issue_of, parse_digest, publication_of
@@ -57,7 +56,6 @@ from policies.models import (
     SourceDocument,
     Target,
     Task,
-    TaskBody,
 )
 from policies.related import key_terms
 from policies.vocabulary import is_short_line
@@ -185,7 +183,9 @@ def _publisher(note: str) -> str:
 def _first_line_title(lines: list) -> str:
     """When nothing reads as a title, a short unpunctuated first line is the document's title."""
     first = lines[0].text.strip() if lines else ""
-    return first if is_short_line(first, TITLE_MAX_CHARS) else ""
+    # Markup (<!DOCTYPE html>, %PDF-1.3) is never a title: a title has Chinese words in it.
+    has_words = re.search(r"[\u4e00-\u9fff]{2}", first) is not None
+    return first if has_words and is_short_line(first, TITLE_MAX_CHARS) else ""
 
 
 def split_doc_number(number: str) -> tuple[str, int | None, int | None]:
@@ -231,7 +231,7 @@ def _save_policy(
         abstract=info.get("abstract", ""),
         comment_period_start=as_date(info.get("comment_period_start")),
         comment_period_end=as_date(info.get("comment_period_end")),
-        notice_title=info.get("notice_title", ""),
+        notice_title=info.get("notice_title", "")[:300],
         notice_text=info.get("notice_text", ""),
         notes=info.get("notes", {}),
         field_sources=info.get("field_sources", {}),
@@ -251,25 +251,6 @@ def _save_policy(
             policy=policy, cited_title=info["interprets"], relation=Reference.Relation.INTERPRETS
         )
     return policy, len(rows)
-
-
-def body_for(
-    name: str, bodies: dict[str, IssuingBody], source_name: str, warnings: list[str]
-) -> IssuingBody:
-    """The registered body a name or alias stands for; an unknown name becomes a new body."""
-    name = name.strip()
-    if name in bodies:
-        return bodies[name]
-    if len(name) > 100:
-        raise IngestError(f"{source_name}: issuing body name too long: {name[:40]}…")
-    digest = hashlib.sha1(name.encode()).hexdigest()[:10]
-    body, created = IssuingBody.objects.get_or_create(
-        name=name, defaults={"slug": f"body-{digest}"}
-    )
-    if created:
-        warnings.append(f"{source_name}: unknown body created: {name}")
-    bodies[name] = body
-    return body
 
 
 def _save_provisions(policy: Policy, root: Node) -> dict[int, Provision]:
@@ -352,7 +333,7 @@ def _save_extracted(
         Task(policy=policy, provision=rows[id(node)], title=title[:300], order=i)
         for i, (node, title) in enumerate(find_tasks(root, doc_type))
     )
-    _save_task_bodies(policy, root, rows, tasks, bodies, warnings)
+    save_task_bodies(policy, root, rows, tasks, bodies, warnings)
     own = normalize_title(policy.title)
     refs = []
     for node in root.walk():
@@ -366,37 +347,6 @@ def _save_extracted(
     KeyTerm.objects.bulk_create(
         KeyTerm(policy=policy, term=term, occurrences=n) for term, n in counts.items()
     )
-
-
-def _save_task_bodies(
-    policy: Policy,
-    root: Node,
-    rows: dict[int, Provision],
-    tasks: list[Task],
-    bodies: dict[str, IssuingBody],
-    warnings: list[str],
-) -> None:
-    """Division-of-labour tables name each task's lead and partner bodies: a row that restates a
-    task found in the text gives that task its bodies; any other row is a task of its own."""
-    links = []
-    for assignment in find_assignments(root):
-        task = match_task(assignment.title, tasks)
-        if task is None:
-            task = Task.objects.create(
-                policy=policy,
-                provision=rows[id(assignment.node)],
-                title=assignment.title[:300],
-                order=len(tasks),
-            )
-            tasks.append(task)
-        for role, names in (
-            (TaskBody.Role.LEAD, assignment.leads),
-            (TaskBody.Role.PARTNER, assignment.partners),
-        ):
-            for order, name in enumerate(names):
-                body = body_for(name, bodies, policy.source.name if policy.source else "", warnings)
-                links.append(TaskBody(task=task, body=body, role=role, order=order))
-    TaskBody.objects.bulk_create(links, ignore_conflicts=True)
 
 
 def resolve_references() -> None:
