@@ -151,3 +151,20 @@ def test_order_number_on_two_lines():
     )
     assert head.doc_number == "某省人民政府令第3号"
     assert head.title == "某省地方标准管理办法"
+
+
+def test_styled_heading_without_numbering_opens_a_section_and_right_aligned_signers_count():
+    blocks = [
+        Block("某市智慧社区建设导则", kind="heading", level=1),
+        Block("为规范智慧社区建设，制定本导则。"),
+        Block("建设内容", kind="heading", level=2),
+        Block("社区应建设统一的服务平台。"),
+        Block("某市智慧社区建设工作专班", align="right"),
+        Block("2026年5月8日", align="right"),
+    ]
+    doc = build_document(clean_blocks(blocks), title="某市智慧社区建设导则", body_names=set())
+    assert [(n.kind, n.heading, n.text) for n in doc.root.walk()] == [
+        ("paragraph", "", "为规范智慧社区建设，制定本导则。"),
+        ("section", "建设内容", "社区应建设统一的服务平台。"),
+    ]
+    assert (doc.signatories, doc.signed_on) == (["某市智慧社区建设工作专班"], "2026-05-08")

@@ -69,3 +69,13 @@ def test_body_page_lists_tasks_it_leads(client, plan):
     led = html[html.index('class="led-tasks"') :]
     assert "建设公共服务平台" in led and "开展示范培育" in led
     assert "加强人才培训" not in led  # it only takes part in that one
+
+
+def test_admin_policy_page_shows_where_each_field_came_from(admin_client, plan):
+    response = admin_client.get(reverse("admin:policies_policy_change", args=[plan.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "字段来源" in html
+    assert "doc_number: text" in html and "issued_on: text" in html
+    # read-only: no form input for it
+    assert 'name="field_sources"' not in html

@@ -47,6 +47,7 @@ class Line:
     after_page_break: bool = False  # a PDF page ended before this line
     after_blank: bool = False  # an empty line came before it (plain text: a paragraph break)
     blank_after: bool = field(default=False, repr=False)
+    styled: bool = False  # a reader's heading block (a Word heading style, <h2>): a heading
 
 
 # A one-sentence line opening an enumerated point (一是…。 其次，…。 第三，…。).
@@ -351,7 +352,9 @@ def clean_blocks(blocks: list[Block]) -> list[Line]:
             for part in normalize_chars(block.text).split("\n"):
                 text = re.sub(r"\s+", " ", html.unescape(part)).strip()
                 if text:
-                    _add(Line(text=text, md_level=level, bold=block.bold, align=block.align), lines)
+                    line = Line(text=text, md_level=level, bold=block.bold, align=block.align)
+                    line.styled = block.kind == "heading"
+                    _add(line, lines)
         if page_break and len(lines) > start:
             lines[start].after_page_break = True
             page_break = False

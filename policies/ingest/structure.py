@@ -96,7 +96,7 @@ class TreeBuilder:
         if num is not None:
             self.open(num.family, numbered_node(num))
             return
-        if self.unnumbered_headings and is_unnumbered_heading(line):
+        if (self.unnumbered_headings or line.styled) and is_unnumbered_heading(line):
             self.open("unnumbered", Node(kind="section", heading=tidy(text)))
             return
         self.paragraph(text)
@@ -190,7 +190,10 @@ def _signature_at(lines: list[Line], i: int, body_names: set[str]) -> tuple[int,
     """Where the bodies above the date at line i start, and who they are."""
     j, signers = i, []
     while j > 0 and i - j < SIGNATURE_MAX_BODIES:
-        names = body_names_in(lines[j - 1].text, body_names)
+        above = lines[j - 1]
+        names = body_names_in(above.text, body_names)
+        if not names and above.align == "right" and is_short_line(above.text):
+            names = [above.text.strip()]  # laid out as a signature: whatever the organ's name
         if not names:
             break
         signers[:0] = names
