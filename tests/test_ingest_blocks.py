@@ -168,3 +168,21 @@ def test_styled_heading_without_numbering_opens_a_section_and_right_aligned_sign
         ("section", "建设内容", "社区应建设统一的服务平台。"),
     ]
     assert (doc.signatories, doc.signed_on) == (["某市智慧社区建设工作专班"], "2026-05-08")
+
+
+def test_two_line_title_draft_line_and_cover_month_under_it():
+    from pathlib import Path
+
+    from policies.ingest.load import parse_source
+    from policies.ingest.readers.text import read_text
+
+    path = Path(__file__).parent / "fixtures" / "docs" / "mountain_province_digital_plan_draft.txt"
+    ((doc, info),) = parse_source(read_text(path.name, path.read_bytes()), {}, set())
+    assert info["title"] == "“十五五”某省数字经济高质量发展规划"
+    assert (info["doc_type"], info["status"]) == ("规划", "征求意见稿")
+    assert info["bodies"] == ["某省发展和改革委员会"]
+    assert "issued_on" not in info  # a cover's month is not a date
+    assert [(n.num, n.heading) for n in doc.root.children] == [
+        ("一、", "发展基础"),
+        ("二、", "主要任务"),
+    ]

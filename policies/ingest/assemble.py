@@ -85,7 +85,9 @@ def text_fields(
     return fields
 
 
-def derived_fields(fields: Fields, doc: ParsedDocument, known: set[str], body_text: str) -> None:
+def derived_fields(
+    fields: Fields, doc: ParsedDocument, known: set[str], body_text: str, head_text: str = ""
+) -> None:
     """Fields that follow from others (type from the title, status from type and expiry…)."""
     title = fields.values.get("title", "")
     source = fields.sources.get("title", "text")
@@ -103,7 +105,7 @@ def derived_fields(fields: Fields, doc: ParsedDocument, known: set[str], body_te
     opens, closes = comment_period(body_text)
     fields.offer("comment_period_start", opens, "text")
     fields.offer("comment_period_end", closes, "text")
-    head_text = " ".join([title, fields.values.get("notice_title", "")])
+    head_text = " ".join([title, fields.values.get("notice_title", ""), head_text])
     fields.offer(
         "status",
         status_of(

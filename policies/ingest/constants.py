@@ -32,3 +32,5 @@ OUTLINE_ENTRY_CHARS = 30
 # a slide titled after an entry further on.
 OUTLINE_MATCH = 0.6
 OUTLINE_LOOSE_MATCH = 0.45
+# A （征求意见稿） line this close to the top marks the document as a draft.
+HEAD_STATUS_LINES = 6

@@ -37,7 +37,7 @@ from policies.ingest.assemble import (
 from policies.ingest.blocks import SourceRead
 from policies.ingest.bodies import body_for, save_task_bodies
 from policies.ingest.cleanup import clean_blocks
-from policies.ingest.constants import TITLE_MAX_CHARS
+from policies.ingest.constants import HEAD_STATUS_LINES, TITLE_MAX_CHARS
 from policies.ingest.digest import issue_of, parse_digest, publication_of
 from policies.ingest.eids import assign_eids
 from policies.ingest.metadata import as_date, body_registry, metadata_bytes, metadata_for
@@ -150,7 +150,9 @@ def parse_source(
     apply_curated(fields, curated, "curated")
     apply_curated(fields, override, "override")
     body_text = "\n".join([doc.notice_text, *(node.full_text for node in doc.root.walk())])
-    derived_fields(fields, doc, body_names, body_text)
+    # （征求意见稿） printed on its own line under the title marks a draft too.
+    head_text = " ".join(line.text for line in lines[:HEAD_STATUS_LINES] if len(line.text) <= 12)
+    derived_fields(fields, doc, body_names, body_text, head_text)
     info = dict(fields.values)
     if not info.get("title"):
         info["title"], info["title_fallback"] = path.stem, True

@@ -28,6 +28,9 @@ ANNEX_LIST_ITEM = re.compile(r"^\d{1,2}\s*[.、．]\s*(.+)$")
 DATELINE = re.compile(
     r"^\s*(\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{4}年\d{1,2}月\d{1,2}日)\s*(来源[:：].*)?$"
 )
+COVER_NOTE = re.compile(
+    r"^(?:[（(]\s*(?:征求意见稿|草案|送审稿|试行|公开征求意见稿)\s*[）)]|\d{4}\s*年\s*\d{1,2}\s*月)$"
+)
 SOURCE_LABEL = re.compile(r"^(?:来源|发布机构|发布单位)\s*[:：]\s*\S{2,40}$")
 SOURCE_LINE = re.compile(r"^[（(]\s*来源\s*[:：；;]\s*(.*?)[）)]?$")
 LEAD_PHRASE = re.compile(r"^([^，。；：,;:“”]{2,20})。\s*(.+)$", re.S)
@@ -177,6 +180,8 @@ def trim_front(lines: list[Line], title: str, body_names: set[str]) -> tuple[lis
             or (line.md_level and len(line.text) <= 30 and not out)
         ):
             continue
+        if head and not out and COVER_NOTE.match(line.text):
+            continue  # （征求意见稿） or a cover's month (2026年8月) under the title
         if head and SOURCE_LABEL.match(line.text):
             continue  # 来源：… printed under the title: the publisher, read as metadata
         if head and not out and line.align != "right" and DATELINE.match(line.text):
