@@ -264,3 +264,30 @@ def test_notice_with_two_attachments_wrapped_clauses_and_duty_table():
         ("优化夜间公共服务", ["市交通运输局"], ["市公安局交警支队"]),
     ]
     assert policy.provisions.get(kind="annex").heading == "重点任务责任清单"
+
+
+def test_government_page_copied_as_text_metadata_table_and_chrome():
+    (policy,), (result,) = load("city_old_housing_notice_page.txt")
+    assert policy.title == "某市住房和城乡建设局关于开展城镇老旧小区改造工作的通知"
+    assert policy.doc_number == "某建〔2026〕9号"
+    assert policy.field_sources["doc_number"] == "page"  # only the page's 文号 states it
+    assert policy.published_on == dt.date(2026, 3, 1)
+    assert policy.field_sources["published_on"] == "page"
+    assert policy.issued_on == dt.date(2026, 2, 26)
+    assert policy.field_sources["issued_on"] == "text"  # the signature
+    assert [b.name for b in policy.ordered_bodies()] == ["某市住房和城乡建设局"]
+    assert policy.doc_type == "通知"
+    assert [(p.kind, p.num, p.heading, p.text) for p in policy.provisions.all()] == [
+        ("paragraph", "", "", "各县（市）区住建局："),
+        (
+            "paragraph",
+            "",
+            "",
+            "为改善居民居住条件，现就开展2026年城镇老旧小区改造工作通知如下：",
+        ),
+        ("chapter", "一、", "改造范围", "2000年底前建成的城镇老旧小区。"),
+        ("chapter", "二、", "工作要求", "各地要于2026年4月底前报送改造计划。"),
+    ]
+    assert result.warnings == [
+        "city_old_housing_notice_page.txt: unknown body created: 某市住房和城乡建设局"
+    ]

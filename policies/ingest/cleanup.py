@@ -80,7 +80,9 @@ BOILERPLATE = re.compile(
     r"|点击.{0,6}阅读原文.*|长按.*二维码.*|.*\[打印\].*|首页\s*>.*|THANKS|END"
     # A government site's footer: ICP and police filing numbers, site code, copyright, host.
     r"|.*ICP备\s*\d+号.*|.*公网安备\s*\d+号.*|网站标识码.*|版权所有.*|(主办|承办|技术支持)单位?[:：].*"
-    r"|【?\s*(打印|关闭|关闭窗口|打印本页|返回顶部)\s*】?)$"
+    r"|(【?\s*(打印|关闭|关闭窗口|打印本页|返回顶部|保存本页|收藏)\s*】?\s*)+"
+    # Breadcrumbs and share bars.
+    r"|(当前位置|您的位置|你的位置|所在位置)\s*[:：].*|.*首页\s*[>»›].*|分享到\s*[:：].*)$"
 )
 MENU = re.compile(r"^[^|]{1,12}(\s*\|\s*[^|]{1,12}){3,}$")  # 首页 | 机构设置 | 新闻动态 | …
 ONLY_PUNCT = re.compile(r"^[\s\W_]*$")

@@ -21,7 +21,7 @@ from policies.ingest.constants import (
     TITLE_WRAP_MIN,
 )
 from policies.ingest.numbering import CN, cn_to_int
-from policies.ingest.text import DATE_ANY, DATE_DOTTED, date_groups, find_date
+from policies.ingest.text import DATE_ANY, DATE_DOTTED, date_groups, find_date, squash
 from policies.vocabulary import (
     DOC_TYPES,
     DRAFT_MARKERS,
@@ -188,12 +188,17 @@ def _skippable(line: Line, known: set[str]) -> bool:
     )
 
 
-def find_title(lines: list[Line], known: set[str]) -> tuple[str, int, int]:
+def find_title(lines: list[Line], known: set[str], page_title: str = "") -> tuple[str, int, int]:
     """(title, first line, end line) of the document's title in its head, or ("", -1, -1).
 
     The line just above a 发文字号 is the title; otherwise the first line that ends in a
     document type (意见, 办法, 实施方案…). A title wrapped over two lines is joined."""
     head = lines[:HEAD_LINES]
+    # The page's own 标题, printed again over the text, is the title as printed.
+    key = squash(page_title)
+    for i, line in enumerate(head):
+        if key and squash(line.text) == key:
+            return line.text, i, i + 1
     for i, line in enumerate(head):
         if not doc_number_of(line.text):
             continue
@@ -215,7 +220,9 @@ def find_title(lines: list[Line], known: set[str]) -> tuple[str, int, int]:
             return _joined(head, i, known)
         nxt = head[i + 1].text if i + 1 < len(head) else ""
         if (
-            len(line.text) >= TITLE_WRAP_MIN
+            # A whole title on the next line is the title; a bare 规划 is its tail.
+            not (_title_like(nxt) and len(nxt) >= TITLE_WRAP_MIN)
+            and len(line.text) >= TITLE_WRAP_MIN
             and nxt
             and not _skippable(head[i + 1], known)
             and _title_like(line.text + nxt)
@@ -247,14 +254,14 @@ def _joined(head: list[Line], i: int, known: set[str]) -> tuple[str, int, int]:
 
 def read_head(lines: list[Line], page_meta: dict[str, str], known: set[str]) -> Head:
     head = Head()
-    title, start, end = find_title(lines, known)
+    page_title = page_meta.get("标题", "")
+    title, start, end = find_title(lines, known, page_title)
     for previous, line in itertools.pairwise(lines[:HEAD_LINES]):
         # 某某部令 / 第12号 printed on two lines.
         if previous.text.strip().endswith("令") and ORDER_NUMBER.match(line.text):
             if number := doc_number_of(previous.text.strip() + line.text.strip()):
                 head.doc_number, head.doc_number_source = number, "text"
                 break
-    page_title = page_meta.get("标题", "")
     if title:
         # A list label such as 【进行中】 before the title is the page's, not the title's.
         title = BANNER.sub("", title) if not BANNER_SOURCE.match(title) else title
