@@ -170,7 +170,12 @@ def pipeline_fingerprint() -> bytes:
     root = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256()
     for source in sorted(
-        [*root.glob("ingest/*.py"), *root.glob("extract/*.py"), root / "related.py"]
+        [
+            *root.glob("ingest/**/*.py"),
+            *root.glob("extract/*.py"),
+            root / "related.py",
+            root / "vocabulary.py",
+        ]
     ):
         digest.update(source.read_bytes())
     return digest.digest()
