@@ -186,3 +186,53 @@ def test_two_line_title_draft_line_and_cover_month_under_it():
         ("一、", "发展基础"),
         ("二、", "主要任务"),
     ]
+
+
+def _parse(blocks, page_meta=None):
+    from policies.ingest.blocks import SourceRead
+    from policies.ingest.load import parse_source
+
+    ((doc, info),) = parse_source(SourceRead("x.txt", "txt", blocks, page_meta or {}), {}, set())
+    return doc, info
+
+
+def test_header_cells_and_numbered_headings_are_never_the_title():
+    _, info = _parse([Block(kind="table", rows=[["序号", "任务", "牵头单位"]])])
+    assert (info["title"], info.get("title_fallback")) == ("x", True)
+    doc, info = _parse(
+        [
+            Block("一、总体要求", kind="heading", level=2),
+            Block("二、保障措施", kind="heading", level=2),
+        ]
+    )
+    assert info["title"] == "x"
+    assert [(n.num, n.heading) for n in doc.root.walk()] == [
+        ("一、", "总体要求"),
+        ("二、", "保障措施"),
+    ]
+
+
+def test_wechat_repost_lines_bold_title_and_closing_source_note():
+    lines = [
+        "点击蓝字 关注我们",
+        "**某市人民政府关于促进消费的若干措施**",
+        "某政发〔2026〕1号",
+        "一、扩大服务消费",
+        "支持发展夜间经济。",
+        "某市人民政府",
+        "2026年4月1日",
+        "（来源：某市人民政府网站）",
+        "点击“阅读原文”查看",
+        "欢迎转发分享",
+    ]
+    doc, info = _parse([Block(text, raw=True) for text in lines])
+    assert info["title"] == "某市人民政府关于促进消费的若干措施"
+    assert (info["doc_number"], info["bodies"], info["issued_on"]) == (
+        "某政发〔2026〕1号",
+        ["某市人民政府"],
+        "2026-04-01",
+    )
+    assert info["publisher"] == "某市人民政府网站"
+    assert [(n.num, n.heading, n.text) for n in doc.root.walk()] == [
+        ("一、", "扩大服务消费", "支持发展夜间经济。")
+    ]

@@ -41,6 +41,7 @@ from policies.ingest.constants import HEAD_STATUS_LINES, TITLE_MAX_CHARS
 from policies.ingest.digest import issue_of, parse_digest, publication_of
 from policies.ingest.eids import assign_eids
 from policies.ingest.metadata import as_date, body_registry, metadata_bytes, metadata_for
+from policies.ingest.numbering import starts_numbered
 from policies.ingest.readers import read_source
 from policies.ingest.structure import build_document
 from policies.ingest.textmeta import read_head, take_page_table, wrapped_title
@@ -189,7 +190,9 @@ def _publisher(note: str) -> str:
 
 def _first_line_title(lines: list) -> str:
     """When nothing reads as a title, a short unpunctuated first line is the document's title."""
-    first = lines[0].text.strip() if lines else ""
+    first = lines[0].text.strip() if lines and not lines[0].rows else ""
+    if starts_numbered(first):
+        return ""
     # Markup (<!DOCTYPE html>, %PDF-1.3) is never a title: a title has Chinese words in it.
     has_words = re.search(r"[\u4e00-\u9fff]{2}", first) is not None
     return first if has_words and is_short_line(first, TITLE_MAX_CHARS) else ""

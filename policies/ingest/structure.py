@@ -177,7 +177,12 @@ def trim_front(lines: list[Line], title: str, body_names: set[str]) -> tuple[lis
             continue
         if head and (
             body_names_in(line.text, body_names)
-            or (line.md_level and len(line.text) <= 30 and not out)
+            or (
+                line.md_level
+                and len(line.text) <= 30
+                and not out
+                and not parse_numbering(line.text)  # 一、总体要求 opens the text
+            )
         ):
             continue
         if head and not out and COVER_NOTE.match(line.text):

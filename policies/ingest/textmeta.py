@@ -20,7 +20,7 @@ from policies.ingest.constants import (
     TITLE_MAX_CHARS,
     TITLE_WRAP_MIN,
 )
-from policies.ingest.numbering import CN, cn_to_int
+from policies.ingest.numbering import CN, cn_to_int, starts_numbered
 from policies.ingest.text import DATE_ANY, DATE_DOTTED, date_groups, find_date, squash
 from policies.vocabulary import (
     DOC_TYPES,
@@ -165,7 +165,8 @@ def doc_number_of(text: str) -> str:
 def _title_like(text: str) -> bool:
     text = BANNER.sub("", text).strip()
     return (
-        len(text) <= TITLE_MAX_CHARS
+        not starts_numbered(text)  # 二、保障措施 is a heading, whatever word it ends with
+        and len(text) <= TITLE_MAX_CHARS
         and not ends_sentence(text)
         and "|" not in text
         and not BANNER.match(text)
@@ -286,7 +287,11 @@ def read_head(lines: list[Line], page_meta: dict[str, str], known: set[str]) -> 
         head.bodies = title_prefix_bodies(head.title, known)
     for line in lines[:HEAD_LINES]:
         if match := BANNER_SOURCE.search(line.text) or SOURCE_NOTE.search(line.text):
-            head.publisher = match.group(1)
+            # （来源：某网站） — the note's own closing bracket is not part of the name.
+            name = match.group(1)
+            if name.count("（") < name.count("）") or name.count("(") < name.count(")"):
+                name = name[:-1]
+            head.publisher = name
             break
     return head
 
