@@ -79,3 +79,18 @@ def test_admin_policy_page_shows_where_each_field_came_from(admin_client, plan):
     assert "doc_number: text" in html and "issued_on: text" in html
     # read-only: no form input for it
     assert 'name="field_sources"' not in html
+
+
+def test_policy_page_shows_notice_attachments_and_dates_outside_the_text(client):
+    load_files([DOCS / "donghu_innovation_voucher_notice.txt"], log=lambda message: None)
+    policy = Policy.objects.get(source__name="donghu_innovation_voucher_notice.txt")
+    html = client.get(policy.get_absolute_url()).content.decode()
+    assert '<tr><th scope="row">附件</th><td>东湖省科技创新券管理实施细则</td></tr>' in html
+    assert '<tr><th scope="row">公开方式</th><td>此件公开发布</td></tr>' in html
+    assert '<tr><th scope="row">有效期至</th><td>2029年2月15日</td></tr>' in html
+    assert (
+        "<summary>东湖省科学技术厅 东湖省财政厅关于印发《东湖省科技创新券管理实施细则》的通知</summary>"
+        in html
+    )
+    body_text = html[html.index('aria-label="正文"') :]
+    assert "此件公开发布" not in body_text
