@@ -26,6 +26,7 @@ from policies.models import (
     SourceDocument,
     Target,
     Task,
+    TaskBody,
 )
 from policies.resources import (
     IssuingBodyResource,
@@ -85,7 +86,7 @@ class PolicyAdmin(ImportExportModelAdmin):
     search_fields = ("title", "short_title", "doc_number", "slug")
     date_hierarchy = "published_on"
     autocomplete_fields = ("interprets",)
-    readonly_fields = ("source", "clause_list")
+    readonly_fields = ("source", "clause_list", "field_sources_display")
     inlines = (PolicyBodyInline, ReferenceInline, TargetInline)
     # Sources are cited over https; Django 5.x would otherwise prepend http:// to a bare host.
     formfield_overrides: ClassVar[dict] = {models.URLField: {"assume_scheme": "https"}}
@@ -105,6 +106,8 @@ class PolicyAdmin(ImportExportModelAdmin):
                     "published_on",
                     "comment_period_start",
                     "comment_period_end",
+                    "effective_on",
+                    "expires_on",
                 ]
             },
         ),
@@ -112,6 +115,8 @@ class PolicyAdmin(ImportExportModelAdmin):
             "来源",
             {"fields": ["publisher", "source_url", "authors", "abstract", "interprets", "source"]},
         ),
+        ("印发通知与文末信息", {"fields": ["notice_title", "notice_text", "notes"]}),
+        ("字段来源", {"fields": ["field_sources_display"]}),
         ("条款", {"fields": ["clause_list"], "classes": ["collapse"]}),
     )
 
@@ -148,6 +153,14 @@ class PolicyAdmin(ImportExportModelAdmin):
             mark_safe(head),
             rows,
         )
+
+    @admin.display(
+        description="字段来源（text 正文 / page 网页元数据 / curated 人工整理 / override 预览修改）"
+    )
+    def field_sources_display(self, obj: Policy) -> str:
+        # Read-only: the loader records where each field came from; a curator edits values,
+        # not their provenance.
+        return ", ".join(f"{name}: {source}" for name, source in sorted(obj.field_sources.items()))
 
 
 @admin.register(IssuingBody)
@@ -190,6 +203,13 @@ class GoalAdmin(admin.ModelAdmin):
     raw_id_fields = ("policy", "provision")
 
 
+class TaskBodyInline(admin.TabularInline):
+    model = TaskBody
+    fields = ("role", "order", "body")
+    autocomplete_fields = ("body",)
+    extra = 0
+
+
 @admin.register(Task)
 class TaskAdmin(admin.ModelAdmin):
     list_display = ("title", "policy", "order")
@@ -197,6 +217,16 @@ class TaskAdmin(admin.ModelAdmin):
     list_select_related = ("policy",)
     search_fields = ("title", "policy__title")
     raw_id_fields = ("policy", "provision")
+    inlines = (TaskBodyInline,)
+
+
+@admin.register(TaskBody)
+class TaskBodyAdmin(admin.ModelAdmin):
+    list_display = ("task", "role", "body", "order")
+    list_filter = ("role",)
+    list_select_related = ("task", "body")
+    search_fields = ("task__title", "body__name")
+    raw_id_fields = ("task", "body")
 
 
 @admin.register(Reference)

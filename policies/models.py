@@ -98,7 +98,17 @@ class PolicyQuerySet(models.QuerySet):
                 ),
                 Prefetch("goals", queryset=Goal.objects.select_related("provision")),
                 Prefetch("targets", queryset=Target.objects.select_related("provision", "policy")),
-                Prefetch("tasks", queryset=Task.objects.select_related("provision", "policy")),
+                Prefetch(
+                    "tasks",
+                    queryset=Task.objects.select_related("provision", "policy").prefetch_related(
+                        Prefetch(
+                            "body_links",
+                            queryset=TaskBody.objects.select_related("body").order_by(
+                                "role", "order"
+                            ),
+                        )
+                    ),
+                ),
                 "key_terms",
             )
         )
@@ -142,6 +152,27 @@ class Policy(models.Model):
         on_delete=models.SET_NULL,
         related_name="interpretations",
         verbose_name="解读对象",
+    )
+    effective_on = models.DateField("施行日期", null=True, blank=True)
+    expires_on = models.DateField("有效期至", null=True, blank=True)
+    notice_title = models.CharField(
+        "印发通知标题",
+        max_length=300,
+        blank=True,
+        help_text="以本文件为附件的印发/发布通知",
+    )
+    notice_text = models.TextField("印发通知正文", blank=True)
+    notes = models.JSONField(
+        "文末信息",
+        default=dict,
+        blank=True,
+        help_text="（此件公开发布）、抄送、印发和附件列表：属于文书信息，不是条款",
+    )
+    field_sources = models.JSONField(
+        "字段来源",
+        default=dict,
+        blank=True,
+        help_text="各元数据字段的来源：text 正文 / page 网页元数据 / curated 元数据文件 / override 人工指定",
     )
     is_stub = models.BooleanField(
         "未收录（仅存引用）",
@@ -216,6 +247,7 @@ class Provision(models.Model):
         BOX = "box", "专栏"
         ANNEX = "annex", "附件"
         PARAGRAPH = "paragraph", "段"
+        TABLE = "table", "表格"
 
     policy = models.ForeignKey(
         Policy, on_delete=models.CASCADE, related_name="provisions", verbose_name="政策文件"
@@ -240,6 +272,9 @@ class Provision(models.Model):
         "锚点",
         max_length=120,
         help_text="Akoma Ntoso 式锚点（如 chp_4__sec_1），由文件结构决定，永久链接依赖它",
+    )
+    rows = models.JSONField(
+        "表格", default=list, blank=True, help_text="表格的单元格，逐行，首行为表头"
     )
 
     class Meta:
@@ -335,6 +370,9 @@ class Task(models.Model):
     )
     title = models.CharField("任务", max_length=300)
     order = models.PositiveIntegerField("顺序", default=0)
+    bodies = models.ManyToManyField(
+        IssuingBody, through="TaskBody", related_name="tasks", verbose_name="牵头与配合单位"
+    )
 
     class Meta:
         ordering = ["policy", "order"]
@@ -345,6 +383,45 @@ class Task(models.Model):
 
     def get_absolute_url(self) -> str:
         return f"{self.policy.get_absolute_url()}#{self.provision.eid}"
+
+    def _bodies(self, role: str) -> list[IssuingBody]:
+        # Iterate the prefetched links when there are any (lists of tasks prefetch them).
+        return [link.body for link in self.body_links.all() if link.role == role]
+
+    @property
+    def leads(self) -> list[IssuingBody]:
+        return self._bodies(TaskBody.Role.LEAD)
+
+    @property
+    def partners(self) -> list[IssuingBody]:
+        return self._bodies(TaskBody.Role.PARTNER)
+
+
+class TaskBody(models.Model):
+    """A body named for a task in a division-of-labour table: 牵头 (lead) or 配合 (partner)."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", "牵头"
+        PARTNER = "partner", "配合"
+
+    task = models.ForeignKey(
+        Task, on_delete=models.CASCADE, related_name="body_links", verbose_name="任务"
+    )
+    body = models.ForeignKey(
+        IssuingBody, on_delete=models.PROTECT, related_name="task_links", verbose_name="单位"
+    )
+    role = models.CharField("分工", max_length=8, choices=Role.choices)
+    order = models.PositiveSmallIntegerField("顺序", default=0)
+
+    class Meta:
+        ordering = ["task", "role", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "body", "role"], name="task_body_role_once")
+        ]
+        verbose_name = verbose_name_plural = "任务分工"
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} {self.body}"
 
 
 class Reference(models.Model):

@@ -16,10 +16,7 @@ import jieba
 from django.db.models import Count, Q
 
 from policies.models import KeyTerm, Policy
-
-# “数据要素×”, “智改数转”, “一数一源”: quoted coinages of 2–12 characters, at least two CJK.
-QUOTED = re.compile(r"“([^“”]{2,12})”")
-DEFINED = re.compile(r"（以下简称“?《?([^）》”]{2,12})》?”?）")
+from policies.vocabulary import DEFINED_TERM, KEY_TERM_CHARS, QUOTED_TERM
 
 
 @functools.cache
@@ -38,11 +35,14 @@ def is_coinage(term: str) -> bool:
 def key_terms(texts: list[str]) -> Counter[str]:
     counts: Counter[str] = Counter()
     for text in texts:
-        for pattern in (QUOTED, DEFINED):
+        # “数据要素×”, “智改数转”: quoted coinages and 以下简称 names, at least two CJK.
+        for pattern in (QUOTED_TERM, DEFINED_TERM):
             for term in pattern.findall(text):
                 term = term.strip()
-                if len(re.findall(r"[\u4e00-\u9fff]", term)) < 2 or re.search(
-                    r"[，。；：！？]", term
+                if (
+                    len(term) > KEY_TERM_CHARS
+                    or len(re.findall(r"[\u4e00-\u9fff]", term)) < 2
+                    or re.search(r"[，。；：！？]", term)
                 ):
                     continue
                 # A defined short name that is an ordinary word (以下简称《意见》) is shorthand

@@ -83,10 +83,20 @@ class GoalOut(Schema):
 class TaskOut(Schema):
     title: str
     provision: str
+    lead: list[BodyRefOut] = Field(..., description="牵头 bodies from a division-of-labour table")
+    partners: list[BodyRefOut] = Field(..., description="配合 bodies")
 
     @staticmethod
     def resolve_provision(obj: Any) -> str:
         return obj.provision.eid
+
+    @staticmethod
+    def resolve_lead(obj: Any) -> list:
+        return obj.leads
+
+    @staticmethod
+    def resolve_partners(obj: Any) -> list:
+        return obj.partners
 
 
 class TargetOut(Schema):
@@ -127,6 +137,17 @@ class PolicyDetailOut(PolicyListOut):
     comment_period_end: date | None
     status_reason: str = Field(..., description="状态说明: 征求意见至 …, 被《…》废止, 有效期至 …")
     status_date: date | None
+    effective_on: date | None = Field(..., description="施行日期")
+    expires_on: date | None = Field(..., description="有效期至")
+    notice_title: str = Field(..., description="印发通知标题（本文件为其附件时）")
+    notice_text: str
+    notes: dict[str, Any] = Field(
+        ..., description="文末信息：（此件公开发布）、抄送、印发、附件列表"
+    )
+    field_sources: dict[str, str] = Field(
+        ...,
+        description="各字段来源：text 正文 / page 网页元数据 / curated 人工整理 / override 人工指定",
+    )
     is_stub: bool
     interprets: PolicyRefOut | None
     interpretations: list[PolicyRefOut]
@@ -196,6 +217,7 @@ class ProvisionOut(Schema):
     text: str
     depth: int
     parent: str | None = Field(None, description="eid of the enclosing provision")
+    rows: list[list[str]] = Field(..., description="a table's cells, header row first")
     url: str
 
     @staticmethod

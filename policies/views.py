@@ -20,7 +20,7 @@ from policies import compare as comparison
 from policies.citations import clause_citation, gbt7714, policy_citation
 from policies.exports import EXPORT_CAP, FORMATS, Export, stream
 from policies.lineage import lineage_for, status_note
-from policies.models import IssuingBody, KeyTerm, Policy, Provision, Target, Task
+from policies.models import IssuingBody, KeyTerm, Policy, Provision, Target, Task, TaskBody
 from policies.related import related_policies
 from policies.schemas import PolicyFilter, TargetFilter
 from policies.timeline import deadline_chart, timeline
@@ -168,6 +168,8 @@ def policy_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "target_groups": groups,
         "chart": deadline_chart(groups),
         "description": _description(policy, bodies),
+        # A division-of-labour table named bodies: show tasks as a matrix with them.
+        "task_matrix": any(task.body_links.all() for task in policy.tasks.all()),
     }
     return render(request, "policies/policy_detail.html", context)
 
@@ -198,7 +200,17 @@ def body_list(request: HttpRequest) -> HttpResponse:
 def body_detail(request: HttpRequest, slug: str) -> HttpResponse:
     body = get_object_or_404(IssuingBody, slug=slug)
     policies = Policy.objects.real().filter(body_links__body=body).with_bodies().newest_first()
-    return render(request, "policies/body_detail.html", {"body": body, "policies": policies})
+    led_tasks = (
+        Task.objects.filter(body_links__body=body, body_links__role=TaskBody.Role.LEAD)
+        .select_related("policy", "provision")
+        .order_by("policy__slug", "order")
+        .distinct()
+    )
+    return render(
+        request,
+        "policies/body_detail.html",
+        {"body": body, "policies": policies, "led_tasks": list(led_tasks)},
+    )
 
 
 TARGET_FILTERS = ("body", "policy", "year", "metric")

@@ -21,12 +21,13 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from policies.vocabulary import DEFINED_TERM, QUOTED_TERM
 from search import segment
 from search.normalize import normalize
 
-_QUOTED_RE = re.compile(r"[“\"「]([^“”\"「」\n]{2,20})[”\"」]")
+_QUOTED_RE = QUOTED_TERM
 _TITLE_RE = re.compile(r"《([^《》\n]{2,40})》")
-_DEFINED_RE = re.compile(r"以下简称[：:]?[“\"《]?([^”\"》）)，,。\n]{2,20})[”\"》]?[）)]")
+_DEFINED_RE = DEFINED_TERM
 # A term must look like a term: letters/CJK inside, no sentence punctuation or spaces.
 _BAD_CHARS_RE = re.compile(r"[\s，。；：！？、,;:!?()（）…\[\]【】<>]")
 _HAS_LETTER_RE = re.compile(r"[\u3400-\u9fffa-z]")

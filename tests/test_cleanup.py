@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from policies.ingest import IngestError
-from policies.ingest.cleanup import clean_lines, collapse_duplicated_glyphs, split_front_matter
+from policies.ingest.cleanup import clean_lines, collapse_duplicated_glyphs
 from policies.ingest.decode import decode_source
+from policies.ingest.readers.text import split_front_matter
 
 
 def texts(raw: str) -> list[str]:

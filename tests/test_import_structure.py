@@ -181,3 +181,36 @@ def test_eids_unique_and_stable_shape():
         eids = list(policy.provisions.values_list("eid", flat=True))
         assert len(eids) == len(set(eids))
         assert all(re.fullmatch(r"[a-z]+(_\d+)*(__[a-z]+(_\d+)*)*", eid) for eid in eids), eids
+
+
+def test_004_page_leftovers_are_not_clauses_but_the_notice_is_kept():
+    policy = Policy.objects.get(status="征求意见稿")
+    texts = list(policy.provisions.values_list("text", flat=True)) + list(
+        policy.provisions.values_list("heading", flat=True)
+    )
+    assert not [t for t in texts if "【进行中】" in t or "感谢您的参与和支持" in t or "的公告" in t]
+    assert policy.notice_title == (
+        "关于向社会公开征求《“数据要素×”三年行动计划(2024—2026年)(征求意见稿)》意见的公告"
+    )
+    assert policy.notice_text.endswith("感谢您的参与和支持！")
+    assert policy.field_sources["comment_period_start"] == "text"
+    assert policy.field_sources["issued_on"] == "text"
+    assert policy.issued_on.isoformat() == "2023-12-15"
+
+
+def test_002_metadata_is_read_from_the_text_not_the_toml():
+    policy = by_number("发改数据〔2024〕1836号")
+    sources = policy.field_sources
+    assert {name: sources[name] for name in ("title", "doc_number", "bodies", "issued_on")} == {
+        "title": "text",
+        "doc_number": "text",
+        "bodies": "text",
+        "issued_on": "text",
+    }
+    assert sources["published_on"] == "page"  # the saved page's front matter
+    assert sources["publisher"] == "curated"
+    assert policy.title == "国家发展改革委等部门关于促进数据产业高质量发展的指导意见"
+    assert policy.short_title == "关于促进数据产业高质量发展的指导意见"
+    # the 附件 list above the signature is a note, not the last clause of part 九
+    assert policy.notes == {"attachments": ["数据技术和产业重点发展方向"]}
+    assert not policy.provisions.filter(text__startswith="附件：").exists()

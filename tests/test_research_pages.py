@@ -216,7 +216,8 @@ def test_detail_page_query_count_is_pinned(client, django_assert_num_queries):
     """The policy, then one query per prefetched relation, the clauses and related documents —
     the same for any policy, however many clauses, targets or references it has."""
     for slug in (DRAFT_SLUG, Policy.objects.get(doc_number=DATA_INDUSTRY).slug):
-        with django_assert_num_queries(13):
+        # 13 + the lead/partner bodies of the tasks (one prefetch)
+        with django_assert_num_queries(14):
             html(client.get(reverse("policies:detail", args=[slug])))
 
 
@@ -224,11 +225,13 @@ def test_body_and_compare_query_counts_are_pinned(client, django_assert_num_quer
     body = data_industry.ordered_bodies()[0]
     with django_assert_num_queries(1):  # bodies with their policy counts
         html(client.get(reverse("policies:body_list")))
-    with django_assert_num_queries(3):  # the body, its policies, their ordered bodies
+    # the body, its policies, their ordered bodies, the tasks it leads
+    with django_assert_num_queries(4):
         html(client.get(body.get_absolute_url()))
     url = reverse("policies:compare") + f"?p={data_industry.slug}&p={DRAFT_SLUG}"
-    # the choices, the two policies and their 8 prefetches, one clause count per policy
-    with django_assert_num_queries(12):
+    # the choices, the two policies and their 9 prefetches (tasks' bodies included), one clause
+    # count per policy
+    with django_assert_num_queries(13):
         html(client.get(url))
 
 

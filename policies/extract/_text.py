@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from policies.vocabulary import COMMENTARY_TYPES, is_commentary
+
 # Full-width digits and signs folded one character for one character, so that offsets found in the
 # folded copy are offsets in the original text too (sentences are returned in the original words).
 _FOLD = str.maketrans(
@@ -16,7 +18,7 @@ _FOLD = str.maketrans(
 )
 
 # Kinds of document that describe or discuss a policy rather than set anything themselves.
-NON_POLICY_TYPES = ("解读", "文章", "新闻", "报道", "评论")
+NON_POLICY_TYPES = COMMENTARY_TYPES
 
 # "到2029年", "到 2025 年", "至2026年底": the deadline frame that makes a sentence forward-looking.
 # "截至2023年底" is the opposite (a report of where things stand), hence the look-behind.
@@ -32,4 +34,4 @@ def fold(text: str) -> str:
 
 
 def is_non_policy(doc_type: str) -> bool:
-    return any(word in doc_type for word in NON_POLICY_TYPES)
+    return is_commentary(doc_type)

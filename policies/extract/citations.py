@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from policies.vocabulary import DEFINED_TERM
+
 # Ending words of policy document titles; a title is a policy if, stripped of parentheticals,
 # it ends with one of these.
 POLICY_SUFFIXES = (
@@ -27,9 +29,7 @@ _DASHES = re.compile(r"[‐‑‒–—―─－~～]+")
 _QUOTES = re.compile(r"[“”‘’「」『』〝〞\"'〈〉]")
 _DRAFT = re.compile(r"(?:\((?:公开)?(?:征求意见稿|征|草案|送审稿|草案征求意见稿)\)|征求意见稿)$")
 _TRAILING_PAREN = re.compile(r"\([^()]*\)$")
-_ABBREVIATION = re.compile(
-    r"[（(]\s*(?:以下简称|以下称|下称|简称)\s*[:：]?\s*[《“\"]?(?P<short>[^）)》”\"]+?)[》”\"]?\s*[）)]"
-)
+_ABBREVIATION = DEFINED_TERM
 # Phrase boundaries when looking back from （以下简称…） for the full name.
 _PHRASE_BREAK = '，。；：！？、,;:!?“”"（）()》'
 _LEADING_PREPOSITION = re.compile(r"^(?:在|对|将|把|从|按照|根据|依据|由|以|与|为|就|向|经|通过)")

@@ -12,27 +12,48 @@ import html
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from policies.ingest.numbering import parse_decimal_heading, starts_numbered
+from policies.ingest.blocks import Block
+from policies.ingest.constants import (
+    NAV_LINE_CHARS,
+    NAV_MENU_ITEMS,
+    NAV_MIN_REPEATS,
+    SHORT_WRAP_MIN_LINES,
+    TOC_ENTRY_CHARS,
+    WRAP_FILL_RATIO,
+    WRAP_MIN_LINES,
+    WRAP_MIN_NEAR,
+    WRAP_MIN_WIDTH,
+)
+from policies.ingest.numbering import parse_decimal_heading, parse_numbering, starts_numbered
+from policies.vocabulary import (
+    PAGE_PAIR,
+    SHORT_LINE_CHARS,
+    ends_sentence,
+    is_short_line,
+)
 
 
 @dataclass
 class Line:
     text: str
-    md_level: int = 0  # markdown heading level (#, ##, …); 0 for body text
+    md_level: int = 0  # heading level (markdown #, ##…; a reader's heading block); 0 for body
     bold: bool = False  # the whole line was **bold** (reposts use it for headings)
     bullet: bool = False
     hard_break: bool = False  # markdown "two trailing spaces": the logical line continues
+    align: str = ""  # "right" for a signature block laid out by a word processor
+    rows: list[list[str]] = field(default_factory=list)  # a table's cells, header row first
+    after_page_break: bool = False  # a PDF page ended before this line
+    after_blank: bool = False  # an empty line came before it (plain text: a paragraph break)
+    blank_after: bool = field(default=False, repr=False)
+    styled: bool = False  # a reader's heading block (a Word heading style, <h2>): a heading
 
 
-TERMINAL = "。！？；：…!?;:"
-CLOSERS = "”’」』）)】"
 # A one-sentence line opening an enumerated point (一是…。 其次，…。 第三，…。).
 ENUMERATOR_LEAD = re.compile(
     r"^(?:[一二三四五六七八九十]+是|首先|其次|再次|最后|第[一二三四五六七八九十]+[，,])[^。！？]{2,40}[。！？]$"
 )
-FRONT_MATTER = re.compile(r"\A\s*---\n(.*?)\n---\n", re.S)
 MD_IMAGE = re.compile(r"\[?!\[[^\]]*\]\([^)]*\)(\]\([^)]*\))?")
 MD_LINK = re.compile(r"\[([^\]]*)\]\((?:https?://|/|mailto:)[^)]*\)")
 BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
@@ -43,13 +64,25 @@ PAGE_NUMBER = re.compile(r"^\s*[-—]?\s*\d{1,3}\s*[-—]?\s*$")
 TOC_HEADER = re.compile(r"^\s*目\s*录\s*$")
 TOC_PAGE = re.compile(r"[\t ]+\.*\s*\d{1,3}\s*$")
 TOC_ENTRY = re.compile(r"^.{2,60}?[\t ]+\.{0,}\s*\d{1,3}\s*$")
+# A 发文字号, a date or an annex label on its own line starts a new line whatever precedes it.
+STANDALONE = re.compile(
+    r"^(?:.{1,20}[〔［\[(（【]\s*\d{4}\s*[〕］\])）】]\s*\d+\s*号|.{0,20}第\s*\d+\s*号"
+    r"|\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}[./-]\d{1,2}[./-]\d{1,2}\b.*|[〇零一二三四五六七八九]{4}年.{1,3}月.{1,3}日"
+    r"|附\s*件\s*\d*\s*[:：]?.*)$"
+)
+CLAUSE_PUNCT = re.compile(r"[，；,;：、]")
 URL_ONLY = re.compile(r"^\s*(来源[:：]\s*)?https?://\S+\s*$")
 # Chrome of WeChat articles and government web pages: UI strings, subscription prompts, menus.
 BOILERPLATE = re.compile(
     r"^(微信扫一扫.*|.*关注该公众号|阅读原文|轻触阅读原文|预览时标签不可点|继续滑动看下一个|向上滑动看下一个"
     r"|知道了|使用小程序|使用完整服务|取消|允许|分析|视频|小程序|赞|在看|分享|留言|收藏|听过|×"
-    r"|，轻点两下取消(赞|在看)|扫码订阅.*|邮发代号.*|征订热线.*|点击下图.*|欢迎关注.*|.*倾力推荐.*"
-    r"|分享网络安全知识.*|长按.*二维码.*|.*\[打印\].*|首页\s*>.*|THANKS|END)$"
+    r"|，轻点两下取消(赞|在看)|扫码订阅.*|邮发代号.*|征订热线.*|点击下图.*|欢迎(关注|转发|分享|点赞).*"
+    r"|点击.{0,6}阅读原文.*|长按.*二维码.*|.*\[打印\].*|首页\s*>.*|THANKS|END"
+    # A government site's footer: ICP and police filing numbers, site code, copyright, host.
+    r"|.*ICP备\s*\d+号.*|.*公网安备\s*\d+号.*|网站标识码.*|版权所有.*|(主办|承办|技术支持)单位?[:：].*"
+    r"|(【?\s*(打印|关闭|关闭窗口|打印本页|返回顶部|保存本页|收藏)\s*】?\s*)+"
+    # Breadcrumbs and share bars.
+    r"|(当前位置|您的位置|你的位置|所在位置)\s*[:：].*|.*首页\s*[>»›].*|分享到\s*[:：].*)$"
 )
 MENU = re.compile(r"^[^|]{1,12}(\s*\|\s*[^|]{1,12}){3,}$")  # 首页 | 机构设置 | 新闻动态 | …
 ONLY_PUNCT = re.compile(r"^[\s\W_]*$")
@@ -61,18 +94,6 @@ def normalize_chars(text: str) -> str:
     for ch in ("\ufffd", "\u200b", "\u200c", "\u200d", "\ufeff", "\u2060"):
         text = text.replace(ch, "")
     return text.replace("\u00a0", " ").replace("\u3000", " ")
-
-
-def split_front_matter(text: str) -> tuple[dict[str, str], str]:
-    match = FRONT_MATTER.match(text)
-    if not match:
-        return {}, text
-    fields = {}
-    for raw in match.group(1).splitlines():
-        key, sep, value = raw.partition(":")
-        if sep:
-            fields[key.strip()] = value.strip().strip("'\"")
-    return fields, text[match.end() :]
 
 
 def _strip_markup(raw: str) -> Line | None:
@@ -147,13 +168,13 @@ def _display_width(text: str) -> int:
 def wrap_width(lines: list[Line]) -> int | None:
     """The column width a PDF/plain-text source was wrapped at, if it was wrapped at all."""
     widths = [_display_width(line.text) for line in lines if not line.md_level]
-    long = [w for w in widths if w >= 30]
-    if len(long) < 20:
+    long = [w for w in widths if w >= WRAP_MIN_WIDTH]
+    if len(long) < WRAP_MIN_LINES:
         return None
     ((mode, _count),) = Counter(long).most_common(1)
     # Sources mixing one-line paragraphs with wrapped ones still share one wrap column.
     near = sum(1 for w in long if abs(w - mode) <= 2)
-    return mode if near >= 15 and near >= 0.1 * len(long) else None
+    return mode if near >= WRAP_MIN_NEAR and near >= 0.1 * len(long) else None
 
 
 def drop_table_of_contents(lines: list[Line]) -> list[Line]:
@@ -169,7 +190,7 @@ def drop_table_of_contents(lines: list[Line]) -> list[Line]:
                 and (
                     TOC_ENTRY.match(lines[j].text)
                     or (
-                        len(lines[j].text) <= 30
+                        len(lines[j].text) <= TOC_ENTRY_CHARS
                         and starts_numbered(lines[j].text)
                         and not ends_sentence(lines[j].text)
                     )
@@ -191,9 +212,23 @@ def _nav_key(text: str) -> str:
 
 
 def drop_repeated_navigation(lines: list[Line]) -> list[Line]:
-    """Slide decks repeat their navigation bar on every slide; short lines seen 3+ times go."""
-    counts = Counter(_nav_key(line.text) for line in lines if len(_nav_key(line.text)) <= 16)
-    return [line for line in lines if counts.get(_nav_key(line.text), 0) < 3]
+    """Slide decks and web pages repeat their navigation bar on every page: short lines seen
+    NAV_MIN_REPEATS+ times that stand together, NAV_MENU_ITEMS+ different ones in a row, are a
+    menu and go everywhere. A lone repeated label — a 规划's 专栏 caption, a 建设内容 label — is
+    content and stays."""
+    keys = [_nav_key(line.text) for line in lines]
+    counts = Counter(key for key in keys if 0 < len(key) <= NAV_LINE_CHARS)
+    repeated = {key for key, n in counts.items() if n >= NAV_MIN_REPEATS}
+    menu: set[str] = set()
+    run: list[str] = []
+    for key in [*keys, ""]:
+        if key in repeated:
+            run.append(key)
+            continue
+        if len(set(run)) >= NAV_MENU_ITEMS:
+            menu.update(run)
+        run = []
+    return [line for line, key in zip(lines, keys, strict=True) if key not in menu]
 
 
 def is_boilerplate(text: str) -> bool:
@@ -207,45 +242,147 @@ def is_boilerplate(text: str) -> bool:
 
 
 def _is_banner(line: Line) -> bool:
-    return len(line.text) <= 24 and not re.search(r"[，。；：、！？,.;:]", line.text)
+    return is_short_line(line.text)
 
 
-def clean_lines(text: str) -> list[Line]:
-    """Source text (front matter already split off) → clean logical lines."""
-    text = normalize_chars(text)
-    raw_lines = _explode(text)
-    lines = []
-    for raw in raw_lines:
-        line = _strip_markup(raw)
-        if line is None:
-            # Keep hard breaks honest: an empty line ends a "two trailing spaces" continuation.
-            if lines:
-                lines[-1].hard_break = False
+PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+PIPE_RULE = re.compile(r"^\s*\|?[\s:|-]*-{3,}[\s:|-]*\|?\s*$")
+
+
+def _cells(row: str) -> list[str]:
+    return [tidy_cell(cell) for cell in row.strip().strip("|").split("|")]
+
+
+def tidy_cell(text: str) -> str:
+    text = html.unescape(re.sub(r"\*\*|__|<[^>]+>", "", normalize_chars(text)))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _is_header_row(cells: list[str]) -> bool:
+    """Column labels: all present, short, none numbered or a sentence (a slide's text grid is not
+    a table)."""
+    return len(cells) >= 3 and all(
+        cell and len(cell) <= 12 and not starts_numbered(cell) and not ends_sentence(cell)
+        for cell in cells
+    )
+
+
+def _take_table(raw: list[str], i: int) -> tuple[list[list[str]], int]:
+    """A markdown pipe table or a tab-separated grid starting at raw[i]: (rows, next index);
+    ([], i) when there is none."""
+    if PIPE_ROW.match(raw[i]):
+        j, rows = i, []
+        while j < len(raw) and PIPE_ROW.match(raw[j]):
+            if not PIPE_RULE.match(raw[j]):
+                rows.append(_cells(raw[j]))
+            j += 1
+        if len(rows) >= 2 and len(rows[0]) >= 2:
+            return rows, j
+        return [], i
+    header = [tidy_cell(cell) for cell in raw[i].split("\t")]
+    if "\t" in raw[i] and _is_header_row(header):
+        j, rows = i + 1, [header]
+        while j < len(raw) and raw[j].count("\t") == len(header) - 1:
+            rows.append([tidy_cell(cell) for cell in raw[j].split("\t")])
+            j += 1
+        if len(rows) >= 2:
+            return rows, j
+    return [], i
+
+
+def _raw_lines(raw: list[str], lines: list[Line]) -> None:
+    """Plain-text lines (markdown, stray HTML) → clean lines appended to ``lines``."""
+    i, pending = 0, []
+
+    def flush() -> None:
+        for text in _explode(normalize_chars("\n".join(pending))):
+            _add(_strip_markup(text), lines)
+        pending.clear()
+
+    while i < len(raw):
+        rows, j = _take_table(raw, i)
+        if rows:
+            flush()
+            lines.append(Line(text=" ".join(rows[0]), rows=rows))
+            i = j
             continue
-        line.text = collapse_duplicated_glyphs(line.text)
-        if LATIN_ONLY.match(line.text) and lines and _is_banner(lines[-1]):
-            lines.pop()  # a bilingual site banner: 中华人民共和国… / English name of the same site
-        if is_boilerplate(line.text) or PAGE_NUMBER.match(line.text):
+        pending.append(raw[i])
+        i += 1
+    flush()
+
+
+def _add(line: Line | None, lines: list[Line]) -> None:
+    if line is None:
+        # Keep hard breaks honest: an empty line ends a "two trailing spaces" continuation.
+        if lines:
+            lines[-1].hard_break = False
+            lines[-1].blank_after = True
+        return
+    line.after_blank = bool(lines) and lines[-1].blank_after
+    line.text = collapse_duplicated_glyphs(line.text)
+    if LATIN_ONLY.match(line.text) and lines and _is_banner(lines[-1]):
+        lines.pop()  # a bilingual site banner: 中华人民共和国… / English name of the same site
+    if is_boilerplate(line.text) or PAGE_NUMBER.match(line.text):
+        return
+    lines.append(line)
+
+
+def clean_blocks(blocks: list[Block]) -> list[Line]:
+    """A reader's blocks → clean logical lines, keeping the hints the format gave (heading
+    level, bold, right alignment, table rows, page breaks)."""
+    lines: list[Line] = []
+    raw: list[str] = []
+    page_break = False
+    for block in blocks:
+        if block.raw and block.kind == "para":
+            raw.append(block.text)
             continue
-        lines.append(line)
+        if raw:
+            _raw_lines(raw, lines)
+            raw = []
+        start = len(lines)
+        if block.kind == "page_break":
+            page_break = True
+            continue
+        if block.kind == "table":
+            rows = [[tidy_cell(cell) for cell in row] for row in block.rows]
+            rows = [row for row in rows if any(row)]
+            if rows:
+                lines.append(Line(text=" ".join(rows[0]), rows=rows))
+        else:
+            level = (block.level or 1) if block.kind == "heading" else 0
+            for part in normalize_chars(block.text).split("\n"):
+                text = re.sub(r"\s+", " ", html.unescape(part)).strip()
+                if text:
+                    line = Line(text=text, md_level=level, bold=block.bold, align=block.align)
+                    line.styled = block.kind == "heading"
+                    _add(line, lines)
+        if page_break and len(lines) > start:
+            lines[start].after_page_break = True
+            page_break = False
+    if raw:
+        _raw_lines(raw, lines)
     lines = drop_table_of_contents(lines)
     lines = drop_repeated_navigation(lines)
     return join_wrapped(lines)
 
 
-def ends_sentence(text: str) -> bool:
-    # A closing quote or bracket ends a sentence only when punctuation precedes it: 。” but not “指挥棒”
-    return text.rstrip(CLOSERS).endswith(tuple(TERMINAL))
+def clean_lines(text: str) -> list[Line]:
+    """Plain source text (front matter already split off) → clean logical lines."""
+    return clean_blocks([Block(line, raw=True) for line in text.split("\n")])
 
 
 def join_wrapped(lines: list[Line]) -> list[Line]:
     """Re-join lines a PDF or a slide split mid-sentence."""
     width = wrap_width(lines)
+    short_width = None if width else short_file_width(lines)
     out: list[Line] = []
     for line in lines:
-        if out and _continues(out[-1], line, width):
+        if out and _continues(out[-1], line, width, short_width):
             prev = out[-1]
-            glue = " " if prev.text[-1:].isascii() and line.text[:1].isascii() else ""
+            # Latin words split by the wrap get their space back; numbers and CJK do not.
+            glue = " " if prev.text[-1:].isalpha() and line.text[:1].isalpha() else ""
+            glue = glue if prev.text[-1:].isascii() and line.text[:1].isascii() else ""
             prev.text = collapse_duplicated_glyphs(prev.text + glue + line.text)
             prev.hard_break = line.hard_break
             continue
@@ -254,10 +391,39 @@ def join_wrapped(lines: list[Line]) -> list[Line]:
 
 
 def is_short_heading(text: str) -> bool:
-    return len(text) <= 24 and not ends_sentence(text) and not re.search(r"[，。；,;]", text)
+    return is_short_line(text)
 
 
-def _continues(prev: Line, line: Line, width: int | None) -> bool:
+def _stands_alone(text: str) -> bool:
+    """Lines that never continue the line before: a 发文字号, a date, an annex label, a row of a
+    page's metadata table (索引号：… 发布机构：…)."""
+    return bool(STANDALONE.match(text) or PAGE_PAIR.match(text))
+
+
+def short_file_width(lines: list[Line]) -> int | None:
+    """The wrap column of a file too short for :func:`wrap_width`: the width that at least
+    SHORT_WRAP_MIN_LINES lines stopping mid-sentence share (within two columns)."""
+    widths = [
+        _display_width(line.text)
+        for line in lines
+        if not line.rows
+        and len(line.text) > SHORT_LINE_CHARS
+        and not ends_sentence(line.text)
+        and CLAUSE_PUNCT.search(line.text)
+        # A numbered heading is not a wrapped line; a numbered paragraph (一、… 。 …，) may be.
+        and (not starts_numbered(line.text) or re.search(r"[。；;]", line.text))
+    ]
+    best = (
+        max((sum(1 for w in widths if abs(w - width) <= 2), width) for width in widths)
+        if widths
+        else (0, 0)
+    )
+    return best[1] if best[0] >= SHORT_WRAP_MIN_LINES else None
+
+
+def _continues(prev: Line, line: Line, width: int | None, short_width: int | None = None) -> bool:
+    if prev.rows or line.rows or _stands_alone(line.text) or PAGE_PAIR.match(prev.text):
+        return False
     if (
         prev.hard_break
         and not line.md_level
@@ -281,12 +447,31 @@ def _continues(prev: Line, line: Line, width: int | None) -> bool:
         or line.text.startswith(("（来源", "(来源"))
     ):
         return False
-    if width is None or parse_decimal_heading(prev.text):
+    if line.after_page_break and not is_short_heading(prev.text):
+        return True  # a sentence running over a page break
+    if width is None:
+        return short_width is not None and _continues_unmeasured(prev, line, short_width)
+    if parse_decimal_heading(prev.text):
         return False
     if prev.text.startswith(("（", "(")) and prev.text.endswith(("）", ")")):
         return False  # a complete parenthetical note such as （来源：…）
     # A wrapped line fills the column; a short unpunctuated line is a heading, title or byline.
     return (
-        _display_width(prev.text) >= 0.8 * width
+        _display_width(prev.text) >= WRAP_FILL_RATIO * width
         or re.fullmatch(r"[\u4e00-\u9fff]", line.text) is not None
     )
+
+
+def _continues_unmeasured(prev: Line, line: Line, width: int) -> bool:
+    """In a short hand-wrapped file, a line that stops mid-sentence and fills the column
+    continues, unless a blank line separates the two: running text carries clause punctuation,
+    which titles and headings lack."""
+    text = prev.text
+    if line.after_blank or len(text) <= SHORT_LINE_CHARS or not CLAUSE_PUNCT.search(text):
+        return False
+    if _display_width(text) < WRAP_FILL_RATIO * width:
+        return False
+    numbered = parse_numbering(text)
+    if numbered and numbered.family != "article" and not re.search(r"[。；;]", text):
+        return False  # 一、…，…方向 is a heading even when it is as wide as the column
+    return not text.startswith(("（", "(")) or not text.endswith(("）", ")"))

@@ -6,6 +6,7 @@ produced before. Anything that fails rolls the whole file back and names the fil
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import re
@@ -28,12 +29,23 @@ from policies.extract import (
 from policies.extract._text import DEADLINE, FRAME_ONLY, is_non_policy
 from policies.extract.lineage import final_title, find_lineage, find_validity
 from policies.ingest import IngestError
-from policies.ingest.cleanup import clean_lines, ends_sentence, split_front_matter
-from policies.ingest.decode import decode_source
+from policies.ingest.assemble import (
+    apply_curated,
+    derived_fields,
+    text_fields,
+    warnings_for,
+)
+from policies.ingest.blocks import SourceRead
+from policies.ingest.bodies import body_for, save_task_bodies
+from policies.ingest.cleanup import clean_blocks
+from policies.ingest.constants import HEAD_STATUS_LINES, TITLE_MAX_CHARS
 from policies.ingest.digest import issue_of, parse_digest, publication_of
 from policies.ingest.eids import assign_eids
 from policies.ingest.metadata import as_date, body_registry, metadata_bytes, metadata_for
+from policies.ingest.numbering import starts_numbered
+from policies.ingest.readers import read_source
 from policies.ingest.structure import build_document
+from policies.ingest.textmeta import read_head, take_page_table, wrapped_title
 from policies.ingest.tree import Node, ParsedDocument
 from policies.lineage import resolve_final_versions
 from policies.models import (
@@ -49,6 +61,7 @@ from policies.models import (
     Task,
 )
 from policies.related import key_terms
+from policies.vocabulary import is_short_line
 from search.indexing import index_policies
 
 
@@ -81,14 +94,19 @@ def sync_bodies() -> dict[str, IssuingBody]:
 
 
 def parse_source(
-    path: Path, text: str, meta: dict[str, Any], body_names: set[str]
+    read: SourceRead,
+    meta: dict[str, Any],
+    body_names: set[str],
+    overrides: dict[str, Any] | None = None,
 ) -> list[tuple[ParsedDocument, dict]]:
-    """Parse a decoded file into (document, metadata) pairs."""
-    front, body_text = split_front_matter(text)
-    lines = clean_lines(body_text)
+    """Parse a read source into (document, metadata) pairs. Metadata comes from the text and the
+    page first; curated ``meta`` and the curator's ``overrides`` (same shape) win over it, and
+    ``info["field_sources"]`` says where every field came from."""
+    path = Path(read.name)
+    lines = clean_blocks(read.blocks)
     if "digest" in meta:
         defaults = meta["digest"]
-        overrides = meta.get("articles", [])
+        articles = meta.get("articles", [])
         pairs = []
         for index, doc in enumerate(parse_digest(lines)):
             info = {
@@ -101,21 +119,51 @@ def parse_source(
                 "published_on": doc.published_on or None,
                 "abstract": doc.abstract,
             }
-            if index < len(overrides):
-                info.update(overrides[index])
+            info["field_sources"] = {
+                name: "text"
+                for name in ("title", "authors", "publisher", "published_on", "abstract")
+                if info.get(name)
+            } | {name: "curated" for name in ("slug", "doc_type", "status")}
+            if index < len(articles):
+                info.update(articles[index])
+                info["field_sources"].update(dict.fromkeys(articles[index], "curated"))
             pairs.append((doc, info))
         return pairs
-    info = dict(meta.get("policy", {}))
-    info.setdefault("title", front.get("title") or _first_line_title(lines) or path.stem)
+    curated = dict(meta.get("policy", {}))
+    override = dict((overrides or {}).get("policy", {}))
+    lines, table = take_page_table(lines)
+    read = dataclasses.replace(read, page_meta={**table, **read.page_meta})
+    head = read_head(lines, read.page_meta, body_names)
+    if not head.title:
+        front_title = read.page_meta.get("title", "")
+        head.title, head.title_source = (
+            (front_title, "page") if front_title else (_first_line_title(lines), "text")
+        )
+    attached = wrapped_title(head.title)
+    doc = build_document(
+        lines,
+        title=head.title or curated.get("title", "") or override.get("title", ""),
+        body_names=body_names,
+        attached=attached,
+    )
+    fields = text_fields(read, lines, head, doc, body_names)
+    if attached:
+        fields.force("notice_title", head.title, head.title_source)
+        fields.force("title", attached, head.title_source)
+    apply_curated(fields, curated, "curated")
+    apply_curated(fields, override, "override")
+    body_text = "\n".join([doc.notice_text, *(node.full_text for node in doc.root.walk())])
+    # （征求意见稿） printed on its own line under the title marks a draft too.
+    head_text = " ".join(line.text for line in lines[:HEAD_STATUS_LINES] if len(line.text) <= 12)
+    derived_fields(fields, doc, body_names, body_text, head_text)
+    info = dict(fields.values)
+    if not info.get("title"):
+        info["title"], info["title_fallback"] = path.stem, True
+        fields.sources["title"] = "text"
     info.setdefault("slug", slugify(path.stem) or "policy")
-    info.setdefault("source_url", front.get("url", ""))
-    doc = build_document(lines, title=info["title"], body_names=body_names)
-    if not info.get("issued_on") and doc.signed_on:
-        info["issued_on"] = doc.signed_on
-    if not info.get("published_on") and doc.published_on:
-        info["published_on"] = doc.published_on
-    if not info.get("bodies") and doc.signatories:
-        info["bodies"] = doc.signatories
+    info["field_sources"] = {
+        name: source for name, source in fields.sources.items() if name not in ("notes",)
+    }
     return [(doc, info)]
 
 
@@ -125,7 +173,12 @@ def pipeline_fingerprint() -> bytes:
     root = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256()
     for source in sorted(
-        [*root.glob("ingest/*.py"), *root.glob("extract/*.py"), root / "related.py"]
+        [
+            *root.glob("ingest/**/*.py"),
+            *root.glob("extract/*.py"),
+            root / "related.py",
+            root / "vocabulary.py",
+        ]
     ):
         digest.update(source.read_bytes())
     return digest.digest()
@@ -138,22 +191,35 @@ def _publisher(note: str) -> str:
 
 
 def _first_line_title(lines: list) -> str:
-    """Without curated metadata, a short unpunctuated first line is the document's title."""
-    first = lines[0].text.strip() if lines else ""
-    return first if first and len(first) <= 80 and not ends_sentence(first) else ""
+    """When nothing reads as a title, a short unpunctuated first line is the document's title."""
+    first = lines[0].text.strip() if lines and not lines[0].rows else ""
+    if starts_numbered(first):
+        return ""
+    # Markup (<!DOCTYPE html>, %PDF-1.3) is never a title: a title has Chinese words in it.
+    has_words = re.search(r"[\u4e00-\u9fff]{2}", first) is not None
+    return first if has_words and is_short_line(first, TITLE_MAX_CHARS) else ""
 
 
 def split_doc_number(number: str) -> tuple[str, int | None, int | None]:
     """发改数据〔2024〕1836号 → (发改数据, 2024, 1836)."""
-    match = re.match(r"^(.+?)[〔［\[(（](\d{4})[〕］\])）]\s*(\d+)\s*号$", number.strip())
-    if not match:
-        return "", None, None
-    return match.group(1), int(match.group(2)), int(match.group(3))
+    match = re.match(r"^(.+?)[〔［\[(（【](\d{4})[〕］\])）】]\s*第?\s*(\d+)\s*号$", number.strip())
+    if match:
+        return match.group(1), int(match.group(2)), int(match.group(3))
+    # 令 forms: 某部令第12号, 某委员会令2024年第15号
+    match = re.match(r"^(.+?令)(?:(\d{4})年)?第(\d+)号$", re.sub(r"\s+", "", number))
+    if match:
+        return match.group(1), int(match.group(2)) if match.group(2) else None, int(match.group(3))
+    return "", None, None
 
 
 def _save_policy(
-    doc: ParsedDocument, info: dict, source: SourceDocument, bodies: dict[str, IssuingBody]
+    doc: ParsedDocument,
+    info: dict,
+    source: SourceDocument,
+    bodies: dict[str, IssuingBody],
+    warnings: list[str] | None = None,
 ) -> tuple[Policy, int]:
+    warnings = warnings if warnings is not None else []
     agency, year, serial = split_doc_number(info.get("doc_number", ""))
     if not info.get("title"):
         raise IngestError(f"{source.name}: a document has no title (add one in its metadata)")
@@ -169,23 +235,29 @@ def _save_policy(
         status=info.get("status", ""),
         issued_on=as_date(info.get("issued_on")),
         published_on=as_date(info.get("published_on")),
+        effective_on=as_date(info.get("effective_on")),
+        expires_on=as_date(info.get("expires_on")),
         publisher=info.get("publisher", ""),
         source_url=info.get("source_url", ""),
         authors=info.get("authors", []),
         abstract=info.get("abstract", ""),
         comment_period_start=as_date(info.get("comment_period_start")),
         comment_period_end=as_date(info.get("comment_period_end")),
+        notice_title=info.get("notice_title", "")[:300],
+        notice_text=info.get("notice_text", ""),
+        notes=info.get("notes", {}),
+        field_sources=info.get("field_sources", {}),
         source=source,
     )
-    for order, name in enumerate(info.get("bodies", [])):
-        if name not in bodies:
-            raise IngestError(
-                f"{source.name}: unknown issuing body {name!r} (add it to bodies.toml)"
-            )
-        PolicyBody.objects.create(policy=policy, body=bodies[name], order=order)
+    linked: set[int] = set()
+    for name in info.get("bodies", []):
+        body = body_for(name, bodies, source.name, warnings)
+        if body.pk not in linked:
+            PolicyBody.objects.create(policy=policy, body=body, order=len(linked))
+            linked.add(body.pk)
     assign_eids(doc.root)
     rows = _save_provisions(policy, doc.root)
-    _save_extracted(policy, doc.root, rows, info)
+    _save_extracted(policy, doc.root, rows, info, bodies, warnings)
     if info.get("interprets"):
         Reference.objects.create(
             policy=policy, cited_title=info["interprets"], relation=Reference.Relation.INTERPRETS
@@ -205,6 +277,7 @@ def _save_provisions(policy: Policy, root: Node) -> dict[int, Provision]:
             order=order,
             depth=node.depth,
             eid=node.eid,
+            rows=node.rows,
         )
         for order, node in enumerate(nodes)
     ]
@@ -235,7 +308,14 @@ def _deadline_context(root: Node) -> dict[int, int]:
     return years
 
 
-def _save_extracted(policy: Policy, root: Node, rows: dict[int, Provision], info: dict) -> None:
+def _save_extracted(
+    policy: Policy,
+    root: Node,
+    rows: dict[int, Provision],
+    info: dict,
+    bodies: dict[str, IssuingBody],
+    warnings: list[str],
+) -> None:
     doc_type = info.get("doc_type", "")
     years = _deadline_context(root)
     targets, order = [], 0
@@ -261,10 +341,11 @@ def _save_extracted(policy: Policy, root: Node, rows: dict[int, Provision], info
         Goal(policy=policy, provision=rows[id(node)], text=text, order=i)
         for i, (node, text) in enumerate(find_goals(root, doc_type))
     )
-    Task.objects.bulk_create(
+    tasks = Task.objects.bulk_create(
         Task(policy=policy, provision=rows[id(node)], title=title[:300], order=i)
         for i, (node, title) in enumerate(find_tasks(root, doc_type))
     )
+    save_task_bodies(policy, root, rows, tasks, bodies, warnings)
     own = normalize_title(policy.title)
     refs = []
     for node in root.walk():
@@ -297,7 +378,7 @@ def resolve_references() -> None:
     """Point every reference at the policy it names; unknown titles get a stub record."""
     index: dict[str, Policy] = {}
     for policy in Policy.objects.real():
-        for title in (policy.title, policy.short_title):
+        for title in (policy.title, policy.short_title, policy.notice_title):
             if title:
                 index.setdefault(normalize_title(title), policy)
     # A draft's final title normalises to the draft's own: policies.lineage resolves those.
@@ -354,7 +435,7 @@ def ingest_source(
     :func:`finish_load`, which resolves references and refreshes the search index."""
     path = Path(name)
     meta = metadata_for(path)
-    if overrides:
+    if overrides and "digest" in overrides:
         meta = {**meta, **overrides}
     # The curated metadata is part of what a load produces: editing it must reload the file.
     # So is the parser: a changed pipeline re-parses files on the next load.
@@ -367,8 +448,8 @@ def ingest_source(
     existing = SourceDocument.objects.filter(name=name).first()
     if existing and existing.sha256 == sha and not force:
         return LoadResult(name, "unchanged")
-    text = decode_source(data, name)
-    pairs = parse_source(path, text, meta, set(bodies))
+    read = read_source(name, data)
+    pairs = parse_source(read, meta, set(bodies), overrides)
     if not pairs:
         raise IngestError(f"{name}: no document found in the file")
     if existing:
@@ -380,7 +461,8 @@ def ingest_source(
         source = SourceDocument.objects.create(name=name, sha256=sha, loaded_at=timezone.now())
     result = LoadResult(name, "loaded")
     for doc, info in pairs:
-        policy, count = _save_policy(doc, info, source, bodies)
+        result.warnings.extend(warnings_for(info, name))
+        policy, count = _save_policy(doc, info, source, bodies, result.warnings)
         result.policy_ids.append(policy.id)
         result.provisions += count
         log(f"  {policy.slug}: {count} provisions")

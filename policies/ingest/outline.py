@@ -10,14 +10,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from policies.ingest.cleanup import Line, ends_sentence
+from policies.ingest.cleanup import Line
+from policies.ingest.constants import OUTLINE_ENTRY_CHARS, OUTLINE_LOOSE_MATCH, OUTLINE_MATCH
 from policies.ingest.numbering import parse_numbering
 from policies.ingest.structure import TreeBuilder, is_unnumbered_heading
 from policies.ingest.text import similarity, squash, tidy
 from policies.ingest.tree import Node
+from policies.vocabulary import ends_sentence, is_short_line
 
-MATCH_THRESHOLD = 0.6
-LOOSE_THRESHOLD = 0.45
+MATCH_THRESHOLD = OUTLINE_MATCH
+LOOSE_THRESHOLD = OUTLINE_LOOSE_MATCH
 
 
 @dataclass
@@ -27,7 +29,7 @@ class Outline:
 
 
 def _outline_like(line: Line) -> bool:
-    return not ends_sentence(line.text) and len(line.text) <= 30 and not line.bullet
+    return is_short_line(line.text, OUTLINE_ENTRY_CHARS) and not line.bullet and not line.rows
 
 
 def _run_end(lines: list[Line], i: int) -> int:

@@ -9,27 +9,38 @@ from __future__ import annotations
 
 import re
 
-from policies.ingest.cleanup import Line, ends_sentence
+from policies.ingest.cleanup import Line
+from policies.ingest.constants import SIGNATURE_MAX_BODIES
 from policies.ingest.numbering import Numbering, parse_decimal_heading, parse_numbering
-from policies.ingest.text import find_date, squash, tidy
+from policies.ingest.text import DATE_ANY, find_date, squash, tidy
+from policies.ingest.textmeta import body_names_in, doc_number_of
 from policies.ingest.tree import Node, ParsedDocument
+from policies.vocabulary import ends_sentence, is_short_line
 
 ANNEX_START = re.compile(r"^附\s*件\s*(\d+)?\s*[:：]?\s*$")
-DOC_NUMBER = re.compile(r"^[\u4e00-\u9fff]{1,12}[〔［\[(（]\d{4}[〕］\])）]\s*\d+\s*号$")
+SIGNATURE_DATE = re.compile(rf"^\s*(?:{DATE_ANY.pattern})\s*$")
+# Notes under the signature: （此件公开发布）, 抄送：…, "某某办公室 2026年3月10日印发".
+DISCLOSURE = re.compile(r"^[（(]\s*此件[^（）()]{1,12}[）)]$")
+COPIED_TO = re.compile(r"^抄\s*送\s*[:：]\s*(.+)$")
+PRINTED = re.compile(rf"^(.{{2,40}}?)\s*(?:{DATE_ANY.pattern})\s*印\s*发$")
+ANNEX_LIST = re.compile(r"^附\s*件\s*[:：]\s*(?:\d+\s*[.、．]\s*)?(.+)$")
+ANNEX_LIST_ITEM = re.compile(r"^\d{1,2}\s*[.、．]\s*(.+)$")
 DATELINE = re.compile(
     r"^\s*(\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{4}年\d{1,2}月\d{1,2}日)\s*(来源[:：].*)?$"
 )
+COVER_NOTE = re.compile(
+    r"^(?:[（(]\s*(?:征求意见稿|草案|送审稿|试行|公开征求意见稿)\s*[）)]|\d{4}\s*年\s*\d{1,2}\s*月)$"
+)
+SOURCE_LABEL = re.compile(r"^(?:来源|发布机构|发布单位)\s*[:：]\s*\S{2,40}$")
 SOURCE_LINE = re.compile(r"^[（(]\s*来源\s*[:：；;]\s*(.*?)[）)]?$")
 LEAD_PHRASE = re.compile(r"^([^，。；：,;:“”]{2,20})。\s*(.+)$", re.S)
 
 
 def is_unnumbered_heading(line: Line) -> bool:
     text = line.text
-    if line.bullet or text.startswith("附件") or ends_sentence(text):
+    if line.bullet or line.rows or text.startswith("附件") or re.search(r"\d", text):
         return False
-    if re.search(r"[\d，。；,;]", text):
-        return False
-    return len(text) <= 24
+    return is_short_line(text)
 
 
 def split_lead(text: str) -> tuple[str, str]:
@@ -67,6 +78,9 @@ class TreeBuilder:
 
     def feed(self, line: Line) -> None:
         text = line.text
+        if line.rows:
+            self.table(line.rows)
+            return
         if ANNEX_START.match(text):
             annex = self.root.add(Node(kind="annex", num=tidy(text).rstrip("：:")))
             self.stack = [("annex", annex)]
@@ -85,7 +99,7 @@ class TreeBuilder:
         if num is not None:
             self.open(num.family, numbered_node(num))
             return
-        if self.unnumbered_headings and is_unnumbered_heading(line):
+        if (self.unnumbered_headings or line.styled) and is_unnumbered_heading(line):
             self.open("unnumbered", Node(kind="section", heading=tidy(text)))
             return
         self.paragraph(text)
@@ -108,6 +122,11 @@ class TreeBuilder:
             node.kind = "subitem"
         self.top.add(node)
         self.stack.append((family, node))
+
+    def table(self, rows: list[list[str]]) -> None:
+        """A table stays a table: its rows as cells, its text for search; no heading, no task."""
+        text = "\n".join("　".join(cell for cell in row if cell) for row in rows)
+        self.top.add(Node(kind="table", text=text, rows=rows))
 
     def paragraph(self, text: str) -> None:
         text = tidy(text)
@@ -146,34 +165,109 @@ def trim_front(lines: list[Line], title: str, body_names: set[str]) -> tuple[lis
         if key and key in line_key and len(line_key) - len(key) <= 8 and not wrapped:
             start = i + 1
             break
+        # A title wrapped over two lines.
+        pair_key = line_key + squash(lines[i + 1].text) if i + 1 < len(lines) else ""
+        if key and line_key and key == pair_key:
+            start = i + 2
+            break
     out = []
     for i, line in enumerate(lines[start:]):
         head = i < 4
-        if head and (DOC_NUMBER.match(line.text) or squash(line.text) == key):
+        if head and (doc_number_of(line.text) or squash(line.text) == key):
             continue
         if head and (
-            line.text in body_names or (line.md_level and len(line.text) <= 30 and not out)
+            body_names_in(line.text, body_names)
+            or (
+                line.md_level
+                and len(line.text) <= 30
+                and not out
+                and not parse_numbering(line.text)  # 一、总体要求 opens the text
+            )
         ):
             continue
-        if head and DATELINE.match(line.text):
+        if head and not out and COVER_NOTE.match(line.text):
+            continue  # （征求意见稿） or a cover's month (2026年8月) under the title
+        if head and SOURCE_LABEL.match(line.text):
+            continue  # 来源：… printed under the title: the publisher, read as metadata
+        if head and not out and line.align != "right" and DATELINE.match(line.text):
             published = published or find_date(line.text)
             continue
         out.append(line)
     return out, published
 
 
-def take_signature(lines: list[Line], body_names: set[str]) -> tuple[list[Line], list[str], str]:
-    """The block of issuing bodies followed by a date: who signed, and the 成文日期."""
+def _signature_at(lines: list[Line], i: int, body_names: set[str]) -> tuple[int, list[str]]:
+    """Where the bodies above the date at line i start, and who they are."""
+    j, signers = i, []
+    while j > 0 and i - j < SIGNATURE_MAX_BODIES:
+        above = lines[j - 1]
+        names = body_names_in(above.text, body_names)
+        if not names and above.align == "right" and is_short_line(above.text):
+            names = [above.text.strip()]  # laid out as a signature: whatever the organ's name
+        if not names:
+            break
+        signers[:0] = names
+        j -= 1
+    return j, signers
+
+
+def find_signature(lines: list[Line], body_names: set[str]) -> tuple[int, int, list[str], str]:
+    """(first line, line after, signers, ISO date) of the block of issuing bodies followed by a
+    date; (-1, -1, [], "") when there is none. Bodies of any name count (not only registered
+    ones); a date alone on a right-aligned line or among the last lines is a signature without
+    names."""
     for i, line in enumerate(lines):
-        if not re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", line.text.strip()):
+        if not SIGNATURE_DATE.match(line.text):
             continue
-        j = i
-        while j > 0 and lines[j - 1].text.strip() in body_names:
-            j -= 1
-        if j < i:
-            signers = [entry.text.strip() for entry in lines[j:i]]
-            return lines[:j] + lines[i + 1 :], signers, find_date(line.text)
-    return lines, [], ""
+        j, signers = _signature_at(lines, i, body_names)
+        if signers or line.align == "right":
+            return j, i + 1, signers, find_date(line.text)
+    for i in range(len(lines) - 1, max(0, len(lines) - 3), -1):
+        if SIGNATURE_DATE.match(lines[i].text):
+            return i, i + 1, [], find_date(lines[i].text)
+    return -1, -1, [], ""
+
+
+def take_signature(lines: list[Line], body_names: set[str]) -> tuple[list[Line], list[str], str]:
+    start, end, signers, signed_on = find_signature(lines, body_names)
+    if start < 0:
+        return lines, [], ""
+    return lines[:start] + lines[end:], signers, signed_on
+
+
+def take_notes(lines: list[Line]) -> tuple[list[Line], dict[str, object]]:
+    """（此件公开发布）, 抄送 and 印发 lines are about the paper, not clauses."""
+    notes: dict[str, object] = {}
+    kept = []
+    for line in lines:
+        text = line.text.strip()
+        if DISCLOSURE.match(text):
+            notes["disclosure"] = text.strip("（）()")
+        elif match := COPIED_TO.match(text):
+            notes["copied_to"] = match.group(1).rstrip("。")
+        elif (match := PRINTED.match(text)) and not line.rows:
+            notes["printed_by"] = match.group(1).strip()
+            notes["printed_on"] = find_date(text)
+        else:
+            kept.append(line)
+    return kept, notes
+
+
+def take_annex_list(lines: list[Line], end: int) -> tuple[list[Line], list[str]]:
+    """The 附件：1．… 2．… list that closes a notice (just above its signature, at ``end``)."""
+    for i in range(end - 1, max(-1, end - 12), -1):
+        match = ANNEX_LIST.match(lines[i].text)
+        if not match:
+            continue
+        items = [match.group(1).strip()]
+        k = i + 1
+        while k < end and (item := ANNEX_LIST_ITEM.match(lines[k].text)):
+            items.append(item.group(1).strip())
+            k += 1
+        if k == end:
+            return lines[:i] + lines[end:], items
+        return lines, []
+    return lines, []
 
 
 def take_trailing_source(lines: list[Line]) -> tuple[list[Line], str]:
@@ -185,13 +279,29 @@ def take_trailing_source(lines: list[Line]) -> tuple[list[Line], str]:
     return lines, ""
 
 
-def build_document(lines: list[Line], *, title: str, body_names: set[str]) -> ParsedDocument:
-    """A single (non-digest) document: trim, signature, then outline-matched or numbered tree."""
+def build_document(
+    lines: list[Line], *, title: str, body_names: set[str], attached: str = ""
+) -> ParsedDocument:
+    """A single (non-digest) document: trim, signature, then outline-matched or numbered tree.
+
+    ``attached`` is the attachment's title when the document is a notice issuing it: then the
+    notice's own words become ``notice_text`` and the tree is built from the attachment."""
     from policies.ingest.outline import build_from_outline, find_outline
 
     doc = ParsedDocument(title=title)
     lines, doc.published_on = trim_front(lines, title, body_names)
-    lines, doc.signatories, doc.signed_on = take_signature(lines, body_names)
+    lines, doc.notes = take_notes(lines)
+    start, end, doc.signatories, doc.signed_on = find_signature(lines, body_names)
+    if start >= 0:
+        before, after = lines[:start], lines[end:]
+        before, annexes = take_annex_list(before, len(before))
+        if annexes:
+            doc.notes["attachments"] = annexes
+        if attached:
+            doc.notice_text = "\n".join(tidy(line.text) for line in before)
+            lines = _attachment_body(after, attached)
+        else:
+            lines = before + after
     lines, doc.source_note = take_trailing_source(lines)
     outline = find_outline(lines)
     if outline is not None:
@@ -203,3 +313,18 @@ def build_document(lines: list[Line], *, title: str, body_names: set[str]) -> Pa
             builder.feed(line)
     fold_single_paragraphs(doc.root)
     return doc
+
+
+def _attachment_body(lines: list[Line], attached: str) -> list[Line]:
+    """The attached document after its notice: skip the 附件 label and its repeated title."""
+    key = squash(attached)
+    skip = 0
+    for i, line in enumerate(lines[:4]):
+        line_key = squash(line.text)
+        pair = line_key + squash(lines[i + 1].text) if i + 1 < len(lines) else ""
+        if ANNEX_START.match(line.text):
+            skip = i + 1
+        elif key and line_key and (line_key == key or pair == key):
+            skip = i + (2 if pair == key and line_key != key else 1)
+            break
+    return lines[skip:]

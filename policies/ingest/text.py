@@ -23,13 +23,45 @@ def squash(text: str) -> str:
     return text.lower()
 
 
+# 二〇二六年三月九日: the year digit by digit, month and day as numbers (十二, 二十三).
+DATE_HANZI = re.compile(
+    r"([〇零○Ｏ一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月"
+    r"\s*([一二三四五六七八九十]{1,4})\s*日"
+)
+DATE_ANY = re.compile(f"{DATE_CN.pattern}|{DATE_HANZI.pattern}")
+_YEAR_DIGITS = str.maketrans("〇零○Ｏ一二三四五六七八九", "0000123456789")
+
+
+def date_groups(match: re.Match[str]) -> tuple[int, int, int] | None:
+    """(year, month, day) from a DATE_CN, DATE_DOTTED, DATE_HANZI or DATE_ANY match."""
+    from policies.ingest.numbering import cn_to_int
+
+    parts = [g for g in match.groups() if g is not None][:3]
+    if len(parts) < 3:
+        return None
+    year_text, month_text, day_text = parts
+    if not year_text.isdigit():
+        year_text = year_text.translate(_YEAR_DIGITS)
+    month = int(month_text) if month_text.isdigit() else cn_to_int(month_text)
+    day = int(day_text) if day_text.isdigit() else cn_to_int(day_text)
+    year = int(year_text) if year_text.isdigit() else None
+    if year is None or month is None or day is None:
+        return None
+    if 1949 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31:
+        return year, month, day
+    return None
+
+
+def iso(parts: tuple[int, int, int] | None) -> str:
+    return f"{parts[0]:04d}-{parts[1]:02d}-{parts[2]:02d}" if parts else ""
+
+
 def find_date(text: str) -> str:
-    """First date in the text as ISO (2024年12月28日, 2025.12.28, 2023/12/15)."""
-    for pattern in (DATE_CN, DATE_DOTTED):
-        if match := pattern.search(text):
-            year, month, day = (int(g) for g in match.groups())
-            if 1949 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31:
-                return f"{year:04d}-{month:02d}-{day:02d}"
+    """First date in the text as ISO (2024年12月28日, 二〇二六年三月九日, 2025.12.28, 2023/12/15)."""
+    for pattern in (DATE_CN, DATE_HANZI, DATE_DOTTED):
+        for match in pattern.finditer(text):
+            if parts := date_groups(match):
+                return iso(parts)
     return ""
 
 

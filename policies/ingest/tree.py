@@ -16,6 +16,7 @@ EID_PREFIX = {
     "box": "box",
     "annex": "annex",
     "paragraph": "para",
+    "table": "table",
 }
 
 
@@ -27,6 +28,7 @@ class Node:
     text: str = ""
     children: list[Node] = field(default_factory=list)
     eid: str = ""
+    rows: list[list[str]] = field(default_factory=list)  # a table's cells, header row first
     parent: Node | None = field(default=None, repr=False, compare=False)
 
     def add(self, child: Node) -> Node:
@@ -70,3 +72,6 @@ class ParsedDocument:
     abstract: str = ""
     signatories: list[str] = field(default_factory=list)  # issuing bodies as signed, in order
     signed_on: str = ""  # ISO date of the signature block (成文日期)
+    # Kept out of the clauses: （此件公开发布）, 抄送/印发 lines, the 附件 list above the signature.
+    notes: dict[str, object] = field(default_factory=dict)
+    notice_text: str = ""  # the 印发 notice's own text when the document wraps an attachment

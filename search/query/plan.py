@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
+from policies.vocabulary import COMMENTARY_TYPES
 from search.indexing import quote_lexeme
 from search.query.catalog import Catalog
 from search.query.params import SearchParams
@@ -27,7 +28,7 @@ IDF_COUNT_CAP = 50_000
 BM25_K1 = 1.2
 BM25_B = 0.75
 # Document types that comment on policies rather than set them.
-SECONDARY_TYPES = ("文章", "解读", "评论", "新闻", "报道")
+SECONDARY_TYPES = COMMENTARY_TYPES
 # Weights of the words vector a clause's own match may use: A heading, B heading path, D text.
 OWN_WEIGHTS = "ABD"
 

@@ -6,12 +6,10 @@ what it cannot read with an :class:`IngestError` naming the file and the problem
 
 from __future__ import annotations
 
-from policies.ingest.blocks import Block, SourceRead
-from policies.ingest.decode import decode_source
+from policies.ingest.blocks import SourceRead
+from policies.ingest.readers.text import read_text
 
 
 def read_source(name: str, data: bytes) -> SourceRead:
     # Plain text for now; html/docx/pdf readers are added beside this module.
-    text = decode_source(data, name)
-    fmt = "md" if name.lower().endswith(".md") else "txt"
-    return SourceRead(name, fmt, [Block(line, raw=True) for line in text.split("\n")])
+    return read_text(name, data)

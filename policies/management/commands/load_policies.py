@@ -43,6 +43,8 @@ class Command(BaseCommand):
                 else "unchanged, skipped"
             )
             self.stdout.write(f"[{number}/{len(paths)}] {result.name}: {detail}")
+            for warning in result.warnings:  # what a curator should check
+                self.stdout.write(self.style.WARNING(f"  warning: {warning}"))
 
         force = options["force"] or options["dry_run"]
         try:

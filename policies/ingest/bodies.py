@@ -1,0 +1,61 @@
+"""Issuing bodies met while loading: registered names and aliases, new organs created on the
+way, and the lead/partner bodies a division-of-labour table gives each task."""
+
+from __future__ import annotations
+
+import hashlib
+
+from policies.extract import find_assignments, match_task
+from policies.ingest import IngestError
+from policies.ingest.tree import Node
+from policies.models import IssuingBody, Policy, Provision, Task, TaskBody
+
+
+def body_for(
+    name: str, bodies: dict[str, IssuingBody], source_name: str, warnings: list[str]
+) -> IssuingBody:
+    """The registered body a name or alias stands for; an unknown name becomes a new body."""
+    name = name.strip()
+    if name in bodies:
+        return bodies[name]
+    if len(name) > 100:
+        raise IngestError(f"{source_name}: issuing body name too long: {name[:40]}…")
+    digest = hashlib.sha1(name.encode()).hexdigest()[:10]
+    body, created = IssuingBody.objects.get_or_create(
+        name=name, defaults={"slug": f"body-{digest}"}
+    )
+    if created:
+        warnings.append(f"{source_name}: unknown body created: {name}")
+    bodies[name] = body
+    return body
+
+
+def save_task_bodies(
+    policy: Policy,
+    root: Node,
+    rows: dict[int, Provision],
+    tasks: list[Task],
+    bodies: dict[str, IssuingBody],
+    warnings: list[str],
+) -> None:
+    """Division-of-labour tables name each task's lead and partner bodies: a row that restates a
+    task found in the text gives that task its bodies; any other row is a task of its own."""
+    links = []
+    for assignment in find_assignments(root):
+        task = match_task(assignment.title, tasks)
+        if task is None:
+            task = Task.objects.create(
+                policy=policy,
+                provision=rows[id(assignment.node)],
+                title=assignment.title[:300],
+                order=len(tasks),
+            )
+            tasks.append(task)
+        for role, names in (
+            (TaskBody.Role.LEAD, assignment.leads),
+            (TaskBody.Role.PARTNER, assignment.partners),
+        ):
+            for order, name in enumerate(names):
+                body = body_for(name, bodies, policy.source.name if policy.source else "", warnings)
+                links.append(TaskBody(task=task, body=body, role=role, order=order))
+    TaskBody.objects.bulk_create(links, ignore_conflicts=True)
