@@ -57,7 +57,7 @@ class Line:
 
 
 def read_pdf(name: str, data: bytes) -> SourceRead:
-    pages = _pages(name, data)
+    pages, width = _pages(name, data)
     chars = sum(len(line.text) for lines, _ in pages for line in lines)
     if chars < MIN_CHARS_PER_PAGE * max(1, len(pages)):
         raise IngestError(
@@ -72,12 +72,13 @@ def read_pdf(name: str, data: bytes) -> SourceRead:
             "upload the Word or web version"
         )
     lines = _drop_margins(pages)
-    return SourceRead(name, "pdf", _paragraphs(lines), _info(data))
+    return SourceRead(name, "pdf", _paragraphs(lines, width), _info(data))
 
 
-def _pages(name: str, data: bytes) -> list[tuple[list[Line], float]]:
+def _pages(name: str, data: bytes) -> tuple[list[tuple[list[Line], float]], float]:
     """Each page's lines top to bottom, pieces printed on one baseline joined."""
     pages = []
+    width = 0.0
     try:
         for number, page in enumerate(
             extract_pages(io.BytesIO(data), laparams=LAParams(word_margin=WORD_MARGIN)), 1
@@ -90,13 +91,14 @@ def _pages(name: str, data: bytes) -> list[tuple[list[Line], float]]:
                     if isinstance(line, LTTextLineHorizontal) and line.get_text().strip():
                         pieces.append(_line(line, page.height, number))
             pages.append((_same_baseline(pieces), page.height))
+            width = max(width, page.width)
     except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
         raise IngestError(f"{name}: the PDF is encrypted; upload an unprotected copy") from exc
     except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError) as exc:
         raise IngestError(f"{name}: a damaged PDF that cannot be read ({exc})") from exc
     if not pages:
         raise IngestError(f"{name}: the PDF has no pages")
-    return pages
+    return pages, width
 
 
 def _line(line: LTTextLineHorizontal, height: float, page: int) -> Line:
@@ -171,14 +173,18 @@ class Frame:
     size: float
 
 
-def _frame(lines: list[Line]) -> Frame:
+def _frame(lines: list[Line], page_width: float) -> Frame:
+    """The left margin is where the leftmost body line starts. The right one is where the
+    longest ends, but no further left than the left margin mirrored: a short document whose
+    lines are all indented or short says little about the column's width."""
     size = _body_size(lines)
     body = [line for line in lines if abs(line.size - size) < 0.5]
-    return Frame(left=min(line.x0 for line in body), right=max(line.x1 for line in body), size=size)
+    left = min(line.x0 for line in body)
+    return Frame(left=left, right=max(page_width - left, *(line.x1 for line in body)), size=size)
 
 
-def _paragraphs(lines: list[Line]) -> list[Block]:
-    frame = _frame(lines)
+def _paragraphs(lines: list[Line], page_width: float) -> list[Block]:
+    frame = _frame(lines, page_width)
     blocks: list[Block] = []
     previous: Line | None = None
     for line in lines:

@@ -1,0 +1,228 @@
+"""Format readers: the exact blocks and page metadata each format yields, and the refusals.
+
+The documents are our own (tests/fixtures/readers/, tests/reader_documents.py); the facts
+asserted are read off them by eye.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from policies.ingest import IngestError
+from policies.ingest.blocks import Block
+from policies.ingest.readers import read_source, sniff_format
+from tests.reader_documents import FIXTURES, build_docx, build_pdf
+
+
+def shape(blocks: list[Block]) -> list[tuple]:
+    """What a block says, in a form that compares in one assertion."""
+    out = []
+    for block in blocks:
+        if block.kind == "table":
+            out.append(("table", block.rows))
+        elif block.kind == "heading":
+            out.append(("heading", block.level, block.text))
+        elif block.kind == "page_break":
+            out.append(("page_break", block.page))
+        else:
+            out.append((block.align or "para", block.bold, block.text))
+    return out
+
+
+def test_government_page_content_and_metadata_box():
+    data = (FIXTURES / "gov_page_gb2312.html").read_bytes()
+    read = read_source("notice.html", data)
+    assert read.format == "html"
+    assert read.page_meta == {
+        "title": "滨江市数据资源管理局关于推进公共数据开放利用的通知_滨江市人民政府门户网站",
+        "url": "https://www.binjiang.example.gov.cn/zwgk/2026/0312/c17.html",
+        "索引号": "11330100MB0000000X/2026-00017",
+        "主题分类": "科技、教育",
+        "发布机构": "滨江市数据资源管理局",
+        "成文日期": "2026年03月09日",
+        "标题": "滨江市数据资源管理局关于推进公共数据开放利用的通知",
+        "文号": "滨数据〔2026〕17号",
+        "发布日期": "2026年03月12日",
+        "发布时间": "2026-03-12",
+    }
+    assert shape(read.blocks) == [
+        ("heading", 1, "滨江市数据资源管理局关于推进公共数据开放利用的通知"),
+        ("center", False, "滨数据〔2026〕17号"),
+        ("para", False, "各区数据管理部门，市直各单位："),
+        ("para", False, "为加快公共数据有序开放，释放数据要素价值，现就有关事项通知如下。"),
+        ("para", True, "一、扩大开放范围"),
+        (
+            "para",
+            False,
+            "到2027年底，全市开放公共数据集不少于800个，重点领域数据开放率达到90%以上。",
+        ),
+        ("para", True, "二、健全工作机制"),
+        ("para", False, "各单位要明确专人负责数据开放工作，每季度更新一次开放目录。"),
+        ("para", False, "市数据资源管理局会同市财政局做好经费保障。"),
+        (
+            "table",
+            [
+                ["序号", "任务", "牵头单位", "配合单位"],
+                ["1", "编制开放目录", "市数据资源管理局", "市发展改革委\n市财政局"],
+                ["2", "建设开放平台", "市大数据中心", "各区数据管理部门"],
+            ],
+        ),
+        ("right", False, "滨江市数据资源管理局"),
+        ("right", False, "2026年3月9日"),
+        ("para", False, "（此件公开发布）"),
+    ]
+
+
+def test_government_page_chrome_is_gone():
+    read = read_source("notice.html", (FIXTURES / "gov_page_gb2312.html").read_bytes())
+    text = "\n".join(b.text for b in read.blocks)
+    for chrome in ("首页", "政务服务", "当前位置", "分享到", "打印", "ICP备", "网站标识码",
+                   "脚本输出", "text-indent", "索引号", "滨江市人民政府"):  # fmt: skip
+        assert chrome not in text, chrome
+
+
+def test_wechat_repost():
+    read = read_source("repost.html", (FIXTURES / "wechat_repost.html").read_bytes())
+    assert read.page_meta == {
+        "title": "重磅｜滨江市印发《智慧农业三年行动方案》",
+        "url": "http://mp.weixin.qq.com/s?__biz=MzAAAAAAAA==&mid=1&idx=1",
+        "来源": "滨江市农业农村局",
+    }
+    assert shape(read.blocks) == [
+        ("heading", 1, "重磅｜滨江市印发《智慧农业三年行动方案》"),
+        ("para", False, "近日，滨江市农业农村局印发《智慧农业三年行动方案》，全文如下。"),
+        ("center", True, "智慧农业三年行动方案"),
+        ("para", False, "一、主要目标"),
+        ("para", False, "到2028年，建成数字农场50个，农产品线上销售额年均增长15%。"),
+        ("para", False, "二、重点任务"),
+        ("para", False, "推广智能灌溉设备，"),
+        ("para", False, "建设农业数据平台。"),
+        ("para", False, "来源：滨江市农业农村局"),
+    ]
+
+
+def test_html_saved_under_a_text_name_is_sniffed():
+    data = (FIXTURES / "wechat_repost.html").read_bytes()
+    assert sniff_format("repost.txt", data) == "html"
+    assert read_source("repost.txt", data).format == "html"
+
+
+def test_pdf_paragraphs_title_and_signature():
+    read = read_source("notice.pdf", build_pdf())
+    assert read.format == "pdf"
+    assert shape(read.blocks) == [
+        ("center", False, "滨数据〔2026〕21号"),
+        ("heading", 1, "滨江市数据资源管理局关于印发公共数据授权运营管理办法的通知"),
+        ("para", False, "各区数据管理部门，市直各单位："),
+        (
+            "para",
+            False,
+            "现将《公共数据授权运营管理办法》印发给你们，请结合实际认真贯彻落实。"
+            "全市授权运营的数据产品力争达到120个。",
+        ),
+        (
+            "para",
+            False,
+            "一、各单位要建立授权运营工作台账，按季度报送数据产品上架、调用和收益情况，"
+            "并对数据安全负主体责任，定期开展风险评估。",
+        ),
+        ("para", False, "二、本办法自2026年5月1日起施行，有效期五年。"),
+        ("right", False, "滨江市数据资源管理局"),
+        ("right", False, "2026年4月2日"),
+    ]
+    assert [b.page for b in read.blocks] == [1, 1, 1, 1, 1, 2, 2, 2]
+
+
+def test_pdf_page_break_between_paragraphs_is_kept():
+    pages = [
+        [("title", ["一份两页的说明"]), ("para", ["第一页的段落到此结束。"])],
+        [("para", ["第二页另起一段。"])],
+    ]
+    read = read_source("two.pdf", build_pdf(pages))
+    assert shape(read.blocks) == [
+        ("heading", 1, "一份两页的说明"),
+        ("para", False, "第一页的段落到此结束。"),
+        ("page_break", 2),
+        ("para", False, "第二页另起一段。"),
+    ]
+
+
+def test_pdf_without_text_layer_is_refused():
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    scan = canvas.Canvas(out)
+    scan.rect(50, 50, 400, 600, fill=1)  # a page of pixels and paths only, as a scan is
+    scan.showPage()
+    scan.save()
+    with pytest.raises(IngestError, match=r"scan.pdf: the PDF has no text layer"):
+        read_source("scan.pdf", out.getvalue())
+
+
+def test_damaged_pdf_is_refused():
+    with pytest.raises(IngestError, match=r"bad.pdf: a damaged PDF"):
+        read_source("bad.pdf", b"%PDF-1.7\n" + b"garbage " * 50)
+
+
+def test_docx_styles_alignment_bold_and_table():
+    read = read_source("plan.docx", build_docx())
+    assert read.format == "docx"
+    assert read.page_meta == {"title": "滨江市智慧农业三年行动方案"}
+    assert shape(read.blocks) == [
+        ("heading", 1, "滨江市智慧农业三年行动方案"),
+        ("heading", 2, "第一章 总体要求"),
+        ("para", False, "到2028年，全市建成数字农场50个，农业生产数字化率达到45%。"),
+        ("heading", 2, "第二章 重点任务"),
+        ("heading", 3, "一、推广智能装备"),
+        ("para", False, "支持种植大户购置智能灌溉和植保设备。"),
+        ("para", True, "附件：重点任务分工"),
+        (
+            "table",
+            [
+                ["序号", "任务", "牵头单位", "配合单位"],
+                ["1", "推广智能装备", "市农业农村局", "市财政局\n市科技局"],
+                ["2", "建设农业数据平台", "市数据资源管理局", "市农业农村局"],
+            ],
+        ),
+        ("right", False, "滨江市农业农村局"),
+        ("right", False, "2026年1月15日"),
+    ]
+
+
+def test_docx_renamed_doc_is_still_read():
+    assert read_source("plan.doc", build_docx()).format == "docx"
+
+
+def zip_with(*names: str) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name in names:
+            archive.writestr(name, "x")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("empty.txt", b"", "empty.txt: the file is empty"),
+        ("blank.pdf", b"  \n\n ", "blank.pdf: the file is empty"),
+        ("old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "old binary Office file"),
+        ("scan.pdf", b"\x89PNG\r\n\x1a\n" + bytes(100), "a PNG image"),
+        ("book.xlsx", zip_with("[Content_Types].xml", "xl/workbook.xml"), "an Excel workbook"),
+        ("files.zip", zip_with("a.txt"), "a ZIP archive"),
+        ("broken.docx", b"PK\x03\x04" + bytes(50), "a damaged ZIP/Office file"),
+        ("blob.txt", bytes(range(256)) * 4, "blob.txt: looks like a binary file"),
+    ],
+)
+def test_unreadable_files_are_refused_with_the_reason(name, data, message):
+    with pytest.raises(IngestError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        read_source(name, data)
+
+
+def test_plain_text_still_reads_as_lines():
+    read = read_source("note.md", "# 标题\n正文。\n".encode("gb18030"))
+    assert read.format == "md"
+    assert [b.text for b in read.blocks] == ["# 标题", "正文。", ""]
