@@ -28,10 +28,10 @@ from policies.extract import (
 from policies.extract._text import DEADLINE, FRAME_ONLY, is_non_policy
 from policies.ingest import IngestError
 from policies.ingest.cleanup import clean_lines, ends_sentence, split_front_matter
-from policies.ingest.decode import decode_source
 from policies.ingest.digest import issue_of, parse_digest, publication_of
 from policies.ingest.eids import assign_eids
 from policies.ingest.metadata import as_date, body_registry, metadata_bytes, metadata_for
+from policies.ingest.readers import as_text, read_source
 from policies.ingest.structure import build_document
 from policies.ingest.tree import Node, ParsedDocument
 from policies.models import (
@@ -105,7 +105,10 @@ def parse_source(
         return pairs
     info = dict(meta.get("policy", {}))
     info.setdefault("title", front.get("title") or _first_line_title(lines) or path.stem)
-    info.setdefault("slug", slugify(path.stem) or "policy")
+    # A Chinese file name slugifies to nothing: fall back to a stable digest of the name.
+    info.setdefault(
+        "slug", slugify(path.stem) or f"doc-{hashlib.sha1(path.name.encode()).hexdigest()[:10]}"
+    )
     info.setdefault("source_url", front.get("url", ""))
     doc = build_document(lines, title=info["title"], body_names=body_names)
     if not info.get("issued_on") and doc.signed_on:
@@ -123,7 +126,12 @@ def pipeline_fingerprint() -> bytes:
     root = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256()
     for source in sorted(
-        [*root.glob("ingest/*.py"), *root.glob("extract/*.py"), root / "related.py"]
+        [
+            *root.glob("ingest/*.py"),
+            *root.glob("ingest/readers/*.py"),
+            *root.glob("extract/*.py"),
+            root / "related.py",
+        ]
     ):
         digest.update(source.read_bytes())
     return digest.digest()
@@ -348,17 +356,23 @@ def ingest_source(
     existing = SourceDocument.objects.filter(name=name).first()
     if existing and existing.sha256 == sha and not force:
         return LoadResult(name, "unchanged")
-    text = decode_source(data, name)
-    pairs = parse_source(path, text, meta, set(bodies))
+    read = read_source(name, data)
+    pairs = parse_source(path, as_text(read), meta, set(bodies))
     if not pairs:
         raise IngestError(f"{name}: no document found in the file")
+    # The original bytes and the overrides are kept, so a re-parse can run this again.
+    stored = {"original": data, "format": read.format, "overrides": overrides or {}}
     if existing:
         existing.policies.all().delete()
         existing.sha256, existing.loaded_at = sha, timezone.now()
+        for field_name, value in stored.items():
+            setattr(existing, field_name, value)
         existing.save()
         source = existing
     else:
-        source = SourceDocument.objects.create(name=name, sha256=sha, loaded_at=timezone.now())
+        source = SourceDocument.objects.create(
+            name=name, sha256=sha, loaded_at=timezone.now(), **stored
+        )
     result = LoadResult(name, "loaded")
     for doc, info in pairs:
         policy, count = _save_policy(doc, info, source, bodies)

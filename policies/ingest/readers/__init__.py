@@ -13,7 +13,7 @@ from policies.ingest.readers.html import read_html
 from policies.ingest.readers.pdf import read_pdf
 from policies.ingest.readers.sniff import FORMATS, sniff_format
 
-__all__ = ["FORMATS", "read_source", "sniff_format"]
+__all__ = ["FORMATS", "as_text", "read_source", "sniff_format"]
 
 
 def read_source(name: str, data: bytes) -> SourceRead:
@@ -31,3 +31,23 @@ def _read_plain(name: str, data: bytes, fmt: str) -> SourceRead:
     # Plain text, one raw block per line; readers/text.py (the pipeline half) replaces this.
     text = decode_source(data, name)
     return SourceRead(name, fmt, [Block(line, raw=True) for line in text.split("\n")])
+
+
+def as_text(read: SourceRead) -> str:
+    """The blocks as the plain text the line pipeline reads (a bridge until it reads blocks):
+    the page's title and address as front matter, one line per block, a table's cells
+    tab-separated, as a text export of the page would print them."""
+    title = read.page_meta.get("标题") or next(
+        (b.text for b in read.blocks if b.kind == "heading" and b.level == 1), ""
+    )
+    title = title or read.page_meta.get("title", "")
+    front = []
+    if read.format not in ("txt", "md") and (title or read.page_meta.get("url")):
+        front = ["---", f"title: {title}", f"url: {read.page_meta.get('url', '')}", "---"]
+    lines = []
+    for block in read.blocks:
+        if block.kind == "table":
+            lines.extend("\t".join(cell.replace("\n", "、") for cell in row) for row in block.rows)
+        elif block.kind != "page_break":
+            lines.append(block.text)
+    return "\n".join([*front, *lines])
