@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.db import models
 from import_export.admin import ImportExportModelAdmin
 
+from policies.admin_upload import CuratorUploadMixin
 from policies.models import (
     Goal,
     IssuingBody,
@@ -176,7 +177,7 @@ class PolicyBodyAdmin(admin.ModelAdmin):
 
 
 @admin.register(SourceDocument)
-class SourceDocumentAdmin(admin.ModelAdmin):
+class SourceDocumentAdmin(CuratorUploadMixin, admin.ModelAdmin):
     list_display = ("name", "sha256", "loaded_at")
     list_filter = ("loaded_at",)
     search_fields = ("name", "sha256")
