@@ -113,6 +113,18 @@ def build_docx() -> bytes:
     document.add_paragraph("到2028年，全市建成数字农场50个，农业生产数字化率达到45%。")
     document.add_heading("第二章 重点任务", level=1)
     document.add_heading("一、推广智能装备", level=2)
+    # Word's own multilevel list: the numbers are generated, not typed.
+    chinese = _chinese_list(document)
+    for level, text in [
+        (0, "建设数字农场"),
+        (1, "选定试点乡镇"),
+        (1, "制定建设指引"),
+        (0, "培育农业数据人才"),
+    ]:
+        item = document.add_paragraph(text)
+        num_pr = item._p.get_or_add_pPr().get_or_add_numPr()
+        num_pr.get_or_add_ilvl().val = level
+        num_pr.get_or_add_numId().val = chinese
     paragraph = document.add_paragraph()
     paragraph.add_run("支持种植大户").bold = True
     paragraph.add_run("购置智能灌溉和植保设备。")
@@ -135,3 +147,22 @@ def build_docx() -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def _chinese_list(document) -> int:
+    """A list definition as Chinese Word writes one: level 0 "（一）", level 1 "1."."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    numbering = document.part.numbering_part.element
+    abstract = parse_xml(
+        f'<w:abstractNum {nsdecls("w")} w:abstractNumId="90">'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/>'
+        '<w:lvlText w:val="（%1）"/></w:lvl>'
+        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="decimal"/>'
+        '<w:lvlText w:val="%2."/></w:lvl></w:abstractNum>'
+    )
+    numbering.findall(abstract.tag.replace("abstractNum", "num"))[0].addprevious(abstract)
+    num = parse_xml(f'<w:num {nsdecls("w")} w:numId="90"><w:abstractNumId w:val="90"/></w:num>')
+    numbering.append(num)
+    return 90

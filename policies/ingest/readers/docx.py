@@ -2,7 +2,8 @@
 tables with their rows, in the order the document prints them.
 
 python-docx reads the paragraphs and tables; the heading level comes from the paragraph's style
-(Title, Heading N / 标题 N) or its outline level. Page headers and footers live in separate parts
+(Title, Heading N / 标题 N) or its outline level; numbers Word generates from its list
+definitions are rendered in front of the text (docx_numbering.py). Page headers and footers live in separate parts
 of the file and are never read, so running heads and page numbers do not arrive at all.
 """
 
@@ -21,6 +22,7 @@ from docx.text.paragraph import Paragraph
 
 from policies.ingest import IngestError
 from policies.ingest.blocks import Block, SourceRead
+from policies.ingest.readers.docx_numbering import Numbering, with_label
 
 HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.I)
 TITLE_STYLES = frozenset(("title", "标题"))
@@ -36,10 +38,12 @@ def read_docx(name: str, data: bytes) -> SourceRead:
     # Word documents either title with the Title style and number chapters from Heading 1, or
     # put the title in Heading 1: levels count from the document title as 1 either way.
     titled = any(_style_name(p).lower() in TITLE_STYLES for p in document.paragraphs)
+    numbering = Numbering(document)
     blocks: list[Block] = []
     for child in body.iterchildren():
         if child.tag == qn("w:p"):
-            blocks.extend(_paragraph(Paragraph(child, document), titled))
+            paragraph = Paragraph(child, document)
+            blocks.extend(_paragraph(paragraph, numbering.label(paragraph), titled))
         elif child.tag == qn("w:tbl"):
             rows = _rows(Table(child, document))
             if rows:
@@ -58,8 +62,9 @@ def _style_name(paragraph: Paragraph) -> str:
     return style.name if style is not None and style.name else ""
 
 
-def _paragraph(paragraph: Paragraph, titled: bool) -> list[Block]:
+def _paragraph(paragraph: Paragraph, label: str, titled: bool) -> list[Block]:
     text = paragraph.text.strip(" \u3000\t")
+    text = with_label(label, text) if text else text
     blocks = []
     if text:
         level = _level(paragraph, titled)
