@@ -21,7 +21,9 @@ FONT = "STSong-Light"
 
 # (kind, lines as printed) per page; kinds: banner, number, title, para (first line indented),
 # split (a paragraph the page break cuts: its last line is full too), cont (the rest of it on the
-# next page: no indent), sign (right-aligned).
+# next page: no indent), sign (right-aligned), table (rows of "|"-separated cells, "/" breaks a
+# line inside a cell: the first such cell is a name wrapped in a narrow column, so its first line
+# fills the cell; the second holds two bodies on lines of their own).
 PDF_PAGES: list[list[tuple[str, list[str]]]] = [
     [
         ("banner", ["滨江市数据资源管理局文件"]),
@@ -49,6 +51,18 @@ PDF_PAGES: list[list[tuple[str, list[str]]]] = [
         ("para", ["二、本办法自2026年5月1日起施行，有效期五年。"]),
         ("sign", ["滨江市数据资源管理局", "2026年4月2日"]),
     ],
+    [
+        ("para", ["附件：任务分工"]),
+        (
+            "table",
+            [
+                "序号|任务|牵头单位|配合单位",
+                "1|建设授权运营平台|市数据资源/管理局|市财政局/市科技局",
+                "2|制定收益分配办法|市财政局|市发展改革委",
+            ],
+        ),
+        ("sign", ["市财政局　　市科技局"]),
+    ],
 ]
 PDF_RUNNING_HEAD = "滨江市数据资源管理局行政规范性文件"
 
@@ -71,6 +85,9 @@ def build_pdf(pages: list[list[tuple[str, list[str]]]] = PDF_PAGES) -> bytes:
             pdf.setFont(FONT, size)
             for index, line in enumerate(lines):
                 last = index == len(lines) - 1
+                if kind == "table":
+                    y = _table(pdf, lines, y)
+                    break
                 if kind in ("banner", "number", "title"):
                     pdf.drawCentredString(PAGE_WIDTH / 2, y, line)
                 elif kind == "sign":
@@ -85,6 +102,30 @@ def build_pdf(pages: list[list[tuple[str, list[str]]]] = PDF_PAGES) -> bytes:
         pdf.showPage()
     pdf.save()
     return out.getvalue()
+
+
+# Column widths of the annex table; the third fits five characters, so 市数据资源 fills it.
+TABLE_COLUMNS = (36.0, 180.0, 5 * BODY + 8, 120.0)
+
+
+def _table(pdf, rows: list[str], y: float) -> float:
+    """A table drawn with ruling lines, cells padded by 4pt; returns the y below it."""
+    xs = [LEFT]
+    for width in TABLE_COLUMNS:
+        xs.append(xs[-1] + width)
+    heights = [
+        max(len(cell.split("/")) for cell in row.split("|")) * BODY * 1.5 + 8 for row in rows
+    ]
+    ys = [y + BODY]
+    for height in heights:
+        ys.append(ys[-1] - height)
+    pdf.grid(xs, ys)
+    pdf.setFont(FONT, BODY)
+    for row, top in zip(rows, ys, strict=False):
+        for cell, x in zip(row.split("|"), xs, strict=False):
+            for index, line in enumerate(cell.split("/")):
+                pdf.drawString(x + 4, top - 4 - BODY - index * BODY * 1.5, line)
+    return ys[-1] - 2 * BODY
 
 
 def _justified(pdf, line: str, x: float, y: float, size: float, *, stretch: bool) -> None:

@@ -110,7 +110,7 @@ def test_html_saved_under_a_text_name_is_sniffed():
     assert read_source("repost.txt", data).format == "html"
 
 
-def test_pdf_paragraphs_title_and_signature():
+def test_pdf_paragraphs_title_signature_and_table():
     read = read_source("notice.pdf", build_pdf())
     assert read.format == "pdf"
     assert shape(read.blocks) == [
@@ -132,8 +132,21 @@ def test_pdf_paragraphs_title_and_signature():
         ("para", False, "二、本办法自2026年5月1日起施行，有效期五年。"),
         ("right", False, "滨江市数据资源管理局"),
         ("right", False, "2026年4月2日"),
+        ("page_break", 3),
+        ("para", False, "附件：任务分工"),
+        (
+            "table",
+            [
+                ["序号", "任务", "牵头单位", "配合单位"],
+                # A name wrapped in a narrow column is one name; two lines of names are two.
+                ["1", "建设授权运营平台", "市数据资源管理局", "市财政局\n市科技局"],
+                ["2", "制定收益分配办法", "市财政局", "市发展改革委"],
+            ],
+        ),
+        # Two bodies on one line, set apart by a wide gap.
+        ("right", False, "市财政局\u3000市科技局"),
     ]
-    assert [b.page for b in read.blocks] == [1, 1, 1, 1, 1, 2, 2, 2]
+    assert [b.page for b in read.blocks] == [1, 1, 1, 1, 1, 2, 2, 2, 3, 3, 3, 3]
 
 
 def test_pdf_page_break_between_paragraphs_is_kept():

@@ -1,11 +1,12 @@
-"""PDFs with a text layer → blocks, one per paragraph, with the page each starts on.
+"""PDFs with a text layer → blocks, one per paragraph or table, with the page each starts on.
 
-pdfminer.six gives each printed line with its box. Layout decides what text alone cannot:
-page numbers and running heads are lines in the top/bottom margin band (a number, or a line that
-repeats on other pages); the red-head ``…文件`` banner is a large line atop the first page; a line
-continues the one before when that one runs to the right margin and it starts at the left margin
-without the paragraph indent (so sentences, numbers and page breaks are rejoined); short lines
-pushed to the right are signatures and dates; centred lines in a larger type are the title.
+pdfplumber (on pdfminer.six) gives each printed line with its box and the tables drawn with
+ruling lines. Layout decides what text alone cannot: page numbers and running heads are lines in
+the top/bottom margin band (a number, a line repeated on other pages, or a smaller type); the
+red-head ``…文件`` banner is the first line of the first page; a line continues the one before
+when that one runs to the right margin and it starts at the left margin without the paragraph
+indent (so sentences, numbers and page breaks are rejoined); short lines pushed to the right are
+signatures and dates; centred lines in a larger type are the title.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from __future__ import annotations
 import io
 import re
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from pdfminer.high_level import extract_pages
-from pdfminer.layout import LAParams, LTChar, LTTextContainer, LTTextLineHorizontal
+import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psexceptions import PSException
+from pdfplumber.utils.exceptions import PdfminerException
 
 from policies.ingest import IngestError
 from policies.ingest.blocks import Block, SourceRead
@@ -38,11 +39,10 @@ TITLE_SIZE_RATIO = 1.2
 MIN_CHARS_PER_PAGE = 5
 CID_GLYPH = re.compile(r"\(cid:\d+\)")
 CJK = "\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef"
-SPACED_CJK = re.compile(rf"(?<=[{CJK}])\s+|\s+(?=[{CJK}])")
-# pdfminer adds a space where a gap exceeds this share of a character's width. Justified
-# Chinese text stretches the gaps between characters, and real Latin spaces are characters of
-# their own, so a wide margin loses nothing.
-WORD_MARGIN = 0.5
+SPACED_CJK = re.compile(rf"(?<=[{CJK}])[ \t]+|[ \t]+(?=[{CJK}])")
+# A gap this many type sizes wide on one line separates items (two bodies of a signature line);
+# justified text stretches gaps far less.
+WIDE_GAP = 0.9
 
 
 @dataclass
@@ -54,11 +54,15 @@ class Line:
     size: float  # font size of its characters
     page: int
     bold: bool
+    rows: list[list[str]] | None = field(default=None)  # a table drawn at this place instead
 
 
 def read_pdf(name: str, data: bytes) -> SourceRead:
-    pages, width = _pages(name, data)
+    pages, width, meta = _pages(name, data)
     chars = sum(len(line.text) for lines, _ in pages for line in lines)
+    chars += sum(
+        len("".join(map("".join, line.rows))) for lines, _ in pages for line in lines if line.rows
+    )
     if chars < MIN_CHARS_PER_PAGE * max(1, len(pages)):
         raise IngestError(
             f"{name}: the PDF has no text layer (a scan?); run OCR on it or upload the text"
@@ -72,63 +76,97 @@ def read_pdf(name: str, data: bytes) -> SourceRead:
             "upload the Word or web version"
         )
     lines = _drop_margins(pages)
-    return SourceRead(name, "pdf", _paragraphs(lines, width), _info(data))
+    return SourceRead(name, "pdf", _paragraphs(lines, width), meta)
 
 
-def _pages(name: str, data: bytes) -> tuple[list[tuple[list[Line], float]], float]:
-    """Each page's lines top to bottom, pieces printed on one baseline joined."""
+def _pages(name: str, data: bytes) -> tuple[list[tuple[list[Line], float]], float, dict]:
+    """Each page's lines and tables top to bottom, the widest page, the title metadata."""
     pages = []
     width = 0.0
     try:
-        for number, page in enumerate(
-            extract_pages(io.BytesIO(data), laparams=LAParams(word_margin=WORD_MARGIN)), 1
-        ):
-            pieces = []
-            for box in page:
-                if not isinstance(box, LTTextContainer):
-                    continue
-                for line in box:
-                    if isinstance(line, LTTextLineHorizontal) and line.get_text().strip():
-                        pieces.append(_line(line, page.height, number))
-            pages.append((_same_baseline(pieces), page.height))
-            width = max(width, page.width)
-    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
-        raise IngestError(f"{name}: the PDF is encrypted; upload an unprotected copy") from exc
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            meta = _title(pdf.metadata)
+            for number, page in enumerate(pdf.pages, 1):
+                tables = [t for t in page.find_tables() if len(t.rows) >= 2]
+                items = [
+                    Line("", t.bbox[0], t.bbox[2], t.bbox[1], 0.0, number, False, _cells(page, t))
+                    for t in tables
+                ]
+                for line in page.extract_text_lines(return_chars=True):
+                    if not any(_inside(line, t.bbox) for t in tables) and line["text"].strip():
+                        items.append(_line(line, number))
+                items.sort(key=lambda item: (round(item.top), item.x0))
+                pages.append((items, float(page.height)))
+                width = max(width, float(page.width))
+    except PdfminerException as exc:
+        cause = exc.args[0] if exc.args else exc
+        if isinstance(cause, PDFPasswordIncorrect | PDFEncryptionError):
+            raise IngestError(f"{name}: the PDF is encrypted; upload an unprotected copy") from exc
+        raise IngestError(f"{name}: a damaged PDF that cannot be read ({cause})") from exc
     except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError) as exc:
         raise IngestError(f"{name}: a damaged PDF that cannot be read ({exc})") from exc
     if not pages:
         raise IngestError(f"{name}: the PDF has no pages")
-    return pages, width
+    return pages, width, meta
 
 
-def _line(line: LTTextLineHorizontal, height: float, page: int) -> Line:
-    chars = [c for c in line if isinstance(c, LTChar) and c.get_text().strip()]
-    size = statistics.median(c.size for c in chars) if chars else line.height
-    bold = bool(chars) and all(re.search(r"bold|black|heavy", c.fontname, re.I) for c in chars)
-    # Justified Chinese lines are printed with extra spacing, which pdfminer reads as spaces.
-    text = SPACED_CJK.sub("", re.sub(r"\s+", " ", line.get_text()).strip())
-    return Line(text, line.x0, line.x1, height - line.y1, size, page, bold)
+def _inside(line: dict, bbox: tuple[float, float, float, float]) -> bool:
+    x0, top, x1, bottom = bbox
+    middle = (line["top"] + line["bottom"]) / 2
+    return x0 - 1 <= line["x0"] and line["x1"] <= x1 + 1 and top <= middle <= bottom
 
 
-def _same_baseline(pieces: list[Line]) -> list[Line]:
-    pieces.sort(key=lambda p: (round(p.top), p.x0))
-    lines: list[Line] = []
-    for piece in pieces:
-        last = lines[-1] if lines else None
-        if last and abs(piece.top - last.top) < 0.5 * min(piece.size, last.size):
-            last.text += " " + piece.text
-            last.x1 = max(last.x1, piece.x1)
-            last.bold = last.bold and piece.bold
-        else:
-            lines.append(piece)
-    return lines
+def _line(line: dict, page: int) -> Line:
+    chars = [c for c in line["chars"] if c["text"].strip()]
+    size = statistics.median(c["size"] for c in chars) if chars else line["bottom"] - line["top"]
+    bold = bool(chars) and all(re.search(r"bold|black|heavy", c["fontname"], re.I) for c in chars)
+    return Line(_text(chars, size), line["x0"], line["x1"], line["top"], size, page, bold)
+
+
+def _text(chars: list[dict], size: float) -> str:
+    """The characters of one line; a wide gap is an ideographic space, a narrower one between
+    Latin letters a space, and none inside Chinese text (justified lines space it out)."""
+    out = ""
+    previous = None
+    for char in chars:
+        if previous is not None:
+            gap = char["x0"] - previous["x1"]
+            if gap > WIDE_GAP * size:
+                out += "\u3000"
+            elif gap > 0.2 * size:
+                out += " "
+        out += char["text"]
+        previous = char
+    return SPACED_CJK.sub("", out).strip()
+
+
+def _cells(page, table) -> list[list[str]]:
+    """Each cell's lines, a line that fills the cell's width joined to the next (a long name
+    wrapped in a narrow column), separate lines kept apart (several bodies in one cell)."""
+    rows = []
+    for row in table.rows:
+        cells = []
+        for bbox in row.cells:
+            if bbox is None:  # covered by a cell merged from the left
+                continue
+            lines = page.crop(bbox).extract_text_lines()
+            text = ""
+            for index, line in enumerate(lines):
+                piece = SPACED_CJK.sub("", re.sub(r"\s+", " ", line["text"]).strip())
+                size = line["bottom"] - line["top"]
+                full = index > 0 and lines[index - 1]["x1"] >= bbox[2] - 1.5 * size - 2
+                text += piece if full or not text else "\n" + piece
+            cells.append(text)
+        if any(cells):
+            rows.append(cells)
+    return rows
 
 
 def _drop_margins(pages: list[tuple[list[Line], float]]) -> list[Line]:
     """Drop page numbers, running heads and the red-head banner. In the top and bottom bands
     of a page, a page number, a line repeated on other pages, or a line in a smaller type than
     the body is page furniture; the body's own lines never reach those bands."""
-    body_size = _body_size([line for lines, _ in pages for line in lines])
+    body_size = _body_size([line for lines, _ in pages for line in lines if line.rows is None])
 
     def in_band(line: Line, height: float) -> bool:
         return line.top < MARGIN_BAND * height or line.top > (1 - MARGIN_BAND) * height
@@ -139,11 +177,14 @@ def _drop_margins(pages: list[tuple[list[Line], float]]) -> list[Line]:
     banded: dict[str, set[int]] = {}
     for lines, height in pages:
         for line in lines:
-            if in_band(line, height):
+            if in_band(line, height) and line.rows is None:
                 banded.setdefault(key(line), set()).add(line.page)
     kept = []
     for lines, height in pages:
         for index, line in enumerate(lines):
+            if line.rows is not None:
+                kept.append(line)
+                continue
             if in_band(line, height) and (
                 PAGE_NUMBER.match(line.text)
                 or len(banded[key(line)]) > 1
@@ -177,8 +218,8 @@ def _frame(lines: list[Line], page_width: float) -> Frame:
     """The left margin is where the leftmost body line starts. The right one is where the
     longest ends, but no further left than the left margin mirrored: a short document whose
     lines are all indented or short says little about the column's width."""
-    size = _body_size(lines)
-    body = [line for line in lines if abs(line.size - size) < 0.5]
+    size = _body_size([line for line in lines if line.rows is None])
+    body = [line for line in lines if line.rows is None and abs(line.size - size) < 0.5]
     left = min(line.x0 for line in body)
     return Frame(left=left, right=max(page_width - left, *(line.x1 for line in body)), size=size)
 
@@ -188,6 +229,10 @@ def _paragraphs(lines: list[Line], page_width: float) -> list[Block]:
     blocks: list[Block] = []
     previous: Line | None = None
     for line in lines:
+        if line.rows is not None:
+            blocks.append(Block(kind="table", rows=line.rows, page=line.page))
+            previous = None
+            continue
         title = line.size >= TITLE_SIZE_RATIO * frame.size and _align(line, frame) == "center"
         if previous is not None and blocks and _continues(previous, line, frame, title):
             blocks[-1].text = _join(blocks[-1].text, line.text)
@@ -238,22 +283,11 @@ def _join(text: str, more: str) -> str:
     return text + more
 
 
-def _info(data: bytes) -> dict[str, str]:
-    """The document information dictionary's title, when one was set by hand."""
-    from pdfminer.pdfdocument import PDFDocument
-    from pdfminer.pdfparser import PDFParser
-    from pdfminer.pdftypes import resolve1
-    from pdfminer.utils import decode_text
-
-    try:
-        info = PDFDocument(PDFParser(io.BytesIO(data))).info
-    except Exception:  # the text was read; a broken info dictionary only loses the title
-        return {}
-    for entry in info:
-        title = resolve1(entry.get("Title"))
-        if isinstance(title, bytes):
-            text = decode_text(title).strip()
-            # Printers put file names there ("Microsoft Word - 通知.doc", "untitled").
-            if text and not re.search(r"\.(docx?|wps|pdf)$|^untitled$|Microsoft Word", text, re.I):
-                return {"title": text}
+def _title(metadata: dict) -> dict[str, str]:
+    """The document information's title, when one was set by hand."""
+    title = metadata.get("Title")
+    text = title.strip() if isinstance(title, str) else ""
+    # Printers put file names there ("Microsoft Word - 通知.doc", "untitled").
+    if text and not re.search(r"\.(docx?|wps|pdf)$|^untitled$|Microsoft Word", text, re.I):
+        return {"title": text}
     return {}
