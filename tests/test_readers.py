@@ -268,3 +268,31 @@ def test_word_list_numbers(n, fmt, printed):
     from policies.ingest.readers.docx_numbering import format_number
 
     assert format_number(n, fmt) == printed
+
+
+def test_old_layout_table_page():
+    """A site laid out with tables, chrome named in pinyin and the headline in a div.tit."""
+    read = read_source("apply.html", (FIXTURES / "layout_table_page.html").read_bytes())
+    assert read.page_meta == {
+        "title": "关于开展2026年度数字乡村试点申报工作的通知--滨江市农业农村局"
+    }
+    assert shape(read.blocks) == [
+        ("heading", 1, "关于开展2026年度数字乡村试点申报工作的通知"),
+        ("para", False, "各区农业农村局："),
+        (
+            "para",
+            False,
+            "为推进数字乡村建设，市农业农村局决定开展2026年度数字乡村试点申报工作。"
+            "每个区推荐不超过3个乡镇，试点期两年，市级财政对每个试点给予不超过200万元的补助。",
+        ),
+        ("para", False, "一、申报条件"),
+        (
+            "para",
+            False,
+            "申报乡镇应具备较好的网络基础，行政村光纤通达率达到100%，并有专门的工作团队。",
+        ),
+        ("para", False, "二、时间安排"),
+        ("para", False, "请于2026年6月30日前将申报材料报送市农业农村局科技教育处。"),
+        ("right", False, "滨江市农业农村局"),
+        ("right", False, "2026年5月8日"),
+    ]

@@ -30,8 +30,12 @@ CHROME_WORDS = frozenset(
     "nav navbar navigation menu breadcrumb breadcrumbs crumb crumbs position location share "
     "sharebar bdsharebuttonbox social footer foot header topbar toolbar sidebar copyright "
     "qrcode qr print login search pager pagination related comment comments banner ad ads "
-    "advert friendlink links dibu logo".split()
+    "advert friendlink links logo "
+    # Chinese sites name chrome in pinyin: 分享 导航 打印 关闭 位置 头部 底部 版权 相关.
+    "fenxiang daohang dayin guanbi weizhi toubu dibu banquan xiangguan".split()
 )
+# class/id words of the element holding a page's headline when it is no <h1>.
+TITLE_WORDS = frozenset(("title", "tit", "biaoti", "headline"))
 # Lines of page chrome that survive inside a content element.
 CHROME_LINE = re.compile(
     r"^(?:当前位置|您现在的位置|您的位置|首页\s*[>›»/])"
@@ -60,6 +64,8 @@ META_TAGS = {
     "articletitle": "标题",
     "pubdate": "发布日期",
 }
+# A table cell longer than this holds page content, not data.
+DATA_CELL_MAX = 300
 # Descend into a child that holds at least this share of its parent's text.
 DOMINANT_SHARE = 0.7
 
@@ -196,8 +202,13 @@ def _drop_chrome(root: etree._Element) -> None:
     for element in list(root.iter()):
         if element.getparent() is None or not isinstance(element.tag, str):
             continue
-        if _words(element) & CHROME_WORDS and _text_len(element) < total / 2:
-            # Never a box holding most of the page: sites name wrappers "main-header-layout".
+        if (
+            _words(element) & CHROME_WORDS
+            and _text_len(element) < total / 2
+            # Never a box holding most of the page (sites name wrappers "main-header-layout"),
+            # nor an article's header holding its headline.
+            and not (element.find(".//h1") is not None and "logo" not in _words(element))
+        ):
             _remove(element)
     for table in list(root.iter("table", "ul", "dl", "div")):
         if table.getparent() is not None and _is_meta_box(table):
@@ -235,21 +246,26 @@ def _main_content(body: etree._Element) -> etree._Element:
         if not children or total == 0:
             return current
         best = max(children, key=_text_len)
-        if _text_len(best) < DOMINANT_SHARE * total or best.tag in ("p", "table", "tr"):
+        # A layout table is descended like a <div>; a paragraph or a data table is content.
+        if _text_len(best) < DOMINANT_SHARE * total or best.tag == "p":
+            return current
+        if best.tag == "table" and _is_data_table(best):
             return current
         current = best
 
 
 def _outside_title(root: etree._Element, main: etree._Element, page_title: str) -> str:
-    """The headline printed above the content element (gov pages put the <h1> beside it): the
-    first <h1>/<h2> outside it that the page's <title> repeats, else the first <h1>."""
+    """The headline printed above the content element (gov pages put it beside it): the first
+    <h1>/<h2> or element named "title" outside it that the page's <title> repeats, else the
+    first <h1>."""
     candidates = []
-    for element in root.iter("h1", "h2"):
-        if element is main or main in element.iterancestors():
+    for element in root.iter():
+        if not isinstance(element.tag, str) or element is main or main in element.iterancestors():
             continue
-        text = _clean(element.text_content())
-        if text:
-            candidates.append((element.tag, text))
+        if element.tag in ("h1", "h2") or _words(element) & TITLE_WORDS:
+            text = _clean(element.text_content())
+            if text and len(text) <= 200:
+                candidates.append((element.tag, text))
     for _tag, text in candidates:
         if page_title and (text in page_title or page_title in text):
             return text
@@ -334,8 +350,11 @@ def _is_data_table(table: etree._Element) -> bool:
     and no table inside it."""
     if table.find(".//table") is not None:
         return False
-    rows = [r for r in table.iter("tr")]
-    return len(rows) >= 2 and max(len(r.findall("td")) + len(r.findall("th")) for r in rows) >= 2
+    rows = list(table.iter("tr"))
+    if len(rows) < 2 or max(len(r.findall("td")) + len(r.findall("th")) for r in rows) < 2:
+        return False
+    # A cell holding a whole article is page layout.
+    return all(_text_len(cell) <= DATA_CELL_MAX for cell in table.iter("td", "th"))
 
 
 def _rows(table: etree._Element) -> list[list[str]]:
