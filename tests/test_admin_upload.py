@@ -310,3 +310,18 @@ def test_staff_without_the_permission_cannot_reparse(plain_staff):
     assert response.status_code == 403
     source.refresh_from_db()
     assert source.loaded_at == loaded_at
+
+
+def test_preview_of_a_new_version_says_what_it_replaces_and_keeps_it(curator):
+    token = upload(curator, gov_page(), doc_number="滨数据〔2026〕17号", slug="binjiang-open-data")
+    curator.post(reverse("admin:policies_sourcedocument_publish", args=[token.context["token"]]))
+    before = counts()
+    response = upload(
+        curator, gov_page(), doc_number="滨数据〔2026〕18号", slug="binjiang-open-data"
+    )
+    assert response.status_code == 200
+    assert f"发布将替换同名源文件已有的政策：{GOV_TITLE}" in text_of(response)
+    assert field_row(response, "发文字号") == "滨数据〔2026〕18号 人工指定"
+    # The preview deleted and re-created the records only inside its rolled-back transaction.
+    assert counts() == before
+    assert Policy.objects.get(slug="binjiang-open-data").doc_number == "滨数据〔2026〕17号"
