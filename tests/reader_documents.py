@@ -207,3 +207,30 @@ def _chinese_list(document) -> int:
     num = parse_xml(f'<w:num {nsdecls("w")} w:numId="90"><w:abstractNumId w:val="90"/></w:num>')
     numbering.append(num)
     return 90
+
+
+def build_docx_red_head() -> bytes:
+    """A red-head notice as offices draft it: the banner, the 发文字号 and 签发人 side by side
+    in a one-row table, and the body inside a content control."""
+    import docx
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    banner = document.add_paragraph("滨 江 市 数 据 资 源 管 理 局 文 件")
+    banner.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    row = document.add_table(rows=1, cols=2).rows[0]
+    row.cells[0].text = "滨数据〔2026〕30号"
+    row.cells[1].text = "签发人：王明"
+    document.add_paragraph(
+        "滨江市数据资源管理局关于公共数据目录编制的通知"
+    ).alignment = WD_ALIGN_PARAGRAPH.CENTER
+    control = parse_xml(
+        f"<w:sdt {nsdecls('w')}><w:sdtContent><w:p><w:r>"
+        "<w:t>各单位于2026年9月底前完成目录编制。</w:t></w:r></w:p></w:sdtContent></w:sdt>"
+    )
+    document.element.body.insert(len(document.element.body) - 1, control)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()

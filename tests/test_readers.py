@@ -296,3 +296,35 @@ def test_old_layout_table_page():
         ("right", False, "滨江市农业农村局"),
         ("right", False, "2026年5月8日"),
     ]
+
+
+def test_docx_red_head_layout_table_and_content_control():
+    from tests.reader_documents import build_docx_red_head
+
+    read = read_source("notice.docx", build_docx_red_head())
+    assert shape(read.blocks) == [
+        ("para", False, "滨数据〔2026〕30号"),
+        ("para", False, "签发人：王明"),
+        ("center", False, "滨江市数据资源管理局关于公共数据目录编制的通知"),
+        ("para", False, "各单位于2026年9月底前完成目录编制。"),
+    ]
+
+
+def test_pdf_full_line_that_ends_a_sentence_does_not_swallow_the_next_item():
+    pages = [
+        [
+            ("title", ["公共数据授权运营试行办法"]),
+            ("split", ["第一条 为规范公共数据授权运营，保障数据安全，根据有关规定，制定本办法。"]),
+            ("cont", ["第二条 本办法由市数据资源管理局负责解释。"]),
+            ("split", ["第三条 授权运营单位应当严格按照协议约定的范围、期限和用途使用公共数"]),
+            ("cont", ["据。"]),
+        ]
+    ]
+    read = read_source("rules.pdf", build_pdf(pages))
+    assert shape(read.blocks) == [
+        # Spaces next to Chinese text are not kept: justified lines space every character.
+        ("heading", 1, "公共数据授权运营试行办法"),
+        ("para", False, "第一条为规范公共数据授权运营，保障数据安全，根据有关规定，制定本办法。"),
+        ("para", False, "第二条本办法由市数据资源管理局负责解释。"),
+        ("para", False, "第三条授权运营单位应当严格按照协议约定的范围、期限和用途使用公共数据。"),
+    ]

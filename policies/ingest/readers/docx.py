@@ -23,6 +23,7 @@ from docx.text.paragraph import Paragraph
 from policies.ingest import IngestError
 from policies.ingest.blocks import Block, SourceRead
 from policies.ingest.readers.docx_numbering import Numbering, with_label
+from policies.ingest.readers.pdf import RED_HEAD
 
 HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.I)
 TITLE_STYLES = frozenset(("title", "标题"))
@@ -40,14 +41,22 @@ def read_docx(name: str, data: bytes) -> SourceRead:
     titled = any(_style_name(p).lower() in TITLE_STYLES for p in document.paragraphs)
     numbering = Numbering(document)
     blocks: list[Block] = []
-    for child in body.iterchildren():
+    for child in _body_elements(body):
         if child.tag == qn("w:p"):
             paragraph = Paragraph(child, document)
             blocks.extend(_paragraph(paragraph, numbering.label(paragraph), titled))
         elif child.tag == qn("w:tbl"):
             rows = _rows(Table(child, document))
-            if rows:
+            if len(rows) >= 2 and max(map(len, rows)) >= 2:
                 blocks.append(Block(kind="table", rows=rows))
+            else:
+                # One row or one column lays out lines (the 发文字号 beside 签发人, a banner).
+                blocks.extend(
+                    Block(line) for row in rows for cell in row for line in cell.split("\n")
+                )
+    first = next((i for i, b in enumerate(blocks) if b.text), None)
+    if first is not None and RED_HEAD.match(re.sub(r"\s", "", blocks[first].text)):
+        del blocks[first]  # the red-head banner names the issuer, not the document
     if not any(block.text or block.rows for block in blocks):
         raise IngestError(f"{name}: the Word file has no text")
     meta = {}
@@ -55,6 +64,17 @@ def read_docx(name: str, data: bytes) -> SourceRead:
     if title:
         meta["title"] = title
     return SourceRead(name, "docx", blocks, meta)
+
+
+def _body_elements(parent):
+    """Paragraphs and tables in reading order, also those inside content controls (w:sdt)."""
+    for child in parent.iterchildren():
+        if child.tag in (qn("w:p"), qn("w:tbl")):
+            yield child
+        elif child.tag == qn("w:sdt"):
+            content = child.find(qn("w:sdtContent"))
+            if content is not None:
+                yield from _body_elements(content)
 
 
 def _style_name(paragraph: Paragraph) -> str:

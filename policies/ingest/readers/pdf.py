@@ -33,6 +33,11 @@ PAGE_NUMBER = re.compile(
 )
 # The red-head banner: an issuer's name followed by 文件 (国家发展和改革委员会文件).
 RED_HEAD = re.compile(r"^\S{2,40}文件$")
+# A line that opens a numbered item: never the tail of the sentence before, which ended.
+NEW_ITEM = re.compile(
+    r"^(?:第[一二三四五六七八九十百零〇\d]+[编章节条款]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]\D)"
+)
+SENTENCE_END = "。！？；!?;"
 # A larger type than the body's by this factor marks the title (公文 titles are 二号 on 三号 text).
 TITLE_SIZE_RATIO = 1.2
 # A text layer that yields less than this many characters per page is a scan.
@@ -263,7 +268,10 @@ def _continues(previous: Line, line: Line, frame: Frame, title: bool) -> bool:
     reaches_right = previous.x1 >= frame.right - 1.5 * frame.size
     starts_left = line.x0 <= frame.left + 0.5 * frame.size
     same_type = abs(previous.size - line.size) < 0.5
-    return reaches_right and starts_left and same_type and _align(previous, frame) == ""
+    ended = previous.text.endswith(tuple(SENTENCE_END)) and NEW_ITEM.match(line.text)
+    return (
+        reaches_right and starts_left and same_type and not ended and _align(previous, frame) == ""
+    )
 
 
 def _align(line: Line, frame: Frame) -> str:
