@@ -325,3 +325,18 @@ def test_preview_of_a_new_version_says_what_it_replaces_and_keeps_it(curator):
     # The preview deleted and re-created the records only inside its rolled-back transaction.
     assert counts() == before
     assert Policy.objects.get(slug="binjiang-open-data").doc_number == "滨数据〔2026〕17号"
+
+
+def test_reparse_button_only_for_curators(client):
+    source = Policy.objects.get(doc_number=DATA_INDUSTRY).source
+    change = reverse("admin:policies_sourcedocument_change", args=[source.pk])
+    button = reverse("admin:policies_sourcedocument_reparse", args=[source.pk])
+    client.force_login(make_staff("curator", "publish_policy", "view_sourcedocument"))
+    page = client.get(change)
+    assert page.status_code == 200
+    assert button in page.content.decode()
+    assert "用当前解析器重新解析" in text_of(page)
+    client.force_login(make_staff("viewer", "view_sourcedocument"))
+    page = client.get(change)
+    assert page.status_code == 200
+    assert button not in page.content.decode()
