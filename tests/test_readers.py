@@ -175,6 +175,34 @@ def test_pdf_without_text_layer_is_refused():
         read_source("scan.pdf", out.getvalue())
 
 
+def protected_pdf(user_password: str) -> bytes:
+    """A one-page PDF locked with an owner password (printing and copying barred), as many
+    offices publish them; with a user password it cannot be opened at all."""
+    from reportlab.lib.pdfencrypt import StandardEncryption
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, encrypt=StandardEncryption(user_password, "owner", canPrint=0))
+    pdf.setFont("STSong-Light", 12)
+    pdf.drawString(72, 700, "本文件仅供阅读，不得复制。")
+    pdf.showPage()
+    pdf.save()
+    return out.getvalue()
+
+
+def test_pdf_with_owner_password_only_is_read():
+    read = read_source("locked.pdf", protected_pdf(""))
+    assert shape(read.blocks) == [("para", False, "本文件仅供阅读，不得复制。")]
+
+
+def test_pdf_with_user_password_is_refused():
+    with pytest.raises(IngestError, match=r"locked.pdf: the PDF is encrypted"):
+        read_source("locked.pdf", protected_pdf("secret"))
+
+
 def test_damaged_pdf_is_refused():
     with pytest.raises(IngestError, match=r"bad.pdf: a damaged PDF"):
         read_source("bad.pdf", b"%PDF-1.7\n" + b"garbage " * 50)

@@ -72,10 +72,10 @@ def read_pdf(name: str, data: bytes) -> SourceRead:
         raise IngestError(
             f"{name}: the PDF has no text layer (a scan?); run OCR on it or upload the text"
         )
-    garbled = sum(
-        len(m) for lines, _ in pages for line in lines for m in CID_GLYPH.findall(line.text)
-    )
-    if garbled > chars / 4:
+    if _garbled(pages, chars):
+        # pdfminer cannot map some fonts (seen in owner-password PDFs); PDFium often can.
+        pages = _pdfium_pages(data)
+    if _garbled(pages, chars):
         raise IngestError(
             f"{name}: the PDF's fonts carry no Unicode map, so its text cannot be read; "
             "upload the Word or web version"
@@ -113,6 +113,57 @@ def _pages(name: str, data: bytes) -> tuple[list[tuple[list[Line], float]], floa
     if not pages:
         raise IngestError(f"{name}: the PDF has no pages")
     return pages, width, meta
+
+
+def _garbled(pages: list[tuple[list[Line], float]], chars: int) -> bool:
+    """Most of the text came out as (cid:N) glyph numbers: the fonts carry no Unicode map."""
+    glyphs = sum(
+        len(m) for lines, _ in pages for line in lines for m in CID_GLYPH.findall(line.text)
+    )
+    return glyphs > chars / 4
+
+
+def _pdfium_pages(data: bytes) -> list[tuple[list[Line], float]]:
+    """Each page's lines as PDFium reads them, in the same form (no tables)."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    pages = []
+    document = pdfium.PdfDocument(data)
+    try:
+        for number, page in enumerate(document, 1):
+            height = page.get_size()[1]
+            textpage = page.get_textpage()
+            lines, chars = [], []
+            for index in range(textpage.count_chars() + 1):
+                char = textpage.get_text_range(index, 1) if index < textpage.count_chars() else "\n"
+                if char in "\r\n":
+                    visible = [c for c in chars if c["text"].strip()]
+                    if visible:
+                        size = statistics.median(c["size"] for c in visible)
+                        lines.append(
+                            Line(
+                                _text(visible, size),
+                                min(c["x0"] for c in visible),
+                                max(c["x1"] for c in visible),
+                                min(c["top"] for c in visible),
+                                size,
+                                number,
+                                False,
+                            )
+                        )
+                    chars = []
+                    continue
+                left, _bottom, right, top = textpage.get_charbox(index, loose=True)
+                size = pdfium_c.FPDFText_GetFontSize(textpage.raw, index)
+                chars.append(
+                    {"text": char, "x0": left, "x1": right, "top": height - top, "size": size}
+                )
+            lines.sort(key=lambda line: (round(line.top), line.x0))
+            pages.append((lines, float(height)))
+    finally:
+        document.close()
+    return pages
 
 
 def _inside(line: dict, bbox: tuple[float, float, float, float]) -> bool:
