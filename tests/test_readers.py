@@ -356,3 +356,19 @@ def test_pdf_full_line_that_ends_a_sentence_does_not_swallow_the_next_item():
         ("para", False, "第二条本办法由市数据资源管理局负责解释。"),
         ("para", False, "第三条授权运营单位应当严格按照协议约定的范围、期限和用途使用公共数据。"),
     ]
+
+
+def test_html_table_spans_read_like_word_tables():
+    page = """<html><body><div><p>附件：任务分工</p><table>
+    <tr><th>序号</th><th>任务</th><th>牵头单位</th><th>配合单位</th></tr>
+    <tr><td>1</td><td>编制开放目录</td><td rowspan="2">市数据资源管理局</td><td>市财政局</td></tr>
+    <tr><td>2</td><td>建设开放平台</td><td>市科技局</td></tr>
+    <tr><td colspan="2">3 完善考核办法</td><td>市政府办公室</td><td>各区</td></tr>
+    </table></div></body></html>"""
+    (table,) = [b for b in read_source("spans.html", page.encode()).blocks if b.kind == "table"]
+    assert table.rows == [
+        ["序号", "任务", "牵头单位", "配合单位"],
+        ["1", "编制开放目录", "市数据资源管理局", "市财政局"],
+        ["2", "建设开放平台", "市数据资源管理局", "市科技局"],
+        ["3 完善考核办法", "市政府办公室", "各区"],
+    ]

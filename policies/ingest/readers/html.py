@@ -358,16 +358,41 @@ def _is_data_table(table: etree._Element) -> bool:
 
 
 def _rows(table: etree._Element) -> list[list[str]]:
+    """Cells as text, as the Word reader gives them: a cell spanning columns once, a cell
+    spanning rows repeated on each of them (a lead body shared by several tasks)."""
     rows = []
+    # grid column → (rows still covered, text) of a cell spanning down into later rows
+    pending: dict[int, tuple[int, str]] = {}
     for row in table.iter("tr"):
-        cells = [
-            "\n".join(filter(None, (_clean(t) for t in _cell_lines(cell))))
-            for cell in row
-            if cell.tag in ("td", "th")
-        ]
+        cells: list[str] = []
+        column = 0
+        own = [cell for cell in row if cell.tag in ("td", "th")]
+        while own or any(col >= column for col in pending):
+            if column in pending:
+                left, text = pending.pop(column)
+                cells.append(text)
+                if left > 1:
+                    pending[column] = (left - 1, text)
+                column += 1
+                continue
+            if not own:
+                column += 1
+                continue
+            cell = own.pop(0)
+            text = "\n".join(filter(None, (_clean(t) for t in _cell_lines(cell))))
+            cells.append(text)
+            down = _span(cell, "rowspan")
+            if down > 1:
+                pending[column] = (down - 1, text)
+            column += _span(cell, "colspan")
         if any(cells):
             rows.append(cells)
     return rows
+
+
+def _span(cell: etree._Element, attribute: str) -> int:
+    value = (cell.get(attribute) or "1").strip()
+    return max(1, min(int(value), 100)) if value.isdigit() else 1
 
 
 def _cell_lines(cell: etree._Element) -> list[str]:
