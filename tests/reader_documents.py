@@ -23,7 +23,8 @@ FONT = "STSong-Light"
 # split (a paragraph the page break cuts: its last line is full too), cont (the rest of it on the
 # next page: no indent), sign (right-aligned), table (rows of "|"-separated cells, "/" breaks a
 # line inside a cell: the first such cell is a name wrapped in a narrow column, so its first line
-# fills the cell; the second holds two bodies on lines of their own).
+# fills the cell; the second holds two bodies on lines of their own; "^" merges a cell into the
+# one above).
 PDF_PAGES: list[list[tuple[str, list[str]]]] = [
     [
         ("banner", ["滨江市数据资源管理局文件"]),
@@ -58,7 +59,7 @@ PDF_PAGES: list[list[tuple[str, list[str]]]] = [
             [
                 "序号|任务|牵头单位|配合单位",
                 "1|建设授权运营平台|市数据资源/管理局|市财政局/市科技局",
-                "2|制定收益分配办法|市财政局|市发展改革委",
+                "2|制定收益分配办法|^|市发展改革委",
             ],
         ),
         ("sign", ["市财政局　　市科技局"]),
@@ -109,20 +110,28 @@ TABLE_COLUMNS = (36.0, 180.0, 5 * BODY + 8, 120.0)
 
 
 def _table(pdf, rows: list[str], y: float) -> float:
-    """A table drawn with ruling lines, cells padded by 4pt; returns the y below it."""
+    """A table drawn with ruling lines, cells padded by 4pt; a cell "^" is merged into the one
+    above (no line between them). Returns the y below the table."""
+    grid = [row.split("|") for row in rows]
     xs = [LEFT]
     for width in TABLE_COLUMNS:
         xs.append(xs[-1] + width)
-    heights = [
-        max(len(cell.split("/")) for cell in row.split("|")) * BODY * 1.5 + 8 for row in rows
-    ]
+    heights = [max(len(cell.split("/")) for cell in row) * BODY * 1.5 + 8 for row in grid]
     ys = [y + BODY]
     for height in heights:
         ys.append(ys[-1] - height)
-    pdf.grid(xs, ys)
+    for x in xs:
+        pdf.line(x, ys[0], x, ys[-1])
+    for index, line_y in enumerate(ys):
+        for column in range(len(TABLE_COLUMNS)):
+            below = grid[index][column] if index < len(grid) else ""
+            if below != "^" or index == 0:
+                pdf.line(xs[column], line_y, xs[column + 1], line_y)
     pdf.setFont(FONT, BODY)
-    for row, top in zip(rows, ys, strict=False):
-        for cell, x in zip(row.split("|"), xs, strict=False):
+    for row, top in zip(grid, ys, strict=False):
+        for cell, x in zip(row, xs, strict=False):
+            if cell == "^":
+                continue
             for index, line in enumerate(cell.split("/")):
                 pdf.drawString(x + 4, top - 4 - BODY - index * BODY * 1.5, line)
     return ys[-1] - 2 * BODY

@@ -140,7 +140,8 @@ def test_pdf_paragraphs_title_signature_and_table():
                 ["序号", "任务", "牵头单位", "配合单位"],
                 # A name wrapped in a narrow column is one name; two lines of names are two.
                 ["1", "建设授权运营平台", "市数据资源管理局", "市财政局\n市科技局"],
-                ["2", "制定收益分配办法", "市财政局", "市发展改革委"],
+                # The lead's cell spans both task rows.
+                ["2", "制定收益分配办法", "市数据资源管理局", "市发展改革委"],
             ],
         ),
         # Two bodies on one line, set apart by a wide gap.

@@ -197,25 +197,42 @@ def _text(chars: list[dict], size: float) -> str:
 
 
 def _cells(page, table) -> list[list[str]]:
-    """Each cell's lines, a line that fills the cell's width joined to the next (a long name
-    wrapped in a narrow column), separate lines kept apart (several bodies in one cell)."""
+    """Cells as text, as the Word reader gives them: a cell spanning columns once, a cell
+    spanning rows repeated on each (a lead body shared by several tasks). In a cell, a line
+    that fills the cell's width is joined to the next (a long name wrapped in a narrow column);
+    other lines stay apart (several bodies in one cell)."""
+    texts: dict[tuple, str] = {}
     rows = []
+    columns = sorted({bbox[0] for bbox in table.cells})
     for row in table.rows:
+        top = row.bbox[1]
         cells = []
-        for bbox in row.cells:
-            if bbox is None:  # covered by a cell merged from the left
+        for column, bbox in zip(columns, row.cells, strict=True):
+            if bbox is None:
+                # Covered from above (repeat it) or from the left (read once already).
+                above = [
+                    cell
+                    for cell in texts
+                    if abs(cell[0] - column) < 1 and cell[1] < top - 1 and cell[3] > top + 1
+                ]
+                cells.extend(texts[cell] for cell in above[:1])
                 continue
-            lines = page.crop(bbox).extract_text_lines()
-            text = ""
-            for index, line in enumerate(lines):
-                piece = SPACED_CJK.sub("", re.sub(r"\s+", " ", line["text"]).strip())
-                size = line["bottom"] - line["top"]
-                full = index > 0 and lines[index - 1]["x1"] >= bbox[2] - 1.5 * size - 2
-                text += piece if full or not text else "\n" + piece
-            cells.append(text)
+            texts[bbox] = _cell_text(page, bbox)
+            cells.append(texts[bbox])
         if any(cells):
             rows.append(cells)
     return rows
+
+
+def _cell_text(page, bbox: tuple[float, float, float, float]) -> str:
+    lines = page.crop(bbox).extract_text_lines()
+    text = ""
+    for index, line in enumerate(lines):
+        piece = SPACED_CJK.sub("", re.sub(r"\s+", " ", line["text"]).strip())
+        size = line["bottom"] - line["top"]
+        full = index > 0 and lines[index - 1]["x1"] >= bbox[2] - 1.5 * size - 2
+        text += piece if full or not text else "\n" + piece
+    return text
 
 
 def _drop_margins(pages: list[tuple[list[Line], float]]) -> list[Line]:
