@@ -373,3 +373,33 @@ def test_html_table_spans_read_like_word_tables():
         ["2", "建设开放平台", "市数据资源管理局", "市科技局"],
         ["3 完善考核办法", "市政府办公室", "各区"],
     ]
+
+
+def test_docx_merged_cells():
+    import docx
+
+    document = docx.Document()
+    table = document.add_table(rows=4, cols=3)
+    for row, values in zip(
+        table.rows,
+        [
+            ["任务", "牵头单位", "配合单位"],
+            ["甲任务", "市数据局", "市财政局"],
+            ["乙任务", "", "市科技局"],
+            ["", "", ""],
+        ],
+        strict=True,
+    ):
+        for cell, value in zip(row.cells, values, strict=True):
+            cell.text = value
+    table.cell(1, 1).merge(table.cell(2, 1))  # one lead for two tasks
+    table.cell(3, 0).merge(table.cell(3, 2)).text = "各区按季度报送进展"  # a note across the row
+    out = io.BytesIO()
+    document.save(out)
+    (block,) = read_source("merged.docx", out.getvalue()).blocks
+    assert block.rows == [
+        ["任务", "牵头单位", "配合单位"],
+        ["甲任务", "市数据局", "市财政局"],
+        ["乙任务", "市数据局", "市科技局"],
+        ["各区按季度报送进展"],
+    ]
