@@ -403,3 +403,15 @@ def test_docx_merged_cells():
         ["乙任务", "市数据局", "市科技局"],
         ["各区按季度报送进展"],
     ]
+
+
+def test_policy_words_that_look_like_a_footer_stay():
+    page = """<html><body><div class="content">
+    <p>网站开办者应当依法办理ICP备案，并在首页显著位置公示备案编号。</p>
+    <p>作品的版权所有人可以许可他人使用。</p>
+    <p>京ICP备12345678号　网站标识码：1100000000</p>
+    </div></body></html>"""
+    assert [b.text for b in read_source("law.html", page.encode()).blocks] == [
+        "网站开办者应当依法办理ICP备案，并在首页显著位置公示备案编号。",
+        "作品的版权所有人可以许可他人使用。",
+    ]

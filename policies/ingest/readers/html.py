@@ -36,13 +36,18 @@ CHROME_WORDS = frozenset(
 )
 # class/id words of the element holding a page's headline when it is no <h1>.
 TITLE_WORDS = frozenset(("title", "tit", "biaoti", "headline"))
-# Lines of page chrome that survive inside a content element.
+# Lines of page chrome that survive inside a content element: the forms a breadcrumb, a share
+# bar, a tool bar and a site footer print in, never words a policy may use (ICP备案, 版权).
 CHROME_LINE = re.compile(
     r"^(?:当前位置|您现在的位置|您的位置|首页\s*[>›»/])"
     r"|^分享到"
-    r"|ICP备|公网安备|网站标识码|版权所有|Copyright|©"
-    r"|^[【\[]?\s*(?:打印|关闭(?:窗口)?|收藏|字体|字号)\s*[：:】\]]"
+    r"|ICP备\s*\d|公网安备\s*\d|网站标识码\s*[：:]?\s*\w|^版权所有|版权所有\s*[：:©]"
+    r"|Copyright\s*(?:©|\(c\)|\d{4})|©\s*\d{4}"
+    r"|^[【\[]?\s*(?:打印|关闭(?:窗口)?|收藏|字体|字号)\s*[：:】\]]",
+    re.I,
 )
+# Chrome lines are short; a long paragraph that quotes such words is content.
+CHROME_LINE_MAX = 150
 # Labels of a government site's metadata box, as printed (spaces inside a label are allowed:
 # sites pad 索 引 号 to the width of 发布机构).
 META_LABELS = (
@@ -93,10 +98,14 @@ def read_html(name: str, data: bytes) -> SourceRead:
     title = _outside_title(root, main, page_meta.get("标题") or page_meta.get("title", ""))
     if title and not any(title in block.text for block in blocks[:5]):
         blocks.insert(0, Block(title, kind="heading", level=1))
-    blocks = [b for b in blocks if b.kind == "table" or not CHROME_LINE.search(b.text)]
+    blocks = [b for b in blocks if b.kind == "table" or not _is_chrome_line(b.text)]
     if not any(block.text or block.rows for block in blocks):
         raise IngestError(f"{name}: the web page has no text content")
     return SourceRead(name, "html", blocks, page_meta)
+
+
+def _is_chrome_line(text: str) -> bool:
+    return len(text) <= CHROME_LINE_MAX and bool(CHROME_LINE.search(text))
 
 
 def _decode(name: str, data: bytes) -> str:
