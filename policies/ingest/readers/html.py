@@ -57,8 +57,11 @@ META_LABELS = (
 _LABEL = "|".join("[\\s\u3000]*".join(label) for label in META_LABELS)
 META_INLINE = re.compile(rf"({_LABEL})[\s\u3000]*[：:][\s\u3000]*")
 META_ALONE = re.compile(rf"^[\s\u3000]*({_LABEL})[\s\u3000]*[：:]?[\s\u3000]*$")
+ANY_LABEL = re.compile(_LABEL)
 # Two of these in one short element make it the metadata box, which is no content.
 BOX_LABELS = frozenset(("索引号", "发布机构", "成文日期", "发布日期", "文号", "主题分类"))
+# A metadata box is shorter than this (characters).
+META_BOX_MAX = 1500
 # A label-and-value string longer than this is a sentence that mentions a label, not metadata.
 META_MAX_LEN = 120
 # <meta> tags sites fill in for search engines, and the page_meta key each one feeds.
@@ -226,6 +229,9 @@ def _drop_chrome(root: etree._Element) -> None:
 
 def _is_meta_box(element: etree._Element) -> bool:
     """Two or more metadata pairs that make up most of the element's text."""
+    text = element.text_content()
+    if len(text) > META_BOX_MAX or not META_INLINE.search(text) and not ANY_LABEL.search(text):
+        return False  # cheap first: a metadata box is short and prints labels
     pairs = _meta_box(element)
     if len(set(pairs) & BOX_LABELS) < 2:
         return False
