@@ -230,7 +230,7 @@ def _drop_chrome(root: etree._Element) -> None:
 def _is_meta_box(element: etree._Element) -> bool:
     """Two or more metadata pairs that make up most of the element's text."""
     text = element.text_content()
-    if len(text) > META_BOX_MAX or not META_INLINE.search(text) and not ANY_LABEL.search(text):
+    if len(text) > META_BOX_MAX or not ANY_LABEL.search(text):
         return False  # cheap first: a metadata box is short and prints labels
     pairs = _meta_box(element)
     if len(set(pairs) & BOX_LABELS) < 2:
