@@ -36,6 +36,7 @@ OVERRIDABLE = {
 }
 # Where a field's value came from, as the preview names it.
 FROM_OVERRIDE, FROM_CURATED, FROM_PAGE, FROM_TEXT = "人工指定", "元数据文件", "网页元数据", "正文"
+FROM_NAME = "文件名"
 
 
 @dataclass
@@ -159,7 +160,9 @@ def _describe(
             for p in policy.provisions.order_by("order")
         ],
         targets=[
-            str(t) + (f"（{t.year}年）" if t.year else "") for t in policy.targets.order_by("order")
+            f"{t.metric} {t.comparator} {_number(t.value)}{t.unit}"
+            + (f"（{t.year}年）" if t.year else "")
+            for t in policy.targets.order_by("order")
         ],
         goals=[g.text for g in policy.goals.order_by("order")],
         tasks=[_task(task) for task in policy.tasks.order_by("order")],
@@ -179,6 +182,8 @@ def _source(
         return FROM_OVERRIDE
     if key in curated:
         return FROM_CURATED
+    if key == "slug":
+        return FROM_NAME
     if any(_same(value, printed) for printed in page_meta.values()):
         return FROM_PAGE
     return FROM_TEXT
@@ -199,6 +204,12 @@ def _task(task: Task) -> str:
         if names:
             parts.append(f"{relation.verbose_name}：{'、'.join(names)}")
     return task.title + (f"（{'；'.join(parts)}）" if parts else "")
+
+
+def _number(value: Any) -> str:
+    """800.0000 → 800, 12.5000 → 12.5."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _same(value: str, printed: str) -> bool:

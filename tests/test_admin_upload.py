@@ -109,6 +109,13 @@ def test_preview_shows_the_parse_and_writes_nothing(curator):
     # The provision tree, with eIds.
     assert "一、 扩大开放范围 到2027年底，全市开放公共数据集不少于800个" in page
     assert "#chp_1" in page and "#chp_2" in page
+    (policy,) = response.context["preview"].policies
+    assert policy.targets == [
+        "全市开放公共数据集 不少于 800个（2027年）",
+        "重点领域数据开放率 以上 90%（2027年）",
+    ]
+    # A Chinese file name gives a digest slug.
+    assert re.fullmatch(r"doc-[0-9a-f]{10} 文件名", field_row(response, "标识"))
     # Page chrome never reaches the preview's clauses.
     for chrome in ("ICP备", "分享到", "当前位置"):
         assert chrome not in page
