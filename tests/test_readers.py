@@ -415,3 +415,26 @@ def test_policy_words_that_look_like_a_footer_stay():
         "网站开办者应当依法办理ICP备案，并在首页显著位置公示备案编号。",
         "作品的版权所有人可以许可他人使用。",
     ]
+
+
+def test_page_saved_as_a_single_file_mhtml():
+    """Browsers save "webpage, single file" as MHTML: quoted-printable HTML inside a MIME
+    message, CRLF line ends."""
+    import email.policy
+    from email import charset
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+
+    utf8 = charset.Charset("utf-8")
+    utf8.body_encoding = charset.QP
+    archive = MIMEMultipart("related")
+    archive["From"] = "<Saved by Blink>"
+    archive["Snapshot-Content-Location"] = "https://mp.weixin.qq.com/s/abc"
+    archive.attach(MIMEText((FIXTURES / "wechat_repost.html").read_text(), "html", utf8))
+    data = archive.as_bytes(policy=email.policy.SMTP)
+    assert b"=E9=87=8D" in data  # the HTML really is quoted-printable
+    saved = read_source("repost.mhtml", data)
+    direct = read_source("repost.html", (FIXTURES / "wechat_repost.html").read_bytes())
+    assert saved.format == "html"
+    assert saved.page_meta == direct.page_meta
+    assert shape(saved.blocks) == shape(direct.blocks)

@@ -10,6 +10,8 @@ the whole page and never becomes a paragraph.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
 
 import lxml.html
@@ -18,6 +20,7 @@ from lxml import etree
 from policies.ingest import IngestError
 from policies.ingest.blocks import Block, SourceRead
 from policies.ingest.decode import decode_source
+from policies.ingest.readers.sniff import MHTML_START
 
 # Elements that are never content.
 DROPPED_TAGS = (
@@ -90,6 +93,8 @@ XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.I)
 
 
 def read_html(name: str, data: bytes) -> SourceRead:
+    if MHTML_START.match(data[:4096]):
+        data = _unwrap_mhtml(name, data)
     root = lxml.html.document_fromstring(_decode(name, data))
     page_meta = _page_meta(root)
     _drop_chrome(root)
@@ -105,6 +110,19 @@ def read_html(name: str, data: bytes) -> SourceRead:
     if not any(block.text or block.rows for block in blocks):
         raise IngestError(f"{name}: the web page has no text content")
     return SourceRead(name, "html", blocks, page_meta)
+
+
+def _unwrap_mhtml(name: str, data: bytes) -> bytes:
+    """The HTML part of a page saved as a single file, with its charset declared in front."""
+    message = email.message_from_bytes(data, policy=email.policy.default)
+    for part in message.walk():
+        if part.get_content_type() == "text/html":
+            html = part.get_payload(decode=True) or b""
+            charset = part.get_content_charset()
+            if charset:
+                html = f'<meta charset="{charset}">'.encode("ascii") + html
+            return html
+    raise IngestError(f"{name}: a saved web archive (MHTML) without an HTML page in it")
 
 
 def _is_chrome_line(text: str) -> bool:

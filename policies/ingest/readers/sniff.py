@@ -42,6 +42,8 @@ HTML_START = re.compile(
     rb"^(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*(?:<\?xml[^>]*>\s*)?<(?:!doctype\s+html|html|head|body|meta|title)\b",
     re.I | re.S,
 )
+# A page saved by a browser as a single file (.mhtml/.mht): a MIME message wrapping the HTML.
+MHTML_START = re.compile(rb"^(?:[\w-]+:[^\n]*\r?\n(?:[ \t][^\n]*\r?\n)*){0,20}?MIME-Version:", re.I)
 # For a file named .html/.htm any element is enough: fragments saved from a page lack <html>.
 ANY_ELEMENT = re.compile(rb"<(?:p|div|span|table|h[1-6]|section|article|br)\b", re.I)
 
@@ -58,6 +60,8 @@ def sniff_format(name: str, data: bytes) -> str:
         if data.startswith(magic):
             raise IngestError(f"{name}: this is {what} ({READABLE})")
     suffix = name.lower().rsplit(".", 1)[-1] if "." in name else ""
+    if MHTML_START.match(data[:4096]) and b"multipart/related" in data[:4096].lower():
+        return "html"
     head = data[:4096]
     if HTML_START.match(head) or (suffix in ("html", "htm", "xhtml") and ANY_ELEMENT.search(head)):
         return "html"
