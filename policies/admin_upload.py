@@ -40,7 +40,7 @@ BODY_SEPARATORS = re.compile(r"[\n\r、，,；;]+")
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label="源文件", help_text="txt、md、html（网页另存）、docx 或带文字层的 pdf"
+        label="源文件", help_text="txt、md、html/mhtml（网页另存）、docx 或带文字层的 pdf"
     )
     title = forms.CharField(label="标题", required=False, max_length=300)
     short_title = forms.CharField(label="简称", required=False, max_length=100)
