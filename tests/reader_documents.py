@@ -19,7 +19,7 @@ LEFT, RIGHT = 72.0, 523.0
 BODY, TITLE = 12.0, 18.0
 FONT = "STSong-Light"
 
-# (kind, lines as printed) per page; kinds: banner, number, title, para (first line indented),
+# (kind, lines as printed) per page; kinds: mark (urgency, top left), banner, number, title, para (first line indented),
 # split (a paragraph the page break cuts: its last line is full too), cont (the rest of it on the
 # next page: no indent), sign (right-aligned), table (rows of "|"-separated cells, "/" breaks a
 # line inside a cell: the first such cell is a name wrapped in a narrow column, so its first line
@@ -27,6 +27,7 @@ FONT = "STSong-Light"
 # one above).
 PDF_PAGES: list[list[tuple[str, list[str]]]] = [
     [
+        ("mark", ["特急"]),
         ("banner", ["滨江市数据资源管理局文件"]),
         ("number", ["滨数据〔2026〕21号"]),
         ("title", ["滨江市数据资源管理局关于印发公共数据", "授权运营管理办法的通知"]),
@@ -89,6 +90,9 @@ def build_pdf(pages: list[list[tuple[str, list[str]]]] = PDF_PAGES) -> bytes:
                 if kind == "table":
                     y = _table(pdf, lines, y)
                     break
+                if kind == "mark":
+                    pdf.drawString(LEFT, y + 2 * BODY, line)
+                    continue
                 if kind in ("banner", "number", "title"):
                     pdf.drawCentredString(PAGE_WIDTH / 2, y, line)
                 elif kind == "sign":

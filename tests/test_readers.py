@@ -114,6 +114,8 @@ def test_pdf_paragraphs_title_signature_and_table():
     read = read_source("notice.pdf", build_pdf())
     assert read.format == "pdf"
     assert shape(read.blocks) == [
+        # The urgency mark stays (it is the document's); the red-head banner below it goes.
+        ("para", False, "特急"),
         ("center", False, "滨数据〔2026〕21号"),
         ("heading", 1, "滨江市数据资源管理局关于印发公共数据授权运营管理办法的通知"),
         ("para", False, "各区数据管理部门，市直各单位："),
@@ -147,7 +149,7 @@ def test_pdf_paragraphs_title_signature_and_table():
         # Two bodies on one line, set apart by a wide gap.
         ("right", False, "市财政局\u3000市科技局"),
     ]
-    assert [b.page for b in read.blocks] == [1, 1, 1, 1, 1, 2, 2, 2, 3, 3, 3, 3]
+    assert [b.page for b in read.blocks] == [1, 1, 1, 1, 1, 1, 2, 2, 2, 3, 3, 3, 3]
 
 
 def test_pdf_page_break_between_paragraphs_is_kept():

@@ -38,6 +38,7 @@ NEW_ITEM = re.compile(
     r"^(?:第[一二三四五六七八九十百零〇\d]+[编章节条款]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]\D)"
 )
 SENTENCE_END = "。！？；!?;"
+RED_HEAD_WITHIN = 4
 # A larger type than the body's by this factor marks the title (公文 titles are 二号 on 三号 text).
 TITLE_SIZE_RATIO = 1.2
 # A text layer that yields less than this many characters per page is a scan.
@@ -264,7 +265,14 @@ def _drop_margins(pages: list[tuple[list[Line], float]]) -> list[Line]:
                 or line.size < body_size - 0.5
             ):
                 continue
-            if line.page == 1 and index == 0 and RED_HEAD.match(line.text.replace(" ", "")):
+            # The banner opens the first page, in a type larger than the body's; only the
+            # copy number, secrecy and urgency marks (份号, 密级, 特急) may stand above it.
+            if (
+                line.page == 1
+                and index < RED_HEAD_WITHIN
+                and line.size > body_size + 0.5
+                and RED_HEAD.match(re.sub(r"\s", "", line.text))
+            ):
                 continue
             kept.append(line)
     return kept
