@@ -440,3 +440,22 @@ def test_page_saved_as_a_single_file_mhtml():
     assert saved.format == "html"
     assert saved.page_meta == direct.page_meta
     assert shape(saved.blocks) == shape(direct.blocks)
+
+
+def test_docx_custom_style_with_an_outline_level_is_a_heading():
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    style = document.styles.add_style("一级标题", WD_STYLE_TYPE.PARAGRAPH)
+    style.element.get_or_add_pPr().append(parse_xml(f'<w:outlineLvl {nsdecls("w")} w:val="0"/>'))
+    document.add_paragraph("一、总体要求", style="一级标题")
+    document.add_paragraph("正文段落。")
+    out = io.BytesIO()
+    document.save(out)
+    assert shape(read_source("styled.docx", out.getvalue()).blocks) == [
+        ("heading", 1, "一、总体要求"),
+        ("para", False, "正文段落。"),
+    ]

@@ -108,8 +108,13 @@ def _level(paragraph: Paragraph, titled: bool) -> int:
         return 1
     match = HEADING_STYLE.match(name)
     if match is None:
-        # A direct outline level (w:outlineLvl 0-8) marks a heading without a heading style.
+        # An outline level (w:outlineLvl 0-8, 9 = body text) on the paragraph or its style
+        # chain marks a heading without a heading style's name (custom styles, WPS).
         levels = paragraph._p.xpath("./w:pPr/w:outlineLvl/@w:val")
+        style = paragraph.style
+        while not levels and style is not None:
+            levels = style.element.xpath("./w:pPr/w:outlineLvl/@w:val")
+            style = style.base_style
         if not levels or not levels[0].isdigit() or int(levels[0]) > 8:
             return 0
         number = int(levels[0]) + 1
