@@ -459,3 +459,19 @@ def test_docx_custom_style_with_an_outline_level_is_a_heading():
         ("heading", 1, "一、总体要求"),
         ("para", False, "正文段落。"),
     ]
+
+
+def test_html_alignment_from_attributes_styles_and_class_names():
+    page = """<html><body><div class="article">
+    <p class="text-center">通知</p><p>正文第一段。</p>
+    <div align="right"><p>滨江市人民政府</p></div>
+    <p class="sign-right">2026年1月5日</p>
+    <p style="TEXT-ALIGN: center">附件</p>
+    </div></body></html>"""
+    assert shape(read_source("align.html", page.encode()).blocks) == [
+        ("center", False, "通知"),
+        ("para", False, "正文第一段。"),
+        ("right", False, "滨江市人民政府"),
+        ("right", False, "2026年1月5日"),
+        ("center", False, "附件"),
+    ]

@@ -318,6 +318,10 @@ def _align(element: etree._Element, inherited: str = "") -> str:
         value = style.group(1).lower()
     if element.tag == "center":
         value = "center"
+    elif not value:
+        # Stylesheets are not read, but their class names say it: text-right, align-center.
+        words = _words(element)
+        value = "right" if "right" in words else "center" if "center" in words else ""
     return value if value in ("center", "right") else ("" if value else inherited)
 
 
