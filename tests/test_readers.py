@@ -7,6 +7,7 @@ asserted are read off them by eye.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -475,3 +476,28 @@ def test_html_alignment_from_attributes_styles_and_class_names():
         ("right", False, "2026年1月5日"),
         ("center", False, "附件"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("doctype.html", b"<!DOCTYPE html>", "doctype.html: the web page has no text content"),
+        ("scripts.html", b"<html><body><script>x()</script></body></html>", "no text content"),
+        (
+            "broken.docx",
+            zip_with("[Content_Types].xml", "word/document.xml"),
+            "broken.docx: a damaged docx file",
+        ),
+        ("cut.pdf", build_pdf()[:1500], "cut.pdf: a damaged PDF"),
+    ],
+)
+def test_broken_files_are_refused_not_crashed_on(name, data, message):
+    with pytest.raises(IngestError, match=re.escape(message)):
+        read_source(name, data)
+
+
+def test_utf16_text_and_pages_are_read():
+    note = read_source("note.txt", "通知\n正文。".encode("utf-16"))
+    assert [b.text for b in note.blocks] == ["通知", "正文。"]
+    page = read_source("page.html", "<html><body><p>你好</p></body></html>".encode("utf-16"))
+    assert (page.format, [b.text for b in page.blocks]) == ("html", ["你好"])

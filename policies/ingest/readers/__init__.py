@@ -6,6 +6,10 @@ what it cannot read with an :class:`IngestError` naming the file and the problem
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
+from policies.ingest import IngestError
 from policies.ingest.blocks import Block, SourceRead
 from policies.ingest.decode import decode_source
 from policies.ingest.readers.docx import read_docx
@@ -15,16 +19,36 @@ from policies.ingest.readers.sniff import FORMATS, sniff_format
 
 __all__ = ["FORMATS", "as_text", "read_source", "sniff_format"]
 
+logger = logging.getLogger(__name__)
+
+
+READERS: dict[str, Callable[[str, bytes], SourceRead]] = {
+    "pdf": read_pdf,
+    "docx": read_docx,
+    "html": read_html,
+}
+
 
 def read_source(name: str, data: bytes) -> SourceRead:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # Windows Notepad's "Unicode" is UTF-16 with a byte-order mark.
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise IngestError(f"{name}: starts like UTF-16 text but cannot be decoded") from exc
     fmt = sniff_format(name, data)
-    if fmt == "pdf":
-        return read_pdf(name, data)
-    if fmt == "docx":
-        return read_docx(name, data)
-    if fmt == "html":
-        return read_html(name, data)
-    return _read_plain(name, data, fmt)
+    reader = READERS.get(fmt)
+    if reader is None:
+        return _read_plain(name, data, fmt)
+    try:
+        return reader(name, data)
+    except IngestError:
+        raise
+    except Exception as exc:
+        # Parsers of hostile or broken files fail in open-ended ways; the curator gets a
+        # message naming the file, the log keeps the traceback.
+        logger.warning("reading %s as %s failed", name, fmt, exc_info=True)
+        raise IngestError(f"{name}: a damaged {fmt} file that cannot be read ({exc})") from exc
 
 
 def _read_plain(name: str, data: bytes, fmt: str) -> SourceRead:

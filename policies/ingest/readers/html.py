@@ -95,7 +95,10 @@ XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.I)
 def read_html(name: str, data: bytes) -> SourceRead:
     if MHTML_START.match(data[:4096]):
         data = _unwrap_mhtml(name, data)
-    root = lxml.html.document_fromstring(_decode(name, data))
+    try:
+        root = lxml.html.document_fromstring(_decode(name, data))
+    except etree.ParserError as exc:  # nothing but a doctype or comments
+        raise IngestError(f"{name}: the web page has no text content") from exc
     page_meta = _page_meta(root)
     _drop_chrome(root)
     body = root.find("body")
