@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 
 from policies.ingest import IngestError
+from policies.ingest.blocks import SourceRead
 from policies.ingest.load import LoadResult, finish_load, ingest_source, sync_bodies
 from policies.ingest.metadata import metadata_for
 from policies.ingest.readers import read_source
@@ -35,8 +36,9 @@ OVERRIDABLE = {
     "slug": "标识",
 }
 # Where a field's value came from, as the preview names it.
-FROM_OVERRIDE, FROM_CURATED, FROM_PAGE, FROM_TEXT = "人工指定", "元数据文件", "网页元数据", "正文"
-FROM_NAME = "文件名"
+FROM_OVERRIDE, FROM_CURATED, FROM_TEXT, FROM_NAME = "人工指定", "元数据文件", "正文", "文件名"
+# What a format states outside its text: a web page's metadata box and tags, a file's properties.
+FROM_PAGE = {"html": "网页元数据", "docx": "文件属性", "pdf": "文件属性"}
 
 
 @dataclass
@@ -86,7 +88,7 @@ def preview_source(name: str, data: bytes, overrides: dict[str, Any] | None = No
         )
         preview = Preview(name, read.format, read.page_meta, replaces=replaces)
         for policy in Policy.objects.filter(pk__in=result.policy_ids).order_by("pk"):
-            preview.policies.append(_describe(policy, name, overrides or {}, read.page_meta))
+            preview.policies.append(_describe(policy, name, overrides or {}, read))
         preview.warnings = _warnings(result, preview.policies)
         transaction.set_rollback(True)
     return preview
@@ -130,9 +132,7 @@ def _quiet(message: str) -> None:
     """ingest_source logs to the console for the command; the admin shows the preview instead."""
 
 
-def _describe(
-    policy: Policy, name: str, overrides: dict, page_meta: dict[str, str]
-) -> PolicyPreview:
+def _describe(policy: Policy, name: str, overrides: dict, read: SourceRead) -> PolicyPreview:
     curated = metadata_for(Path(name)).get("policy", {})
     overridden = overrides.get("policy", {})
     values = {
@@ -148,7 +148,7 @@ def _describe(
         "slug": policy.slug,
     }
     fields = [
-        (label, values[key], _source(key, values[key], overridden, curated, page_meta))
+        (label, values[key], _source(key, values[key], overridden, curated, read))
         for key, label in OVERRIDABLE.items()
     ]
     return PolicyPreview(
@@ -173,9 +173,7 @@ def _describe(
     )
 
 
-def _source(
-    key: str, value: str, overridden: dict, curated: dict, page_meta: dict[str, str]
-) -> str:
+def _source(key: str, value: str, overridden: dict, curated: dict, read: SourceRead) -> str:
     if not value:
         return ""
     if key in overridden:
@@ -184,8 +182,8 @@ def _source(
         return FROM_CURATED
     if key == "slug":
         return FROM_NAME
-    if any(_same(value, printed) for printed in page_meta.values()):
-        return FROM_PAGE
+    if any(_same(value, printed) for printed in read.page_meta.values()):
+        return FROM_PAGE.get(read.format, FROM_TEXT)
     return FROM_TEXT
 
 

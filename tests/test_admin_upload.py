@@ -234,22 +234,24 @@ def test_a_slug_taken_by_another_document_is_refused(curator):
 
 
 @pytest.mark.parametrize(
-    ("name", "build", "title", "fmt"),
+    ("name", "build", "title", "fmt", "source"),
     [
         (
             "授权运营通知.pdf",
             build_pdf,
             "滨江市数据资源管理局关于印发公共数据授权运营管理办法的通知",
             "pdf",
+            "正文",
         ),
-        ("智慧农业方案.docx", build_docx, "滨江市智慧农业三年行动方案", "docx"),
+        # The Word file's properties carry the same title.
+        ("智慧农业方案.docx", build_docx, "滨江市智慧农业三年行动方案", "docx", "文件属性"),
     ],
 )
-def test_pdf_and_word_uploads_preview_and_publish(curator, name, build, title, fmt):
+def test_pdf_and_word_uploads_preview_and_publish(curator, name, build, title, fmt, source):
     preview = upload(curator, SimpleUploadedFile(name, build()))
     assert preview.status_code == 200
     assert f"格式 {fmt}" in text_of(preview)
-    assert field_row(preview, "标题").startswith(title)
+    assert field_row(preview, "标题") == f"{title} {source}"
     token = preview.context["token"]
     assert (
         curator.post(reverse("admin:policies_sourcedocument_publish", args=[token])).status_code
