@@ -195,7 +195,7 @@ class CuratorUploadMixin:
 
     def upload_view(self, request: HttpRequest) -> HttpResponse:
         _require_curator(request)
-        form = UploadForm(request.POST or None, request.FILES or None)
+        form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             data, overrides = form.cleaned_data["data"], form.overrides()
