@@ -494,10 +494,3 @@ def test_html_alignment_from_attributes_styles_and_class_names():
 def test_broken_files_are_refused_not_crashed_on(name, data, message):
     with pytest.raises(IngestError, match=re.escape(message)):
         read_source(name, data)
-
-
-def test_utf16_text_and_pages_are_read():
-    note = read_source("note.txt", "通知\n正文。".encode("utf-16"))
-    assert [b.text for b in note.blocks] == ["通知", "正文。"]
-    page = read_source("page.html", "<html><body><p>你好</p></body></html>".encode("utf-16"))
-    assert (page.format, [b.text for b in page.blocks]) == ("html", ["你好"])

@@ -30,12 +30,6 @@ READERS: dict[str, Callable[[str, bytes], SourceRead]] = {
 
 
 def read_source(name: str, data: bytes) -> SourceRead:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        # Windows Notepad's "Unicode" is UTF-16 with a byte-order mark.
-        try:
-            data = data.decode("utf-16").encode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise IngestError(f"{name}: starts like UTF-16 text but cannot be decoded") from exc
     fmt = sniff_format(name, data)
     reader = READERS.get(fmt)
     if reader is None:
