@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from import_export.admin import ImportExportModelAdmin
 
+from policies.admin_upload import CuratorUploadMixin
 from policies.models import (
     Goal,
     IssuingBody,
@@ -248,7 +249,7 @@ class PolicyBodyAdmin(admin.ModelAdmin):
 
 
 @admin.register(SourceDocument)
-class SourceDocumentAdmin(admin.ModelAdmin):
+class SourceDocumentAdmin(CuratorUploadMixin, admin.ModelAdmin):
     list_display = ("name", "sha256", "loaded_at")
     list_filter = ("loaded_at",)
     search_fields = ("name", "sha256")

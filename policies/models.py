@@ -47,14 +47,20 @@ class IssuingBody(models.Model):
 
 
 class SourceDocument(models.Model):
-    """A loaded source file; its content hash makes re-loading a no-op."""
+    """A loaded source file; its content hash makes re-loading a no-op. The original bytes,
+    their format and the curator's overrides are kept so the document can be parsed again
+    after a parser change without losing what the curator set."""
 
     name = models.CharField("文件名", max_length=200, unique=True)
     sha256 = models.CharField("内容哈希", max_length=64)
     loaded_at = models.DateTimeField("载入时间")
+    original = models.BinaryField("原始文件", blank=True, default=bytes, editable=False)
+    format = models.CharField("格式", max_length=10, blank=True)
+    overrides = models.JSONField("人工指定", default=dict, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "源文件"
+        permissions = [("publish_policy", "可上传并发布政策文件")]
 
     def __str__(self) -> str:
         return self.name

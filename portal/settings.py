@@ -35,6 +35,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number") from None
+
+
 def database_from_env() -> dict:
     """DATABASE_URL when set; otherwise the project-local cluster on a unix socket (scripts/pg.sh)."""
     url = os.environ.get("DATABASE_URL")
@@ -133,6 +143,8 @@ warnings.filterwarnings("ignore", message="No directory at")
 FIXTURES_DIR = BASE_DIR / "fixtures"
 SOURCES_DIR = FIXTURES_DIR / "sources"
 METADATA_DIR = FIXTURES_DIR / "metadata"
+# Largest file a curator may upload in the admin; it waits in the session until published.
+POLICY_UPLOAD_MAX_BYTES = env_int("POLICY_UPLOAD_MAX_MB", 20) * 2**20
 # jieba writes a dictionary cache; keep it inside the project rather than a shared /tmp path.
 JIEBA_CACHE_DIR = Path(env_str("JIEBA_CACHE_DIR") or BASE_DIR / "var" / "jieba")
 

@@ -160,7 +160,10 @@ def parse_source(
     if not info.get("title"):
         info["title"], info["title_fallback"] = path.stem, True
         fields.sources["title"] = "text"
-    info.setdefault("slug", slugify(path.stem) or "policy")
+    # A Chinese file name slugifies to nothing: fall back to a stable digest of the name.
+    info.setdefault(
+        "slug", slugify(path.stem) or f"doc-{hashlib.sha1(path.name.encode()).hexdigest()[:10]}"
+    )
     info["field_sources"] = {
         name: source for name, source in fields.sources.items() if name not in ("notes",)
     }
@@ -452,13 +455,19 @@ def ingest_source(
     pairs = parse_source(read, meta, set(bodies), overrides)
     if not pairs:
         raise IngestError(f"{name}: no document found in the file")
+    # The original bytes and the overrides are kept, so a re-parse can run this again.
+    stored = {"original": data, "format": read.format, "overrides": overrides or {}}
     if existing:
         existing.policies.all().delete()
         existing.sha256, existing.loaded_at = sha, timezone.now()
+        for field_name, value in stored.items():
+            setattr(existing, field_name, value)
         existing.save()
         source = existing
     else:
-        source = SourceDocument.objects.create(name=name, sha256=sha, loaded_at=timezone.now())
+        source = SourceDocument.objects.create(
+            name=name, sha256=sha, loaded_at=timezone.now(), **stored
+        )
     result = LoadResult(name, "loaded")
     for doc, info in pairs:
         result.warnings.extend(warnings_for(info, name))

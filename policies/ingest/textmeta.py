@@ -175,11 +175,18 @@ def _title_like(text: str) -> bool:
     )
 
 
+# Marks a 公文 prints above its title (GB/T 9704): 份号, 密级 and 保密期限, 紧急程度.
+DOCUMENT_MARK = re.compile(
+    r"^\s*(?:\d{6}|(?:绝密|机密|秘密)(?:\s*★\s*\S{0,8})?|特急|加急|特提|平急)\s*$"
+)
+
+
 def _skippable(line: Line, known: set[str]) -> bool:
     """Head lines that are never the title: banners, bodies, numbers, dates, source notes."""
     text = line.text
     return bool(
-        (BANNER.match(text) and not _title_like(text))
+        DOCUMENT_MARK.match(text)
+        or (BANNER.match(text) and not _title_like(text))
         or body_names_in(text, known)
         or doc_number_of(text)
         or find_date(text)
@@ -204,7 +211,10 @@ def find_title(lines: list[Line], known: set[str], page_title: str = "") -> tupl
         if not doc_number_of(line.text):
             continue
         j = i - 1
-        while j >= 0 and body_names_in(head[j].text, known) and not _title_like(head[j].text):
+        while j >= 0 and (
+            DOCUMENT_MARK.match(head[j].text)
+            or (body_names_in(head[j].text, known) and not _title_like(head[j].text))
+        ):
             j -= 1
         if j >= 0 and not ends_sentence(head[j].text) and not _skippable(head[j], known):
             return _joined(head, j, known)
