@@ -23,7 +23,9 @@ def data_industry() -> Policy:
 def assert_error_shape(response, status: int) -> dict:
     assert response.status_code == status
     body = response.json()
-    assert set(body) == {"detail", "errors"}
+    # RFC 9457 problem details, keeping the older detail/errors keys (portal/errors.py).
+    assert set(body) == {"type", "title", "status", "detail", "errors"}
+    assert body["status"] == status
     assert isinstance(body["detail"], str) and body["detail"]
     assert isinstance(body["errors"], list)
     return body
