@@ -168,6 +168,10 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_from_env()}
+if env_str(
+    "DJANGO_DB_NAME"
+):  # another database on the same server (tests drive commands on theirs)
+    DATABASES["default"]["NAME"] = env_str("DJANGO_DB_NAME")
 # Persistent connections, checked before reuse so a restarted server is reconnected to without
 # restarting the app. Each gunicorn worker holds one (portal/gunicorn.conf.py keeps the worker
 # count far below max_connections=50 of the local cluster).
@@ -195,6 +199,9 @@ warnings.filterwarnings("ignore", message="No directory at")
 FIXTURES_DIR = BASE_DIR / "fixtures"
 SOURCES_DIR = FIXTURES_DIR / "sources"
 METADATA_DIR = FIXTURES_DIR / "metadata"
+# Ingestion gives up (with a message) on a statement running or a lock awaited longer than this.
+INGEST_STATEMENT_TIMEOUT = env_int("INGEST_STATEMENT_TIMEOUT", 600)
+INGEST_LOCK_TIMEOUT = env_int("INGEST_LOCK_TIMEOUT", 30)
 # jieba writes a dictionary cache; keep it inside the project rather than a shared /tmp path.
 JIEBA_CACHE_DIR = Path(env_str("JIEBA_CACHE_DIR") or BASE_DIR / "var" / "jieba")
 

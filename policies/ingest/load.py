@@ -1,7 +1,9 @@
-"""Load source files into records: one generic pipeline, one transaction per file.
+"""Load source files into records: one generic pipeline, one transaction per run.
 
 A file whose content hash is unchanged is skipped; a changed file replaces the records it
-produced before. Anything that fails rolls the whole file back and names the file.
+produced before. Anything that fails rolls the whole run back and names the file. A run waits
+for locks and statements only so long (:func:`limit_waits`): a stuck run fails with a message
+instead of blocking every later one.
 """
 
 from __future__ import annotations
@@ -14,9 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
 from policies.extract import (
     find_cited_titles,
@@ -31,6 +32,16 @@ from policies.ingest.cleanup import clean_lines, ends_sentence, split_front_matt
 from policies.ingest.decode import decode_source
 from policies.ingest.digest import issue_of, parse_digest, publication_of
 from policies.ingest.eids import assign_eids
+from policies.ingest.guards import (
+    check_fields,
+    check_provision_lengths,
+    default_slug,
+    free_slug,
+    gave_up,
+    limit_waits,
+    refuse_blank,
+    tree_levels,
+)
 from policies.ingest.metadata import as_date, body_registry, metadata_bytes, metadata_for
 from policies.ingest.structure import build_document
 from policies.ingest.tree import Node, ParsedDocument
@@ -105,7 +116,7 @@ def parse_source(
         return pairs
     info = dict(meta.get("policy", {}))
     info.setdefault("title", front.get("title") or _first_line_title(lines) or path.stem)
-    info.setdefault("slug", slugify(path.stem) or "policy")
+    info.setdefault("slug", default_slug(path, info["title"]))
     info.setdefault("source_url", front.get("url", ""))
     doc = build_document(lines, title=info["title"], body_names=body_names)
     if not info.get("issued_on") and doc.signed_on:
@@ -155,8 +166,8 @@ def _save_policy(
     agency, year, serial = split_doc_number(info.get("doc_number", ""))
     if not info.get("title"):
         raise IngestError(f"{source.name}: a document has no title (add one in its metadata)")
-    policy = Policy.objects.create(
-        slug=info["slug"],
+    policy = Policy(
+        slug=free_slug(info["slug"], source),
         title=info["title"],
         short_title=info.get("short_title", ""),
         doc_number=info.get("doc_number", ""),
@@ -175,6 +186,8 @@ def _save_policy(
         comment_period_end=as_date(info.get("comment_period_end")),
         source=source,
     )
+    check_fields(policy, source.name)
+    policy.save()
     for order, name in enumerate(info.get("bodies", [])):
         if name not in bodies:
             raise IngestError(
@@ -192,6 +205,7 @@ def _save_policy(
 
 
 def _save_provisions(policy: Policy, root: Node) -> dict[int, Provision]:
+    """Insert the tree level by level, each row's parent set at insert time (no UPDATE pass)."""
     nodes = list(root.walk())
     rows = [
         Provision(
@@ -206,12 +220,13 @@ def _save_provisions(policy: Policy, root: Node) -> dict[int, Provision]:
         )
         for order, node in enumerate(nodes)
     ]
-    Provision.objects.bulk_create(rows)
+    check_provision_lengths(rows, policy)
     by_node = {id(node): row for node, row in zip(nodes, rows, strict=True)}
-    for node, row in zip(nodes, rows, strict=True):
-        if node.parent is not None and node.parent.kind != "root":
-            row.parent = by_node[id(node.parent)]
-    Provision.objects.bulk_update([row for row in rows if row.parent is not None], ["parent"])
+    for level in tree_levels(nodes):
+        for node in level:
+            if node.parent is not None and node.parent.kind != "root":
+                by_node[id(node)].parent = by_node[id(node.parent)]  # saved one level up
+        Provision.objects.bulk_create([by_node[id(node)] for node in level], batch_size=5000)
     return by_node
 
 
@@ -349,6 +364,7 @@ def ingest_source(
     if existing and existing.sha256 == sha and not force:
         return LoadResult(name, "unchanged")
     text = decode_source(data, name)
+    refuse_blank(text, name)
     pairs = parse_source(path, text, meta, set(bodies))
     if not pairs:
         raise IngestError(f"{name}: no document found in the file")
@@ -384,11 +400,15 @@ def load_files(
     progress: Callable[[int, LoadResult], None] = lambda number, result: None,
 ) -> list[LoadResult]:
     """Load files in one transaction: a failing file leaves the database as it was."""
-    with transaction.atomic():
-        bodies = sync_bodies()
-        results = []
-        for number, path in enumerate(paths, 1):
-            results.append(load_file(path, bodies, force=force, log=log))
-            progress(number, results[-1])
-        finish_load(results)
+    try:
+        with transaction.atomic():
+            limit_waits()
+            bodies = sync_bodies()
+            results = []
+            for number, path in enumerate(paths, 1):
+                results.append(load_file(path, bodies, force=force, log=log))
+                progress(number, results[-1])
+            finish_load(results)
+    except OperationalError as exc:
+        raise gave_up(exc) from exc
     return results
