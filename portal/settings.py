@@ -6,7 +6,7 @@ import os
 import secrets
 import warnings
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -67,7 +67,8 @@ def database_from_env() -> dict:
         "NAME": parsed.path.lstrip("/"),
         "USER": unquote(parsed.username or ""),
         "PASSWORD": unquote(parsed.password or ""),
-        "HOST": parsed.hostname or "",
+        # libpq's form for a unix socket: postgres://user@/db?host=/run/postgresql
+        "HOST": parsed.hostname or parse_qs(parsed.query).get("host", [""])[0],
         "PORT": str(parsed.port or ""),
     }
 
