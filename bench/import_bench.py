@@ -48,11 +48,17 @@ def generate(megabytes: float, seed: int) -> str:
     lines = ["关于加快推进数据产业高质量发展的实施意见（基准测试）"]
     size, chapter = 0, 0
     target = int(megabytes * 1_000_000)
+
+    def add(line: str) -> None:
+        nonlocal size
+        lines.append(line)
+        size += len(line.encode()) + 1
+
     while size < target:
         chapter += 1
-        lines.append(f"第{chapter}章 {rng.choice(SUBJECTS)}发展任务")
+        add(f"第{chapter}章 {rng.choice(SUBJECTS)}发展任务")
         for item in range(1, 21):
-            lines.append(f"{item}. {rng.choice(ACTIONS)}{rng.choice(SUBJECTS)}")
+            add(f"{item}. {rng.choice(ACTIONS)}{rng.choice(SUBJECTS)}")
             for sub in range(1, 6):
                 subject = rng.choice(SUBJECTS)
                 sentence = (
@@ -63,8 +69,7 @@ def generate(megabytes: float, seed: int) -> str:
                         year=rng.randint(2025, 2035), subject=subject, n=rng.randint(3, 60)
                     )
                 )
-                lines.append(f"（{sub}）{sentence}")
-        size = sum(len(line.encode()) + 1 for line in lines)  # cheap enough per chapter
+                add(f"（{sub}）{sentence}")
     return "\n".join(lines) + "\n"
 
 
@@ -106,13 +111,11 @@ def main() -> None:
     django.setup()
 
     from django.core.management import call_command
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from policies.ingest.guards import limit_waits
     from policies.ingest.load import finish_load, ingest_source, sync_bodies
     from policies.models import Provision
-
-    from django.db import connection
 
     assert connection.settings_dict["NAME"] == DB_NAME
     call_command("migrate", verbosity=0)

@@ -125,9 +125,11 @@ def test_and_relaxes_when_nothing_has_every_term() -> None:
 
 
 def test_no_match_offers_suggestions() -> None:
-    results = search(SearchParams(q="区块琏技术"))
-    if results.total == 0:
-        assert results.suggestions
+    # A typo (琏 for 链) inside years no document has, so nothing matches even relaxed: the
+    # suggestions must offer the term it misspells. (Unconditional: it used to sit behind an if.)
+    results = search(SearchParams(q="区块琏技术", year_from=1901, year_to=1901))
+    assert results.total == 0
+    assert "区块链" in results.suggestions
     results = search(SearchParams(q="zzqqxx"))
     assert results.total == 0
     assert results.items == []
