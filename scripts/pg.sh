@@ -442,12 +442,23 @@ pg_tool() {
 
 conn_args() {
   # conn_args DB: how the client tools reach DB (the URL, or the local socket as the app role).
-  if [ -n "${DATABASE_URL:-}" ]; then printf '%s\n' "--dbname=$DATABASE_URL"; return; fi
+  if [ -n "${DATABASE_URL:-}" ]; then
+    # The URL's server and credentials, with DB as its database.
+    local base="${DATABASE_URL%%\?*}" query=""
+    [ "$base" != "$DATABASE_URL" ] && query="?${DATABASE_URL#*\?}"
+    printf '%s\n' "--dbname=${base%/*}/$1$query"
+    return
+  fi
   printf '%s\n' "--host=$PGLINK/run" "--port=$PORT" "--username=$DB_ROLE" "--dbname=$1"
 }
 
+default_db() {
+  # The database the app uses: DATABASE_URL's, else the local policykb.
+  if [ -n "${DATABASE_URL:-}" ]; then local base="${DATABASE_URL%%\?*}"; printf '%s\n' "${base##*/}"; else printf '%s\n' "$DB_NAME"; fi
+}
+
 cmd_backup() {
-  local db="${2:-$DB_NAME}" file="${1:-}" tool
+  local db="${2:-$(default_db)}" file="${1:-}" tool
   [ -n "$file" ] || { mkdir -p "$PROJECT/var/backups"; file="$PROJECT/var/backups/$db-$(date -u +%Y%m%dT%H%M%SZ).dump"; }
   tool="$(pg_tool pg_dump)"
   # Custom format: compressed, and pg_restore can pick or reorder objects.
@@ -459,7 +470,7 @@ cmd_backup() {
 }
 
 cmd_restore() {
-  local file="${1:-}" db="${2:-$DB_NAME}" tool
+  local file="${1:-}" db="${2:-$(default_db)}" tool
   [ -n "$file" ] && [ -f "$file" ] || die "usage: scripts/pg.sh restore FILE [DB] (no such file: ${file:-none})"
   tool="$(pg_tool pg_restore)"
   mapfile -t args < <(conn_args "$db")
