@@ -15,6 +15,7 @@ from ninja.errors import ValidationError
 
 from policies.api import router as policies_router
 from portal.errors import problem_response
+from portal.validation import MAX_VALUE_CHARS
 from search.api import router as search_router
 
 # Statuses any GET operation can answer besides its own, and why.
@@ -43,6 +44,32 @@ PROBLEM_SCHEMA = {
 }
 
 
+def _plane_noncharacters() -> str:
+    return "".join(f"\\U{plane:04X}FFFE\\U{plane:04X}FFFF" for plane in range(1, 17))
+
+
+# What portal/validation.py refuses in any parameter, as a JSON Schema pattern, so the contract
+# says it: control characters (tab/CR/LF allowed in query values), private use, non-characters.
+# Written as escapes (Python, Rust and ECMA regexes read \uXXXX; the first two \UXXXXXXXX). Lone
+# surrogates need no rule: they cannot be sent as UTF-8, and invalid UTF-8 is a declared 400.
+_REFUSED = (
+    "\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\uE000-\\uF8FF\\uFDD0-\\uFDEF"
+    "\\uFFFE\\uFFFF\\U000F0000-\\U0010FFFF" + _plane_noncharacters()
+)
+QUERY_VALUE_PATTERN = f"^[^{_REFUSED}]*$"
+PATH_VALUE_PATTERN = f"^[^{_REFUSED}\\t\\n\\r]*$"
+
+
+def _constrain_strings(parameter: dict) -> None:
+    """Declare the request validation's limits on a string parameter."""
+    pattern = PATH_VALUE_PATTERN if parameter.get("in") == "path" else QUERY_VALUE_PATTERN
+    schema = parameter.get("schema", {})
+    for variant in [schema, *schema.get("anyOf", [])]:
+        if variant.get("type") == "string":
+            variant["pattern"] = pattern
+            variant["maxLength"] = min(variant.get("maxLength", MAX_VALUE_CHARS), MAX_VALUE_CHARS)
+
+
 class PortalAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs: Any):
         schema = super().get_openapi_schema(**kwargs)
@@ -52,6 +79,8 @@ class PortalAPI(NinjaAPI):
             for operation in path_item.values():
                 if not isinstance(operation, dict) or "responses" not in operation:
                     continue
+                for parameter in operation.get("parameters", []):
+                    _constrain_strings(parameter)
                 responses = operation["responses"]
                 for status, description in COMMON_ERRORS.items():
                     responses[status] = {

@@ -4,7 +4,7 @@ PostgreSQL refuses NUL in text, psycopg refuses lone surrogates, and nothing use
 long, so every query parameter and path segment is checked here once, for pages and API alike
 (views and search code can then trust ``request.GET``):
 
-* the raw path and query string must be valid UTF-8 once percent-decoded (400);
+* the query string must be valid UTF-8 once percent-decoded (400);
 * no control characters (tab, CR and LF excepted in values), private-use characters, surrogates
   or Unicode non-characters, in the path (400) or a parameter;
 * bounded sizes: the whole URL (414), each value and the number of parameters, a request
@@ -48,7 +48,7 @@ def bad_character(text: str, *, allow_whitespace_controls: bool = True) -> str |
 
 
 def _decode(raw: str, what: str) -> str:
-    """Percent-decode a WSGI string (bytes as latin-1) as strict UTF-8."""
+    """Percent-decode a WSGI QUERY_STRING (bytes as latin-1, PEP 3333) as strict UTF-8."""
     data = unquote_to_bytes(raw.encode("latin-1", errors="replace").replace(b"+", b" "))
     try:
         return data.decode("utf-8")
@@ -62,9 +62,11 @@ PARAMETER = 0  # status placeholder: 422 on the API, 400 on pages
 def problem_in(request: HttpRequest) -> tuple[int, str] | None:
     """(status, detail) for a request to refuse, or None; status PARAMETER for a bad parameter."""
     meta = request.META
-    raw_path = meta.get("PATH_INFO", "")
+    # Django has already decoded the path (bytes that are not UTF-8 are re-percent-encoded, so
+    # they can only miss a route: a 404); the query string is still raw.
+    path = request.path_info
     raw_query = meta.get("QUERY_STRING", "")
-    if len(raw_path) + len(raw_query) > MAX_URL_BYTES:
+    if len(path.encode("utf-8", "surrogatepass")) + len(raw_query) > MAX_URL_BYTES:
         return 414, f"URL longer than {MAX_URL_BYTES} bytes"
     try:
         length = int(meta.get("CONTENT_LENGTH") or 0)
@@ -73,10 +75,9 @@ def problem_in(request: HttpRequest) -> tuple[int, str] | None:
     if length > MAX_BODY_BYTES and not request.path_info.startswith("/admin/"):
         return 413, f"request body larger than {MAX_BODY_BYTES} bytes"
     try:
-        path = _decode(raw_path, "path")
         # Decode each pair separately so the message can name the parameter.
         pairs = []
-        for chunk in raw_query.replace(";", "&").split("&"):
+        for chunk in raw_query.split("&"):  # "&" only, like Django's QueryDict
             if not chunk:
                 continue
             name, _, value = chunk.partition("=")
