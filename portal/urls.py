@@ -6,9 +6,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from portal.api import api
+from portal.health import healthz
 from portal.ratelimit import throttled_login
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/login/", throttled_login(admin.site.login), name="throttled_admin_login"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -158,3 +158,16 @@ def test_admin_login_is_throttled_after_failures(client):
         url, {"username": "curator", "password": "right-password-123"}, REMOTE_ADDR="10.0.0.7"
     )
     assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_healthz_answers_over_plain_http_even_with_https_on():
+    from django.test import Client
+
+    with override_settings(SECURE_SSL_REDIRECT=True):
+        client = Client()
+        assert client.get("/api/v1/bodies").status_code == 301  # everything else goes to https
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert "no-cache" in response["Cache-Control"]
