@@ -81,6 +81,13 @@ def test_over_long_title_names_file_and_field(tmp_path):
     assert Policy.objects.count() == count
 
 
+def test_over_long_file_name_is_a_message(tmp_path):
+    path = write(tmp_path, "a" * 240 + ".txt", NOTICE.format(topic="数据"))
+    with pytest.raises(CommandError, match=r"the file name is 244 characters, longer than the 200"):
+        run(str(path))
+    assert not SourceDocument.objects.filter(name__startswith="aaaa").exists()
+
+
 def test_javascript_url_from_front_matter_is_refused(tmp_path):
     path = write(
         tmp_path,

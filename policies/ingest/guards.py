@@ -62,6 +62,16 @@ def refuse_blank(text: str, name: str) -> None:
         raise IngestError(f"{name}: the file holds no text, only whitespace")
 
 
+def check_source_name(name: str) -> None:
+    """A file name longer than SourceDocument.name holds is a message, not a DataError."""
+    limit = SourceDocument._meta.get_field("name").max_length
+    if len(name) > limit:
+        raise IngestError(
+            f"{name[:60]}…: the file name is {len(name)} characters, longer than the {limit} "
+            "allowed (rename the file)"
+        )
+
+
 def default_slug(path: Path, title: str) -> str:
     """An ASCII file name's stem as the slug; otherwise (Chinese or unsafe names) a stable hash of
     the title, so the same document keeps its URL across reloads."""

@@ -35,6 +35,7 @@ from policies.ingest.eids import assign_eids
 from policies.ingest.guards import (
     check_fields,
     check_provision_lengths,
+    check_source_name,
     default_slug,
     free_slug,
     gave_up,
@@ -348,6 +349,7 @@ def ingest_source(
     file) win over the curated file, which wins over what the text says. Runs inside the caller's
     transaction; call through :func:`load_files` or wrap it in ``transaction.atomic()`` and then
     :func:`finish_load`, which resolves references and refreshes the search index."""
+    check_source_name(name)
     path = Path(name)
     meta = metadata_for(path)
     if overrides:
