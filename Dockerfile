@@ -1,11 +1,14 @@
-# Development image for the web app (see docker-compose.yml).
+# Production image of the web app (see docker-compose.yml): gunicorn, DEBUG off, no secrets inside.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    JIEBA_CACHE_DIR=/app/var/jieba
+    DJANGO_DEBUG=false \
+    JIEBA_CACHE_DIR=/app/var/jieba \
+    DJANGO_CACHE_DIR=/app/var/cache \
+    GUNICORN_BIND=0.0.0.0:8000
 
 WORKDIR /app
 
@@ -17,10 +20,16 @@ RUN pip install -r requirements.lock
 COPY . .
 
 RUN useradd --create-home --uid 1000 app \
-    && mkdir -p /app/var/jieba \
+    && mkdir -p /app/var/jieba /app/var/cache \
     && chown -R app:app /app/var
 USER app
 
 EXPOSE 8000
 
-CMD ["sh", "-c", "python manage.py migrate --noinput && python manage.py load_policies && exec python manage.py runserver 0.0.0.0:8000"]
+# The healthcheck asks the app's /healthz (which asks the database).
+HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python", "scripts/healthcheck.py"]
+
+# Migrate and load as the app's (non-superuser) role, then serve. DJANGO_SECRET_KEY and
+# DJANGO_ALLOWED_HOSTS come from the environment; settings refuse to start without the key.
+CMD ["sh", "-c", "python manage.py migrate --noinput && python manage.py load_policies && exec gunicorn -c portal/gunicorn.conf.py"]

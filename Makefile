@@ -15,18 +15,24 @@ CHROMIUM   := /usr/bin/chromium
 export DEBIAN_FRONTEND := noninteractive
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv db migrate load run test chromium stop lint fmt bench eval clean-db status psql
+.PHONY: help venv db migrate load run dev secret test chromium stop lint fmt bench eval clean-db status psql \
+	backup restore bench-serve bench-import
 
 help:
 	@echo "make venv      create .venv (python >= 3.11) and install requirements.lock"
 	@echo "make db        start the local PostgreSQL cluster (.pgdata) and create db 'policykb'"
 	@echo "make migrate   apply Django migrations"
 	@echo "make load      load policy documents (manage.py load_policies)"
-	@echo "make run       venv + db + migrate + load, then runserver 127.0.0.1:8000"
+	@echo "make run       venv + db + migrate + load, then gunicorn on http://127.0.0.1:8000"
+	@echo "make dev       the same with Django's runserver (DEBUG on, auto-reload)"
+	@echo "make backup    pg_dump (custom format) into var/backups/"
+	@echo "make restore FILE=var/backups/…dump   restore a backup over the database"
 	@echo "make test      migrations check, ruff, pytest (CI entry point: .ci/run)"
 	@echo "make lint      ruff check + ruff format --check"
 	@echo "make fmt       ruff format + ruff check --fix"
 	@echo "make bench     search benchmark (bench/search_bench.py)"
+	@echo "make bench-serve   load test of the served site (bench/serve_bench.py, 60 s)"
+	@echo "make bench-import  time the load of a generated 20 MB file (bench/import_bench.py)"
 	@echo "make eval      search evaluation on fixtures/eval/dev_queries.json"
 	@echo "make stop      stop the local PostgreSQL cluster"
 	@echo "make clean-db  stop the cluster and delete .pgdata"
@@ -36,6 +42,14 @@ help:
 # The stamp is newer than requirements.lock once it is installed, so a second
 # `make venv` does nothing.
 venv: $(STAMP)
+
+# The secret key of this checkout (settings read var/secret_key when DJANGO_SECRET_KEY is unset);
+# generated once, never committed.
+SECRET_FILE := var/secret_key
+secret: $(SECRET_FILE)
+$(SECRET_FILE):
+	@mkdir -p var && umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(50))' > $@.tmp && mv $@.tmp $@
+	@echo "generated $@"
 
 $(STAMP): requirements.lock
 	@ok() { "$$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' >/dev/null 2>&1; }; \
@@ -83,14 +97,27 @@ clean-db:
 	rm -rf "$$(readlink .pgdata 2>/dev/null || echo /nonexistent-policykb)" .pgdata
 
 # --- django --------------------------------------------------------------------
-migrate: venv db
+migrate: venv db secret
 	$(VPY) manage.py migrate --noinput
 
-load: venv db
+load: venv db secret
 	$(VPY) manage.py load_policies
 
+# Production server on the loopback over plain HTTP: DEBUG off, and DJANGO_HTTPS=false is the one
+# switch that turns off the HTTPS-only settings (secure cookies, HSTS, SSL redirect).
 run: venv db migrate load
-	$(VPY) manage.py runserver 127.0.0.1:8000
+	DJANGO_DEBUG=false DJANGO_HTTPS=false $(VENV)/bin/gunicorn -c portal/gunicorn.conf.py
+
+dev: venv db migrate load
+	DJANGO_DEBUG=true $(VPY) manage.py runserver 127.0.0.1:8000
+
+# --- backups -------------------------------------------------------------------
+backup: db
+	$(PG) backup
+
+restore: db
+	@[ -n "$${FILE:-}" ] || { echo "usage: make restore FILE=var/backups/<name>.dump" >&2; exit 2; }
+	$(PG) restore "$$FILE"
 
 # --- quality ---------------------------------------------------------------------
 chromium:
@@ -114,14 +141,20 @@ fmt: venv
 
 # pytest exits 5 when no tests are collected; like any non-zero exit status
 # that fails the recipe and hence `make test` / CI.
-test: venv db chromium
+test: venv db secret chromium
 	$(VPY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest
 
-bench: venv db
+bench: venv db secret
 	$(VPY) bench/search_bench.py
 
-eval: venv db
+bench-serve: venv db migrate load
+	$(VPY) bench/serve_bench.py
+
+bench-import: venv db migrate
+	$(VPY) bench/import_bench.py
+
+eval: venv db secret
 	$(VPY) manage.py evaluate_search fixtures/eval/dev_queries.json

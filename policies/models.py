@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Count, F, Prefetch, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+
+HTTP_URL_VALIDATOR = URLValidator(
+    schemes=["http", "https"], message="只接受 http:// 或 https:// 开头的网址"
+)
 
 # Status words that mark a document as a draft; its final version carries the same title without them.
 DRAFT_STATUSES = ("征求意见稿", "草案", "送审稿")
@@ -144,7 +149,10 @@ class Policy(models.Model):
     issued_on = models.DateField("成文日期", null=True, blank=True)
     published_on = models.DateField("发布日期", null=True, blank=True)
     publisher = models.CharField("发布者/来源", max_length=200, blank=True)
-    source_url = models.URLField("来源网址", max_length=500, blank=True)
+    # http(s) only: the URL is rendered as a link, and javascript:/data: links are script.
+    source_url = models.URLField(
+        "来源网址", max_length=500, blank=True, validators=[HTTP_URL_VALIDATOR]
+    )
     authors = ArrayField(
         models.CharField(max_length=50), default=list, blank=True, verbose_name="作者"
     )

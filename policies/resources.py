@@ -36,6 +36,8 @@ class PolicyResource(resources.ModelResource):
     class Meta:
         model = Policy
         import_id_fields = ("slug",)
+        # Run the model's validation (http(s)-only source_url, lengths) on every imported row.
+        clean_model_instances = True
         fields = (
             "slug",
             "title",

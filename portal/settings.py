@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import secrets
 import warnings
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -66,16 +67,53 @@ def database_from_env() -> dict:
         "NAME": parsed.path.lstrip("/"),
         "USER": unquote(parsed.username or ""),
         "PASSWORD": unquote(parsed.password or ""),
-        "HOST": parsed.hostname or "",
+        # libpq's form for a unix socket: postgres://user@/db?host=/run/postgresql
+        "HOST": parsed.hostname or parse_qs(parsed.query).get("host", [""])[0],
         "PORT": str(parsed.port or ""),
     }
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = (
-    env_str("DJANGO_SECRET_KEY") or "dev-only-insecure-key-set-DJANGO_SECRET_KEY-in-production"
-)
+# The key comes from DJANGO_SECRET_KEY, else from the file DJANGO_SECRET_KEY_FILE names (default
+# var/secret_key, which `make` generates and git ignores). No committed fallback: a known key
+# would let anyone forge sessions and CSRF tokens.
+SECRET_KEY_FILE = Path(env_str("DJANGO_SECRET_KEY_FILE") or BASE_DIR / "var" / "secret_key")
+SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+if not SECRET_KEY and SECRET_KEY_FILE.is_file():
+    SECRET_KEY = SECRET_KEY_FILE.read_text().strip()
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY (or a DJANGO_SECRET_KEY_FILE) is required when DJANGO_DEBUG is "
+            "false; `make secret` writes var/secret_key"
+        )
+    SECRET_KEY = secrets.token_urlsafe(50)  # DEBUG only: a fresh key per process is fine
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+
+# HTTPS hardening is on whenever DEBUG is off. The one switch DJANGO_HTTPS=false turns it off for
+# plain-HTTP serving on the loopback (`make run`); behind a TLS-terminating proxy also set
+# DJANGO_PROXY_SSL_HEADER=true so Django believes X-Forwarded-Proto.
+HTTPS = env_bool("DJANGO_HTTPS", not DEBUG)
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container healthcheck speaks plain HTTP inside
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+if env_bool("DJANGO_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (portal/middleware/security.py): no inline script anywhere; inline
+# styles stay allowed because the bundled Swagger UI sets style attributes from its script.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -89,18 +127,28 @@ INSTALLED_APPS = [
     "import_export",
     "policies",
     "search",
+    "portal.apps.PortalConfig",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.security.ContentSecurityPolicyMiddleware",
     # Serves static/ itself, so `make run` (DEBUG off) and the container need no extra web server.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Malformed input is refused before anything else reads it; API errors get one JSON shape.
+    "portal.validation.RequestValidationMiddleware",
+    "portal.errors.ApiErrorMiddleware",
+    "portal.ratelimit.RateLimitMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
+    "portal.caching.RevalidateMiddleware",
+    "django.middleware.cache.UpdateCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.cache.FetchFromCacheMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -122,6 +170,16 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_from_env()}
+if env_str(
+    "DJANGO_DB_NAME"
+):  # another database on the same server (tests drive commands on theirs)
+    DATABASES["default"]["NAME"] = env_str("DJANGO_DB_NAME")
+# Persistent connections, checked before reuse so a restarted server is reconnected to without
+# restarting the app. Each gunicorn worker holds one (portal/gunicorn.conf.py keeps the worker
+# count far below max_connections=50 of the local cluster).
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", 300)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
 if env_str("TEST_DB_NAME"):  # lets two test runs share one server without clashing
     DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DB_NAME")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -145,8 +203,37 @@ SOURCES_DIR = FIXTURES_DIR / "sources"
 METADATA_DIR = FIXTURES_DIR / "metadata"
 # Largest file a curator may upload in the admin; it waits in the session until published.
 POLICY_UPLOAD_MAX_BYTES = env_int("POLICY_UPLOAD_MAX_MB", 20) * 2**20
+# Ingestion gives up (with a message) on a statement running or a lock awaited longer than this.
+INGEST_STATEMENT_TIMEOUT = env_int("INGEST_STATEMENT_TIMEOUT", 600)
+INGEST_LOCK_TIMEOUT = env_int("INGEST_LOCK_TIMEOUT", 30)
 # jieba writes a dictionary cache; keep it inside the project rather than a shared /tmp path.
 JIEBA_CACHE_DIR = Path(env_str("JIEBA_CACHE_DIR") or BASE_DIR / "var" / "jieba")
+
+# Response cache (portal/caching.py) and rate-limit counters (portal/ratelimit.py). File-based so
+# every worker process on the host shares them; a change to any record clears "default".
+CACHE_DIR = Path(env_str("DJANGO_CACHE_DIR") or BASE_DIR / "var" / "cache")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(CACHE_DIR / "responses"),
+        "TIMEOUT": 600,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(CACHE_DIR / "ratelimit"),
+        "OPTIONS": {"MAX_ENTRIES": 20000},
+    },
+}
+CACHE_MIDDLEWARE_SECONDS = 600
+CACHE_MIDDLEWARE_KEY_PREFIX = "r1"
+# Requests per client and minute (0 = unlimited); failed admin logins per client and minute.
+RATE_LIMITS = {
+    "search": env_int("DJANGO_RATELIMIT_SEARCH", 120),
+    "api": env_int("DJANGO_RATELIMIT_API", 600),
+}
+LOGIN_FAILURES_PER_MINUTE = env_int("DJANGO_LOGIN_FAILURES_PER_MINUTE", 5)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024  # admin uploads of large source files
 
 LOGGING = {
     "version": 1,

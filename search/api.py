@@ -16,7 +16,9 @@ from search.query import MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, InvalidQuery, S
 router = Router(tags=["search"])
 
 
-class PolicyRefOut(Schema):
+class SearchPolicyOut(Schema):
+    # Not named PolicyRefOut: that schema (without doc_number) belongs to policies/api.py, and
+    # OpenAPI components are keyed by class name.
     slug: str
     title: str
     doc_number: str
@@ -30,7 +32,7 @@ class ProvisionRefOut(Schema):
 
 
 class SearchHitOut(Schema):
-    policy: PolicyRefOut
+    policy: SearchPolicyOut
     provision: ProvisionRefOut
     text: str
     snippet: str

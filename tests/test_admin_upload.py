@@ -116,7 +116,7 @@ def test_preview_shows_the_parse_and_writes_nothing(curator):
         "重点领域数据开放率 以上 90%（2027年）",
     ]
     # A Chinese file name gives a digest slug.
-    assert re.fullmatch(r"doc-[0-9a-f]{10} 文件名", field_row(response, "标识"))
+    assert re.fullmatch(r"doc-[0-9a-f]{12} 文件名", field_row(response, "标识"))
     # Page chrome never reaches the preview's clauses.
     for chrome in ("ICP备", "分享到", "当前位置"):
         assert chrome not in page

@@ -1,7 +1,7 @@
 """Ingestion: turn a messy source file plus curated metadata into policy records.
 
 decode → cleanup (lines) → structure (provision tree; outline matching; digest split)
-→ extraction (targets, goals, tasks, citations) → save (one transaction per file).
+→ extraction (targets, goals, tasks, citations) → save (one transaction per run).
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
-"""Load source files into records: one generic pipeline, one transaction per file.
+"""Load source files into records: one generic pipeline, one transaction per run.
 
 A file whose content hash is unchanged is skipped; a changed file replaces the records it
-produced before. Anything that fails rolls the whole file back and names the file.
+produced before. Anything that fails rolls the whole run back and names the file. A run waits
+for locks and statements only so long (:func:`limit_waits`): a stuck run fails with a message
+instead of blocking every later one.
 """
 
 from __future__ import annotations
@@ -15,9 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
 from policies.extract import (
     find_cited_titles,
@@ -41,6 +42,17 @@ from policies.ingest.cleanup import clean_blocks
 from policies.ingest.constants import HEAD_STATUS_LINES, TITLE_MAX_CHARS
 from policies.ingest.digest import issue_of, parse_digest, publication_of
 from policies.ingest.eids import assign_eids
+from policies.ingest.guards import (
+    check_fields,
+    check_provision_lengths,
+    check_source_name,
+    default_slug,
+    free_slug,
+    gave_up,
+    limit_waits,
+    refuse_blank,
+    tree_levels,
+)
 from policies.ingest.metadata import as_date, body_registry, metadata_bytes, metadata_for
 from policies.ingest.numbering import starts_numbered
 from policies.ingest.readers import read_source
@@ -160,10 +172,7 @@ def parse_source(
     if not info.get("title"):
         info["title"], info["title_fallback"] = path.stem, True
         fields.sources["title"] = "text"
-    # A Chinese file name slugifies to nothing: fall back to a stable digest of the name.
-    info.setdefault(
-        "slug", slugify(path.stem) or f"doc-{hashlib.sha1(path.name.encode()).hexdigest()[:10]}"
-    )
+    info.setdefault("slug", default_slug(path, info["title"]))
     info["field_sources"] = {
         name: source for name, source in fields.sources.items() if name not in ("notes",)
     }
@@ -226,8 +235,11 @@ def _save_policy(
     agency, year, serial = split_doc_number(info.get("doc_number", ""))
     if not info.get("title"):
         raise IngestError(f"{source.name}: a document has no title (add one in its metadata)")
-    policy = Policy.objects.create(
-        slug=info["slug"],
+    # A slug the curator typed is kept as typed (a clash is their message to act on); a derived
+    # one steps aside for another source's document.
+    chosen = info.get("field_sources", {}).get("slug") == "override"
+    policy = Policy(
+        slug=info["slug"] if chosen else free_slug(info["slug"], source),
         title=info["title"],
         short_title=info.get("short_title", ""),
         doc_number=info.get("doc_number", ""),
@@ -252,6 +264,8 @@ def _save_policy(
         field_sources=info.get("field_sources", {}),
         source=source,
     )
+    check_fields(policy, source.name)
+    policy.save()
     linked: set[int] = set()
     for name in info.get("bodies", []):
         body = body_for(name, bodies, source.name, warnings)
@@ -269,6 +283,7 @@ def _save_policy(
 
 
 def _save_provisions(policy: Policy, root: Node) -> dict[int, Provision]:
+    """Insert the tree level by level, each row's parent set at insert time (no UPDATE pass)."""
     nodes = list(root.walk())
     rows = [
         Provision(
@@ -284,12 +299,13 @@ def _save_provisions(policy: Policy, root: Node) -> dict[int, Provision]:
         )
         for order, node in enumerate(nodes)
     ]
-    Provision.objects.bulk_create(rows)
+    check_provision_lengths(rows, policy)
     by_node = {id(node): row for node, row in zip(nodes, rows, strict=True)}
-    for node, row in zip(nodes, rows, strict=True):
-        if node.parent is not None and node.parent.kind != "root":
-            row.parent = by_node[id(node.parent)]
-    Provision.objects.bulk_update([row for row in rows if row.parent is not None], ["parent"])
+    for level in tree_levels(nodes):
+        for node in level:
+            if node.parent is not None and node.parent.kind != "root":
+                by_node[id(node)].parent = by_node[id(node.parent)]  # saved one level up
+        Provision.objects.bulk_create([by_node[id(node)] for node in level], batch_size=5000)
     return by_node
 
 
@@ -436,6 +452,7 @@ def ingest_source(
     file) win over the curated file, which wins over what the text says. Runs inside the caller's
     transaction; call through :func:`load_files` or wrap it in ``transaction.atomic()`` and then
     :func:`finish_load`, which resolves references and refreshes the search index."""
+    check_source_name(name)
     path = Path(name)
     meta = metadata_for(path)
     if overrides and "digest" in overrides:
@@ -452,6 +469,8 @@ def ingest_source(
     if existing and existing.sha256 == sha and not force:
         return LoadResult(name, "unchanged")
     read = read_source(name, data)
+    if not any(block.rows for block in read.blocks):
+        refuse_blank("\n".join(block.text for block in read.blocks), name)
     pairs = parse_source(read, meta, set(bodies), overrides)
     if not pairs:
         raise IngestError(f"{name}: no document found in the file")
@@ -494,11 +513,15 @@ def load_files(
     progress: Callable[[int, LoadResult], None] = lambda number, result: None,
 ) -> list[LoadResult]:
     """Load files in one transaction: a failing file leaves the database as it was."""
-    with transaction.atomic():
-        bodies = sync_bodies()
-        results = []
-        for number, path in enumerate(paths, 1):
-            results.append(load_file(path, bodies, force=force, log=log))
-            progress(number, results[-1])
-        finish_load(results)
+    try:
+        with transaction.atomic():
+            limit_waits()
+            bodies = sync_bodies()
+            results = []
+            for number, path in enumerate(paths, 1):
+                results.append(load_file(path, bodies, force=force, log=log))
+                progress(number, results[-1])
+            finish_load(results)
+    except OperationalError as exc:
+        raise gave_up(exc) from exc
     return results

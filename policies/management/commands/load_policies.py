@@ -1,7 +1,7 @@
 """Load policy source files (default: every file in fixtures/sources/) into the knowledge base.
 
-Idempotent: files whose content hash is unchanged are skipped. Each file loads in its own
-transaction, so a failing file leaves the database as it was and names itself in the error.
+Idempotent: files whose content hash is unchanged are skipped. The whole run is one transaction,
+so a failing file leaves the database as it was and names itself in the error.
 """
 
 from __future__ import annotations
