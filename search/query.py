@@ -491,7 +491,7 @@ def _plan(
         sql, p = _exact_tf_sql(term, catalog.avg_chars)
         score_parts.append(f"{1.0 / n:.6f} * {sql}")
         score_args.extend(p)
-        sql, p = _exact_sql(term, "heading_compact")
+        sql, p = _exact_sql(term, "topic_heading_compact")
         score_parts.append(f"{0.6 / n:.6f} * {sql}")
         score_args.extend(p)
         # A clause that opens with the term (its heading or first words) is about it, not
@@ -510,7 +510,7 @@ def _plan(
     # both say the same thing: the knowledge base is about what policies set.
     score = (
         f"({' + '.join(score_parts)})"
-        f" * (CASE WHEN e.compact = e.heading_compact THEN {CONTAINER_FACTOR} ELSE 1 END)"
+        f" * (CASE WHEN e.compact = e.topic_heading_compact THEN {CONTAINER_FACTOR} ELSE 1 END)"
         f" * (CASE WHEN e.doc_type = ANY(%s) THEN {SECONDARY_FACTOR} ELSE 1 END)"
     )
     score_args.append(list(SECONDARY_TYPES))
