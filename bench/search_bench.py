@@ -318,7 +318,7 @@ def main() -> None:
         if done == all_:
             phases["segmented"] = time.perf_counter() - t0
 
-    written = rebuild_index(workers=args.workers, progress=progress)
+    written = rebuild_index(workers=args.workers, progress=progress).written
     build_s = time.perf_counter() - t0
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE search_searchentry")

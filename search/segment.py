@@ -28,6 +28,7 @@ import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import jieba
 from django.conf import settings
@@ -158,26 +159,29 @@ _ASCII_TOKEN_RE = re.compile(r"^[a-z0-9.%+#&_\-]+$")
 def _merge_ascii(tokens: Iterable[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
     """Glue touching ASCII pieces back together: 15 + % → 15%, 2024 - 2026 → 2024-2026."""
     merged: list[tuple[str, int, int]] = []
-    for word, start, end in tokens:
-        if (
-            merged
-            and _ASCII_TOKEN_RE.match(word)
-            and merged[-1][2] == start
-            and _ASCII_TOKEN_RE.match(merged[-1][0])
-        ):
+    ascii_flags: list[bool] = []
+    previous_ascii = False
+    for token in tokens:
+        word = token[0]
+        # isascii() first: most tokens are Chinese and never reach the regex.
+        is_ascii = word.isascii() and _ASCII_TOKEN_RE.match(word) is not None
+        if is_ascii and previous_ascii and merged[-1][2] == token[1]:
             prev_word, prev_start, _ = merged[-1]
-            merged[-1] = (prev_word + word, prev_start, end)
+            merged[-1] = (prev_word + word, prev_start, token[2])
         else:
-            merged.append((word, start, end))
-    out: list[tuple[str, int, int]] = []
-    for word, start, end in merged:
-        if len(word) > 1 and _ASCII_TOKEN_RE.match(word):
+            merged.append(token)
+            ascii_flags.append(is_ascii)
+        previous_ascii = is_ascii
+    for i, is_ascii in enumerate(ascii_flags):
+        if not is_ascii:
+            continue
+        word, start, end = merged[i]
+        if len(word) > 1:
             stripped = word.strip(".-+&_#")
             if stripped and stripped != word:
                 offset = word.index(stripped)
-                start, end, word = start + offset, start + offset + len(stripped), stripped
-        out.append((word, start, end))
-    return out
+                merged[i] = (stripped, start + offset, start + offset + len(stripped))
+    return merged
 
 
 def is_dictionary_word(word: str) -> bool:
@@ -206,6 +210,7 @@ def set_extra_terms(terms: Iterable[str], version: int | None = None) -> None:
                 _SEGMENTER.fast.add_word(new, _SEGMENTER.extra_freqs[new], None)
         _SEGMENTER.extra_terms = wanted
         _SEGMENTER.dictionary_version = version
+        _word_info.cache_clear()
 
 
 def loaded_dictionary_version() -> int | None:
@@ -227,7 +232,7 @@ def _sub_words(word: str) -> list[str]:
     return found
 
 
-@dataclass
+@dataclass(slots=True)
 class Slot:
     """The lexemes at one position: the word itself first, then its parts."""
 
@@ -238,33 +243,45 @@ class Slot:
     end: int
 
 
+@lru_cache(maxsize=262_144)
+def _word_info(word: str) -> tuple[str, tuple[str, ...], bool, bool] | None:
+    """What :func:`lexemes` needs of one segmenter word, computed once per distinct word.
+
+    ``(lexeme, variants, is a number, starts with a Chinese character)``, or None for
+    punctuation and space. Depends on the dictionary: cleared by :func:`set_extra_terms`.
+    """
+    if not _WORD_RE.search(word) or word.isspace():
+        return None
+    word = word[:MAX_LEXEME_CHARS]
+    if _ASCII_ALNUM.search(word) and not _CJK_RE.search(word):
+        parts = _LATIN_PARTS_RE.findall(word)
+        variants = [p for p in parts if p != word]
+        if word.endswith("%") and word[:-1] not in variants:
+            variants.append(word[:-1])
+    else:
+        variants = _sub_words(word)
+    return word, tuple(variants), bool(_NUMBER_RE.match(word)), bool(_CJK_RE.match(word))
+
+
 def lexemes(text: str) -> list[Slot]:
     """Positioned lexemes of already normalized text (see module docstring). Positions start at 1."""
-    tokens = segment(text)
     slots: list[Slot] = []
     position = 0
     previous: Slot | None = None
-    for word, start, end in tokens:
+    previous_is_number = False
+    for token, start, end in segment(text):
         position += 1
-        if not _WORD_RE.search(word) or word.isspace():
+        info = _word_info(token)
+        if info is None:
             previous = None
             continue
-        word = word[:MAX_LEXEME_CHARS]
-        variants: list[str] = []
-        if _ASCII_ALNUM.search(word) and not _CJK_RE.search(word):
-            parts = _LATIN_PARTS_RE.findall(word)
-            variants = [p for p in parts if p != word]
-            if word.endswith("%") and word[:-1] not in variants:
-                variants.append(word[:-1])
-        else:
-            variants = _sub_words(word)
-        slot = Slot(position, word, variants, start, end)
+        word, variants, is_number, starts_cjk = info
+        slot = Slot(position, word, list(variants), start, end)
         # A number followed directly by a word: also index "3万亿元", "2029年" at the number.
-        if previous is not None and previous.end == start and _NUMBER_RE.match(previous.word):
-            if _CJK_RE.match(word):
-                previous.variants.append((previous.word + word)[:MAX_LEXEME_CHARS])
+        if previous is not None and previous.end == start and previous_is_number and starts_cjk:
+            previous.variants.append((previous.word + word)[:MAX_LEXEME_CHARS])
         slots.append(slot)
-        previous = slot
+        previous, previous_is_number = slot, is_number
     return slots
 
 

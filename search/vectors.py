@@ -8,7 +8,6 @@ worker processes (see :mod:`search.chunks`).
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -102,35 +101,51 @@ def quote_lexeme(lexeme: str) -> str:
 
 def clear_caches() -> None:
     """Forget segmented shared texts (after the dictionary changed)."""
-    _shared_lexemes.cache_clear()
+    _shared_section.cache_clear()
 
 
-@lru_cache(maxsize=4096)
-def _shared_lexemes(text: str) -> tuple[segment.Slot, ...]:
-    """Lexemes of text many entries share (policy context, heading paths): segment once."""
-    return tuple(segment.lexemes(compact(text)))
+def _section(weight: str, text: str, offset: int) -> tuple[tuple[tuple[str, str], ...], int]:
+    """``(lexeme, position label)`` pairs of one section laid out from ``offset``, and the last
+    position used within the section."""
+    pairs: list[tuple[str, str]] = []
+    last = 0
+    for slot in segment.lexemes(compact(text)):
+        pos = min(offset + slot.position, MAX_POSITION)
+        last = slot.position
+        label = f"{pos}{weight}" if weight != WEIGHT_TEXT else str(pos)
+        pairs.append((slot.word, label))
+        for variant in slot.variants:
+            pairs.append((variant, label))
+    return tuple(pairs), last
+
+
+# Policy context and heading paths are the same for many entries (and the context is always
+# the first section, the path always follows it): segment and lay them out once.
+_shared_section = lru_cache(maxsize=4096)(_section)
 
 
 def words_vector(sections: Sequence[tuple[str, str]]) -> str:
     """tsvector input for ``(weight, normalized text)`` sections laid out one after another."""
-    positions: dict[str, list[str]] = defaultdict(list)
+    positions: dict[str, list[str]] = {}
     offset = 0
+    plain = True  # no lexeme needs its quotes or backslashes doubled
     for weight, text in sections:
         if not text:
             continue
-        last = 0
+        if "'" in text or "\\" in text:
+            plain = False
         shared = weight in (WEIGHT_CONTEXT, WEIGHT_PATH)
-        slots = _shared_lexemes(text) if shared else segment.lexemes(compact(text))
-        for slot in slots:
-            pos = min(offset + slot.position, MAX_POSITION)
-            last = slot.position
-            label = f"{pos}{weight}" if weight != "D" else str(pos)
-            for lexeme in (slot.word, *slot.variants):
-                bucket = positions[lexeme]
-                if len(bucket) < MAX_POSITIONS_PER_LEXEME:
-                    bucket.append(label)
+        pairs, last = (_shared_section if shared else _section)(weight, text, offset)
+        for lexeme, label in pairs:
+            bucket = positions.get(lexeme)
+            if bucket is None:
+                positions[lexeme] = [label]
+            elif len(bucket) < MAX_POSITIONS_PER_LEXEME:
+                bucket.append(label)
         offset += last + 2  # a gap: phrases never run from one section into the next
-    return " ".join(f"{_quote(lex)}:{','.join(p)}" for lex, p in positions.items())
+    if plain:
+        return " ".join(["'" + lex + "':" + ",".join(p) for lex, p in positions.items()])
+    return " ".join([f"{_quote(lex)}:{','.join(p)}" for lex, p in positions.items()])
 
 
 def gram_lexemes(compact_text: str) -> list[str]:
