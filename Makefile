@@ -26,7 +26,8 @@ help:
 	@echo "make test      migrations check, ruff, pytest (CI entry point: .ci/run)"
 	@echo "make lint      ruff check + ruff format --check"
 	@echo "make fmt       ruff format + ruff check --fix"
-	@echo "make bench     search benchmark (bench/search_bench.py)"
+	@echo "make bench     search benchmark (bench/search_bench.py; SIZE=provisions)"
+	@echo "make replica   start a local streaming replica (read scaling; DATABASE_REPLICAS=local)"
 	@echo "make eval      search evaluation on fixtures/eval/dev_queries.json"
 	@echo "make stop      stop the local PostgreSQL cluster"
 	@echo "make clean-db  stop the cluster and delete .pgdata"
@@ -120,8 +121,20 @@ test: venv db chromium
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest
 
+# SIZE=provisions (default 200000). The dedicated-engine comparison needs the bench extra
+# (tantivy, pinned in requirements.lock and pyproject's [bench]).
+SIZE ?= 200000
 bench: venv db
-	$(VPY) bench/search_bench.py
+	$(VPY) bench/search_bench.py --provisions $(SIZE)
+
+# A local streaming replica of the cluster (.pgdata/replica, unix socket, port 5433); use it
+# with DATABASE_REPLICAS=local (portal/routers.py).
+.PHONY: replica replica-stop
+replica: db
+	bash scripts/replica.sh start
+
+replica-stop:
+	bash scripts/replica.sh stop
 
 eval: venv db
 	$(VPY) manage.py evaluate_search fixtures/eval/dev_queries.json

@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "portal.routers.PrimaryForWritesMiddleware",  # read scaling: see portal/routers.py
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -114,6 +115,14 @@ TEMPLATES = [
 DATABASES = {"default": database_from_env()}
 if env_str("TEST_DB_NAME"):  # lets two test runs share one server without clashing
     DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DB_NAME")}
+# Read replicas (portal/routers.py): off unless DATABASE_REPLICAS lists them ("local" for the
+# one `make replica` starts, or postgres:// URLs); then reads go there, writes to "default".
+from portal.routers import replica_databases  # noqa: E402
+
+DATABASES.update(
+    replica_databases(env_list("DATABASE_REPLICAS", []), DATABASES["default"], BASE_DIR)
+)
+DATABASE_ROUTERS = ["portal.routers.ReadReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "zh-hans"

@@ -24,8 +24,10 @@ import re
 import threading
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import transaction
 
+from portal.routers import read_alias, reading
+from portal.routers import read_connection as connection
 from search import segment
 from search.dictionary import ensure_loaded
 from search.highlight import snippet
@@ -777,17 +779,20 @@ def suggestions(query: str, limit: int = 5) -> list[str]:
 def search(params: SearchParams) -> Results:
     """Search provisions. Raises :class:`InvalidQuery` for bad limit/offset/years or empty q."""
     params.validate()
-    # One transaction, so that the planner settings of _fetchall end with this search. Inside
-    # a caller's transaction they would outlive it: put them back for the caller's queries.
-    nested = connection.in_atomic_block
-    with transaction.atomic():
-        results = _search(params)
-        if nested:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT set_config('enable_seqscan', 'on', true), "
-                    "set_config('enable_bitmapscan', 'on', true)"
-                )
+    # Read scaling: every query of this search on one connection, a replica when configured.
+    alias = read_alias()
+    with reading(alias):
+        # One transaction, so that the planner settings of _fetchall end with this search.
+        # Inside a caller's transaction they would outlive it: put them back for the caller.
+        nested = connection.in_atomic_block
+        with transaction.atomic(using=alias):
+            results = _search(params)
+            if nested:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT set_config('enable_seqscan', 'on', true), "
+                        "set_config('enable_bitmapscan', 'on', true)"
+                    )
     return results
 
 

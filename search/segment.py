@@ -175,7 +175,7 @@ def _merge_ascii(tokens: Iterable[tuple[str, int, int]]) -> list[tuple[str, int,
     for i, is_ascii in enumerate(ascii_flags):
         if not is_ascii:
             continue
-        word, start, end = merged[i]
+        word, start, _ = merged[i]
         if len(word) > 1:
             stripped = word.strip(".-+&_#")
             if stripped and stripped != word:
