@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
+from search import candidates
 from search.chunks import run_chunks
 from search.dictionary import refresh_dictionary
 from search.sources import provision_sources
@@ -65,6 +66,7 @@ def index_policies(policy_ids: Iterable[int]) -> int:
         if gone or rewrite:
             SearchEntry.objects.filter(provision_id__in=[*gone, *rewrite]).delete()
         written = run_chunks(changed, SearchEntry._meta.db_table, workers=1).written
+        candidates.note_entries([s.provision_id for s in changed])
         bump_catalog_version()
     return written
 

@@ -54,6 +54,26 @@ class SearchEntry(models.Model):
         return f"entry for provision {self.provision_id}"
 
 
+class TermCandidates(models.Model):
+    """A frequent lexeme's champion list: the entries that rank highest for it alone.
+
+    Built by :mod:`search.candidates` at index time for lexemes so frequent that ranking their
+    matches at query time is the slow part of a search. ``provision_ids`` is in impact order
+    (best first, at most CHAMPIONS long); ``added`` are entries indexed since, which take part
+    in every ranking until the next rebuild.
+    """
+
+    lexeme = models.CharField(max_length=60, primary_key=True)
+    provision_ids = ArrayField(models.BigIntegerField(), default=list)
+    added = ArrayField(models.BigIntegerField(), default=list)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "高频词候选"
+
+    def __str__(self) -> str:
+        return self.lexeme
+
+
 class DictionaryTerm(models.Model):
     """A term added to the segmenter's dictionary: learned from the corpus or curated."""
 

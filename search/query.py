@@ -29,6 +29,7 @@ from django.db import transaction
 from portal.routers import read_alias, reading
 from portal.routers import read_connection as connection
 from search import segment
+from search.candidates import ChampionCTE, champion_candidates
 from search.dictionary import ensure_loaded
 from search.highlight import snippet
 from search.indexing import quote_lexeme
@@ -591,7 +592,10 @@ def _facets_and_total(
 
 
 def _hits(
-    plan: _Plan, params: SearchParams, intent: dict[int, float], candidates: tuple[str, str] | None
+    plan: _Plan,
+    params: SearchParams,
+    intent: dict[int, float],
+    candidates: tuple[str, str] | ChampionCTE | None,
 ) -> list[tuple]:
     """Ranked provision ids with their final score.
 
@@ -614,7 +618,9 @@ def _hits(
         intent_args = [ids, [intent[i] for i in ids]]
     candidate_sql = ""
     candidate_args: list = []
-    if candidates is not None:
+    if isinstance(candidates, ChampionCTE):
+        candidate_sql, candidate_args = candidates.sql, candidates.params
+    elif candidates is not None:
         candidate_sql = f"""
             c AS MATERIALIZED (
                 SELECT e.id FROM search_searchentry e
@@ -835,7 +841,11 @@ def _search(params: SearchParams) -> Results:
     ]
     candidates = None
     if total > CANDIDATES and rum_index_ready():
-        candidates = _candidate_queries(terms, results.relaxed)
+        # A frequent one-word query takes its candidates from the precomputed champion list.
+        pool = max(CANDIDATES, params.offset + params.limit)
+        candidates = champion_candidates(
+            terms, plan.rest_where, results.relaxed, pool
+        ) or _candidate_queries(terms, results.relaxed)
     for row, score in _hits(plan, params, intent, candidates):
         (eid, num, heading, text, path, slug, title, doc_number) = row
         full_text = "\n".join(part for part in (heading, text) if part)

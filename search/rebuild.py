@@ -2,8 +2,9 @@
 
 Searches keep answering from the old table meanwhile. The new table is filled by COPY with no
 index on it; its indexes are then built in one pass each (much faster than growing GIN indexes
-row by row), several at once, with ``maintenance_work_mem`` sized to the machine; the swap is a
-short transaction of renames.
+row by row), several at once, with ``maintenance_work_mem`` sized to the machine; then the
+champion lists (:mod:`search.candidates`) are computed from it; the swap is a short transaction
+of renames.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from django.db import connection, transaction
 
+from search import candidates
 from search.chunks import ChunkResult, run_chunks
 from search.dictionary import ensure_loaded, refresh_dictionary
 from search.incremental import bump_catalog_version
@@ -192,6 +194,11 @@ def _index_and_swap(*, index_workers: int = 1) -> None:
             else:
                 renames.append(f"ALTER INDEX {qn(tmp)} RENAME TO {qn(name)}")
         _create_indexes(creates, index_workers)
+        # Statistics before the swap (they follow the table through the rename), and the
+        # champion lists from them — both outside the lock searches wait for.
+        cursor.execute(f"ANALYZE {qn(build)}")
+        has_rum = any(" USING rum " in statement for statement in creates)
+        lists = candidates.compute(build, workers=index_workers) if has_rum else []
         for statement in constraints:
             cursor.execute(statement)
         cursor.execute(
@@ -209,4 +216,4 @@ def _index_and_swap(*, index_workers: int = 1) -> None:
         cursor.execute(f"ALTER TABLE {qn(build)} RENAME TO {qn(table)}")
         for statement in renames:
             cursor.execute(statement)
-        cursor.execute(f"ANALYZE {qn(table)}")
+        candidates.store(lists)
