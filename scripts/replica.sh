@@ -77,13 +77,31 @@ cmd_start() {
   layout
   bash "$PROJECT/scripts/pg.sh" start
   setup_user_and_bins
-  if running; then log "already running, socket $RRUN"; return 0; fi
-  as_pg mkdir -p -m 700 "$REPLICA"
-  chmod 755 "$REPLICA" 2>/dev/null || true  # the writer of the conf copy (root) reads it back
-  if [ -f "$RDATA/PG_VERSION" ] && [ "$(system_id "$RDATA")" != "$(system_id "$DATA")" ]; then
-    log "the primary was re-created since this replica was made: rebuilding it"
-    rm -rf "$RDATA"
+  if running; then
+    if wait_streaming; then log "already running, socket $RRUN"; return 0; fi
+  else
+    as_pg mkdir -p -m 700 "$REPLICA"
+    chmod 755 "$REPLICA" 2>/dev/null || true  # the writer of the conf copy (root) reads it back
+    if [ -f "$RDATA/PG_VERSION" ] && [ "$(system_id "$RDATA")" != "$(system_id "$DATA")" ]; then
+      log "the primary was re-created since this replica was made: rebuilding it"
+      rm -rf "$RDATA"
+    fi
+    start_standby
+    if wait_streaming; then log "running: streaming from the primary"; return 0; fi
   fi
+  # Stopped for a while, the replica may need WAL the primary has already recycled: it would
+  # never catch up. A fresh base backup is the cure.
+  grep -q "has already been removed" "$LOGFILE" 2>/dev/null || die "replica does not stream; see $LOGFILE"
+  log "the primary no longer has the WAL this replica needs: rebuilding it"
+  as_pg "$BINDIR/pg_ctl" -D "$RDATA" -m fast -w stop >/dev/null || true
+  rm -rf "$RDATA"
+  : > "$LOGFILE"
+  start_standby
+  wait_streaming || die "replica does not stream; see $LOGFILE"
+  log "running: streaming from the primary"
+}
+
+start_standby() {
   if [ ! -f "$RDATA/PG_VERSION" ]; then
     rm -rf "$RDATA"
     log "pg_basebackup from $RUN into $RDATA"
@@ -99,7 +117,22 @@ cmd_start() {
     tail -n 30 "$LOGFILE" >&2 || true
     die "replica did not start"
   fi
-  log "running: streaming from the primary"
+}
+
+wait_streaming() {
+  # The primary lists the replica's WAL receiver once it streams.
+  local i
+  for i in $(seq 1 60); do
+    if [ "$(primary_sql "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")" -ge 1 ]; then
+      return 0
+    fi
+    sleep 0.5
+  done
+  return 1
+}
+
+primary_sql() {
+  "$BINDIR/psql" -X -Atq -h "$RUN" -p "$PRIMARY_PORT" -U "$SUPERUSER" -d postgres -c "$1"
 }
 
 cmd_stop() {
@@ -123,8 +156,7 @@ cmd_status() {
 cmd_lag() {
   layout
   setup_user_and_bins
-  "$BINDIR/psql" -X -Atq -h "$RUN" -p "$PRIMARY_PORT" -U "$SUPERUSER" -d postgres -c \
-    "SELECT coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), -1)::bigint FROM pg_stat_replication"
+  primary_sql "SELECT coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), -1)::bigint FROM pg_stat_replication"
 }
 
 case "${1:-}" in

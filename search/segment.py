@@ -5,8 +5,11 @@ DAG, ~10x faster) when that package is installed and ``SEARCH_SEGMENTER`` is not
 words after :func:`_merge_ascii` are checked to be identical to jieba's on the whole corpus by
 ``manage.py reindex --verify-segmenter`` (which also falls back to jieba's words for any text
 where they differ and reports how many provisions did). jieba itself stays loaded: its
-dictionary answers the sub-word look-ups. :func:`lexemes` turns text into positioned lexemes for the full-text index and
-for queries alike, so both sides always agree:
+dictionary answers the sub-word look-ups.
+
+:func:`lexemes` turns text into positioned lexemes for the full-text index and for queries
+alike, so both sides always agree (each distinct word's lexeme data is computed once, see
+:func:`_word_info`):
 
 * precise-mode words get consecutive positions; punctuation advances the position without a
   lexeme (so phrases never match across it);

@@ -205,7 +205,3 @@ def entry_row(source: ProvisionSource) -> tuple:
         ctx.year,
         source.fingerprint(),
     )
-
-
-def entry_rows(sources: Sequence[ProvisionSource]) -> list[tuple]:
-    return [entry_row(source) for source in sources]
