@@ -138,12 +138,32 @@ def note_entries(provision_ids: Sequence[int]) -> None:
         cursor.execute(f"DELETE FROM {TABLE} WHERE cardinality(added) > %s", [CHAMPIONS])
 
 
-def champion_candidates(
-    terms: Sequence, rest_where: str, relaxed: bool, pool: int
-) -> ChampionCTE | None:
-    """The champion-list candidate CTE for a search, when its candidate stage is one lexeme.
+_listed: dict[tuple, frozenset[str]] = {}
 
-    ``terms`` are search.query Terms; ``rest_where`` the plan's non-term conditions.
+
+def listed_lexemes(version: tuple) -> frozenset[str]:
+    """Lexemes that have a list, loaded once per index version (``IndexState``'s, which every
+    rebuild and incremental run bumps — the only writers of the lists)."""
+    key = (read_connection.settings_dict["NAME"], *version)
+    if key not in _listed:
+        with read_connection.cursor() as cursor:  # the search's connection (a replica, maybe)
+            cursor.execute(f"SELECT lexeme FROM {TABLE}")
+            lexemes = frozenset(row[0] for row in cursor.fetchall())
+        _listed.clear()
+        _listed[key] = lexemes
+    return _listed[key]
+
+
+def champion_candidates(
+    terms: Sequence, rest_where: str, relaxed: bool, pool: int, version: tuple
+) -> ChampionCTE | None:
+    """The champion-list candidate CTE ``c`` (entry ids) for a search, or None.
+
+    Only when the candidate stage would rank by one lexeme with no further condition — one
+    positive one-word term, no filter, no exclusion, not relaxed — and that lexeme has a list:
+    the first ``pool`` entries of the list are then what the RUM stage would return.
+    ``terms`` are search.query Terms, ``rest_where`` the plan's non-term conditions, ``version``
+    the catalog's index version.
     """
     positive = [t for t in terms if not t.negated]
     if relaxed or rest_where != "TRUE" or len(positive) != 1:
@@ -151,20 +171,9 @@ def champion_candidates(
     term = positive[0]
     if term.phrase or len(term.variants) != 1 or len(term.variants[0].words) != 1:
         return None
-    return champion_cte(term.variants[0].words[0], pool)
-
-
-def champion_cte(word: str, pool: int) -> ChampionCTE | None:
-    """The candidate CTE ``c`` (entry ids) for a one-word query, or None without a list.
-
-    Only for queries whose candidate stage would rank by this one lexeme with no further
-    condition (no filter, no exclusion): the first ``pool`` entries of the list are then what
-    the RUM stage would return.
-    """
-    with read_connection.cursor() as cursor:  # the search's connection (a replica, maybe)
-        cursor.execute(f"SELECT 1 FROM {TABLE} WHERE lexeme = %s", [word])
-        if cursor.fetchone() is None:
-            return None
+    word = term.variants[0].words[0]
+    if word not in listed_lexemes(version):
+        return None
     sql = f"""
         c AS MATERIALIZED (
             SELECT e.id

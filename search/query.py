@@ -844,7 +844,7 @@ def _search(params: SearchParams) -> Results:
         # A frequent one-word query takes its candidates from the precomputed champion list.
         pool = max(CANDIDATES, params.offset + params.limit)
         candidates = champion_candidates(
-            terms, plan.rest_where, results.relaxed, pool
+            terms, plan.rest_where, results.relaxed, pool, catalog.version
         ) or _candidate_queries(terms, results.relaxed)
     for row, score in _hits(plan, params, intent, candidates):
         (eid, num, heading, text, path, slug, title, doc_number) = row

@@ -11,7 +11,7 @@ from django.db import connection
 from policies.models import Provision
 from search import candidates, query
 from search.candidates import ChampionCTE
-from search.indexing import index_policies
+from search.indexing import bump_catalog_version, index_policies
 from search.models import SearchEntry, TermCandidates
 from search.query import SearchParams, search
 
@@ -30,6 +30,7 @@ def champions(monkeypatch) -> dict[str, list[int]]:
         cursor.execute(f"ANALYZE {TABLE}")
     lists = candidates.compute(TABLE)
     candidates.store(lists)
+    bump_catalog_version()  # as a rebuild does: searches reload which lexemes have lists
     return dict(lists)
 
 
