@@ -30,7 +30,8 @@ help:
 	@echo "make test      migrations check, ruff, pytest (CI entry point: .ci/run)"
 	@echo "make lint      ruff check + ruff format --check"
 	@echo "make fmt       ruff format + ruff check --fix"
-	@echo "make bench     search benchmark (bench/search_bench.py)"
+	@echo "make bench     search benchmark (bench/search_bench.py; SIZE=provisions)"
+	@echo "make replica   start a local streaming replica (read scaling; DATABASE_REPLICAS=local)"
 	@echo "make bench-serve   load test of the served site (bench/serve_bench.py, 60 s)"
 	@echo "make bench-import  time the load of a generated 20 MB file (bench/import_bench.py)"
 	@echo "make eval      search evaluation on fixtures/eval/dev_queries.json"
@@ -147,8 +148,20 @@ test: venv db secret chromium
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest
 
+# SIZE=provisions (default 200000). The dedicated-engine comparison needs the bench extra
+# (tantivy, pinned in requirements.lock and pyproject's [bench]).
+SIZE ?= 200000
 bench: venv db secret
-	$(VPY) bench/search_bench.py
+	$(VPY) bench/search_bench.py --provisions $(SIZE)
+
+# A local streaming replica of the cluster (.pgdata/replica, unix socket, port 5433); use it
+# with DATABASE_REPLICAS=local (portal/routers.py).
+.PHONY: replica replica-stop
+replica: db
+	bash scripts/replica.sh start
+
+replica-stop:
+	bash scripts/replica.sh stop
 
 bench-serve: venv db migrate load
 	$(VPY) bench/serve_bench.py

@@ -28,6 +28,7 @@ import os
 import platform
 import random
 import re
+import resource
 import statistics
 import sys
 import time
@@ -276,6 +277,87 @@ class BM25:
         return heapq.nlargest(k, ((s, d) for d, s in scores.items()))
 
 
+class Tantivy:
+    """A dedicated engine on the same corpus: tantivy (Rust, BM25) over the project's own jieba
+    words — ``body`` holds the words in order (phrases work), ``parts`` their sub-words — with
+    the bench's filters as indexed fields. Optional: needs the bench extra (pyproject [bench])."""
+
+    def __init__(self, rows: list[tuple[str, str, str, int | None]]) -> None:
+        import tantivy
+
+        self.tantivy = tantivy
+        builder = tantivy.SchemaBuilder()
+        builder.add_text_field("body", tokenizer_name="whitespace")
+        builder.add_text_field("parts", tokenizer_name="whitespace", index_option="freq")
+        builder.add_text_field("doc_type", tokenizer_name="raw", index_option="basic")
+        builder.add_integer_field("year", indexed=True, fast=True)
+        builder.add_integer_field("id", stored=True)
+        self.schema = builder.build()
+        self.index = tantivy.Index(self.schema)
+        t0 = time.perf_counter()
+        docs = [
+            (i, *self.tokens(h, t), doc_type, year) for i, (h, t, doc_type, year) in enumerate(rows)
+        ]
+        self.segment_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        writer = self.index.writer(heap_size=256_000_000)
+        for i, body, parts, doc_type, year in docs:
+            writer.add_document(
+                tantivy.Document(id=i, body=body, parts=parts, doc_type=doc_type, year=year or 0)
+            )
+        writer.commit()
+        writer.wait_merging_threads()
+        self.index.reload()
+        self.build_s = time.perf_counter() - t0
+        self.searcher = self.index.searcher()
+
+    @staticmethod
+    def tokens(heading: str, text: str) -> tuple[str, str]:
+        from search.normalize import compact, normalize
+        from search.segment import lexemes
+
+        slots = lexemes(compact(normalize(f"{heading}\n{text}" if heading else text)))
+        return (
+            " ".join(slot.word for slot in slots),
+            " ".join(v for slot in slots for v in slot.variants),
+        )
+
+    def query(self, q: str, filters: dict):
+        from search.normalize import compact, normalize_query
+        from search.segment import lexemes
+
+        tv = self.tantivy
+        must = []
+        for raw in re.findall(r'"[^"]+"|\S+', normalize_query(q)):
+            words = [s.word for s in lexemes(compact(raw.strip('"')))]
+            if not words:
+                continue
+            if raw.startswith('"') and len(words) > 1:
+                must.append(tv.Query.phrase_query(self.schema, "body", words))
+                continue
+            for word in words:
+                either = [
+                    (tv.Occur.Should, tv.Query.term_query(self.schema, field, word))
+                    for field in ("body", "parts")
+                ]
+                must.append(tv.Query.boolean_query(either))
+        if filters.get("type"):
+            must.append(tv.Query.term_query(self.schema, "doc_type", filters["type"]))
+        if filters.get("year_from"):
+            must.append(
+                tv.Query.range_query(
+                    self.schema, "year", tv.FieldType.Integer, lower_bound=filters["year_from"]
+                )
+            )
+        if not must:
+            return tv.Query.empty_query()
+        return tv.Query.boolean_query([(tv.Occur.Must, m) for m in must])
+
+    def search(self, q: str, filters: dict, k: int = 10):
+        result = self.searcher.search(self.query(q, filters), k, count=True)
+        return result.count, [address for _score, address in result.hits]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--provisions", type=int, default=200_000)
@@ -284,6 +366,12 @@ def main() -> None:
         "--repeat", type=int, default=5, help="timed runs per query (after a warm-up)"
     )
     parser.add_argument("--workers", type=int, default=None, help="segmentation processes")
+    parser.add_argument(
+        "--verify-segmenter",
+        action="store_true",
+        help="after the timed build, rebuild once more cutting every text with jieba too, and "
+        "report on how many provisions rjieba's words differ from jieba's",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     print(f"machine: {machine()}")
@@ -296,6 +384,7 @@ def main() -> None:
     from policies.models import Provision
     from search.indexing import rebuild_index
     from search.query import SearchParams, search
+    from search.segment import fast_segmenter_active
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT version()")
@@ -318,8 +407,19 @@ def main() -> None:
         if done == all_:
             phases["segmented"] = time.perf_counter() - t0
 
-    written = rebuild_index(workers=args.workers, progress=progress)
+    cpu0 = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    written = rebuild_index(workers=args.workers, progress=progress).written
     build_s = time.perf_counter() - t0
+    # CPU seconds of this process and its segmenting workers: on a shared machine the wall
+    # time says more about the neighbours than about the code.
+    py_cpu = sum(
+        (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        for before, after in zip(
+            cpu0,
+            [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)],
+            strict=True,
+        )
+    )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE search_searchentry")
         cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('search_searchentry'))")
@@ -328,8 +428,21 @@ def main() -> None:
     build_rate = written / build_s
     print(
         f"index build: {written} entries in {build_s:.1f} s = {build_rate:,.0f} provisions/s "
-        f"(segmentation {seg_s:.1f} s, write + GIN indexes {build_s - seg_s:.1f} s; table {size})"
+        f"(segmentation + COPY {seg_s:.1f} s, indexes + swap {build_s - seg_s:.1f} s; "
+        f"table {size}; segmenter {'rjieba' if fast_segmenter_active() else 'jieba'})"
     )
+    print(
+        f"  Python CPU (reading, segmenting, COPY client side): {py_cpu:.1f} s = "
+        f"{written / py_cpu:,.0f} provisions per CPU-second"
+    )
+
+    if args.verify_segmenter:
+        t0 = time.perf_counter()
+        checked = rebuild_index(workers=args.workers, verify_segmenter=True)
+        print(
+            f"segmenter check: rjieba's words differ from jieba's on {checked.differing} of "
+            f"{checked.written} provisions ({time.perf_counter() - t0:.0f} s)"
+        )
 
     from search.query import CANDIDATES, COUNT_CAP, rum_index_ready
 
@@ -375,13 +488,45 @@ def main() -> None:
         times, _ = timed(lambda q=q: bm25.search(q), args.repeat)
         bm25_times += times
 
+    engine = ""
+    tantivy_times: list[float] = []
+    try:
+        import tantivy  # noqa: F401
+    except ImportError:
+        print("\ntantivy not installed (pip install -e '.[bench]'): dedicated engine skipped")
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT p.heading, p.text, e.doc_type, e.year FROM policies_provision p "
+                "JOIN search_searchentry e ON e.provision_id = p.id ORDER BY p.id"
+            )
+            rows = cursor.fetchall()
+        engine_index = Tantivy(rows)
+        print(
+            f"\ntantivy: {len(rows)} docs, segmentation {engine_index.segment_s:.1f} s, "
+            f"index {engine_index.build_s:.1f} s = {len(rows) / engine_index.build_s:,.0f} docs/s"
+        )
+        print(f"{'category':<9}{'query':<22}{'hits':>8}{'tantivy p50':>13}")
+        for category, q, filters in QUERY_MIX:
+            times, (count, _) = timed(lambda q=q, f=filters: engine_index.search(q, f), args.repeat)
+            tantivy_times += times
+            print(f"{category:<9}{q:<22}{count:>8}{statistics.median(times):>11.2f}ms")
+        engine = "tantivy"
+
     print(f"\nours  (search.query.search) {stats(ours)}")
     print(f"ILIKE scan                  {stats(ilike)}")
     print(f"BM25 in memory (jieba)      {stats(bm25_times)}  build {bm25_build:,.0f} docs/s")
+    if engine:
+        print(f"tantivy (jieba words)       {stats(tantivy_times)}")
     p95, i95, b95 = (percentile(x, 95) for x in (ours, ilike, bm25_times))
+    versus = ""
+    if engine:
+        t95 = percentile(tantivy_times, 95)
+        versus = f"tantivy p95={t95:.2f}ms (ours {p95 / t95:.1f}x tantivy) | "
     print(
         f"\nSUMMARY provisions={total} build={build_rate:,.0f}/s "
         f"search p50={percentile(ours, 50):.1f}ms p95={p95:.1f}ms p99={percentile(ours, 99):.1f}ms | "
+        f"{versus}"
         f"ILIKE p95={i95:.1f}ms ({i95 / p95:.1f}x ours) | "
         f"BM25 p95={b95:.1f}ms ({b95 / p95:.1f}x ours), build {bm25_build:,.0f}/s "
         f"({build_rate / bm25_build:.2f}x ours) | total {time.perf_counter() - started:.0f}s"

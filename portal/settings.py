@@ -148,6 +148,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "portal.routers.PrimaryForWritesMiddleware",  # read scaling: see portal/routers.py
     "django.middleware.cache.FetchFromCacheMiddleware",
 ]
 
@@ -182,6 +183,14 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
 if env_str("TEST_DB_NAME"):  # lets two test runs share one server without clashing
     DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DB_NAME")}
+# Read replicas (portal/routers.py): off unless DATABASE_REPLICAS lists them ("local" for the
+# one `make replica` starts, or postgres:// URLs); then reads go there, writes to "default".
+from portal.routers import replica_databases  # noqa: E402
+
+DATABASES.update(
+    replica_databases(env_list("DATABASE_REPLICAS", []), DATABASES["default"], BASE_DIR)
+)
+DATABASE_ROUTERS = ["portal.routers.ReadReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "zh-hans"

@@ -17,6 +17,10 @@ class SearchEntry(models.Model):
       path for 1–2 character queries, which pg_trgm cannot serve from its index.
     * ``compact`` — normalized heading + text without whitespace, under a pg_trgm GIN index: the
       exact-substring path for strings segmentation splits wrongly.
+    * ``topic_heading_compact`` — the heading that says what the entry is about, compact: its own,
+      or for the opening clause of a heading-only 章/节 that container's heading.
+    * ``source_hash`` — fingerprint of everything the entry was computed from; incremental
+      indexing rewrites only entries whose fingerprint changed.
     Facet values are copied from the policy so that facet counts need no joins.
     """
 
@@ -28,13 +32,14 @@ class SearchEntry(models.Model):
     words = SearchVectorField()
     grams = SearchVectorField()
     compact = models.TextField()
-    heading_compact = models.TextField(blank=True)
+    topic_heading_compact = models.TextField(blank=True)
     path = ArrayField(models.CharField(max_length=300), default=list, help_text="labels of 章 › 节")
     body_ids = ArrayField(models.IntegerField(), default=list)
     lead_body_id = models.IntegerField(null=True)
     doc_type = models.CharField(max_length=30, blank=True)
     status = models.CharField(max_length=30, blank=True)
     year = models.IntegerField(null=True)
+    source_hash = models.CharField(max_length=32, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "检索条目"
@@ -47,6 +52,26 @@ class SearchEntry(models.Model):
 
     def __str__(self) -> str:
         return f"entry for provision {self.provision_id}"
+
+
+class TermCandidates(models.Model):
+    """A frequent lexeme's champion list: the entries that rank highest for it alone.
+
+    Built by :mod:`search.candidates` at index time for lexemes so frequent that ranking their
+    matches at query time is the slow part of a search. ``provision_ids`` is in impact order
+    (best first, at most CHAMPIONS long); ``added`` are entries indexed since, which take part
+    in every ranking until the next rebuild.
+    """
+
+    lexeme = models.CharField(max_length=60, primary_key=True)
+    provision_ids = ArrayField(models.BigIntegerField(), default=list)
+    added = ArrayField(models.BigIntegerField(), default=list)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "高频词候选"
+
+    def __str__(self) -> str:
+        return self.lexeme
 
 
 class DictionaryTerm(models.Model):

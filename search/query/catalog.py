@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
 
+from portal.routers import read_connection as connection
 from search.dictionary import ensure_loaded
 from search.normalize import compact, normalize_query
 from search.query.parse import Term

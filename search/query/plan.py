@@ -12,9 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from django.db import connection
-
 from policies.vocabulary import COMMENTARY_TYPES
+from portal.routers import read_connection as connection
 from search.indexing import quote_lexeme
 from search.query.catalog import Catalog
 from search.query.params import SearchParams
@@ -247,7 +246,7 @@ def build_plan(
             for sql, p, weight in (
                 (*exact_sql(subs, "compact"), weights.exact),
                 (*exact_tf_sql(subs, catalog.avg_chars), weights.exact_tf),
-                (*exact_sql(subs, "heading_compact"), weights.exact_heading),
+                (*exact_sql(subs, "topic_heading_compact"), weights.exact_heading),
                 # A clause that opens with the term (its heading or first words) is about it.
                 (*exact_sql(subs, "compact", prefix=True), weights.heading_start),
             ):
@@ -288,7 +287,7 @@ def build_plan(
             score_args.extend(p)
     score = (
         f"({' + '.join(score_parts) or '0'})"
-        f" * (CASE WHEN e.compact = e.heading_compact THEN {weights.container} ELSE 1 END)"
+        f" * (CASE WHEN e.compact = e.topic_heading_compact THEN {weights.container} ELSE 1 END)"
         f" * (CASE WHEN e.doc_type = ANY(%s) THEN {weights.secondary} ELSE 1 END)"
     )
     score_args.append(list(SECONDARY_TYPES))

@@ -7,8 +7,8 @@ highest (cover density of the query words, computed inside the index).
 
 from __future__ import annotations
 
-from django.db import connection
-
+from portal.routers import read_connection as connection
+from search.candidates import ChampionCTE
 from search.query.parse import Term, significant_words
 from search.query.plan import OWN_WEIGHTS, Plan, fetchall, tsquery_and, tsquery_or
 from search.query.weights import RankingWeights
@@ -24,7 +24,7 @@ def ranked_hits(
     limit: int,
     offset: int,
     intent: dict[int, float],
-    candidates: tuple[str, str] | None,
+    candidates: tuple[str, str] | ChampionCTE | None,
     weights: RankingWeights,
     *,
     also: list[int] | None = None,
@@ -51,7 +51,9 @@ def ranked_hits(
         intent_args = [ids, [intent[i] for i in ids]]
     candidate_sql = ""
     candidate_args: list = []
-    if candidates is not None:
+    if isinstance(candidates, ChampionCTE):
+        candidate_sql, candidate_args = candidates.sql, candidates.params
+    elif candidates is not None:
         pool = max(CANDIDATES, offset + limit)
         candidate_sql = f"""
             c AS MATERIALIZED (

@@ -12,8 +12,11 @@
 
 from __future__ import annotations
 
-from django.db import connection, transaction
+from django.db import transaction
 
+from portal.routers import read_alias, reading
+from portal.routers import read_connection as connection
+from search.candidates import champion_candidates
 from search.highlight import snippet
 from search.normalize import compact, normalize_query
 from search.query import rank
@@ -42,15 +45,18 @@ def search(params: SearchParams) -> Results:
     params.validate()
     # One transaction, so that the planner settings of plan.fetchall end with this search.
     # Inside a caller's transaction they would outlive it: put them back for the caller.
-    nested = connection.in_atomic_block
-    with transaction.atomic():
-        results = _search(params)
-        if nested:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT set_config('enable_seqscan', 'on', true), "
-                    "set_config('enable_bitmapscan', 'on', true)"
-                )
+    # Read scaling: every query of this search on one connection, a replica when configured.
+    alias = read_alias()
+    with reading(alias):
+        nested = connection.in_atomic_block
+        with transaction.atomic(using=alias):
+            results = _search(params)
+            if nested:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT set_config('enable_seqscan', 'on', true), "
+                        "set_config('enable_bitmapscan', 'on', true)"
+                    )
     return results
 
 
@@ -136,7 +142,11 @@ def _search(params: SearchParams) -> Results:
     also: list[int] = []
     if total > rank.CANDIDATES and rank.rum_index_ready():
         answered = frozenset(i for i, ids in enumerate(meta_ids) if ids and not plan.partial)
-        candidates = rank.candidate_queries(scoring, plan.partial, answered)
+        # A frequent one-word query takes its candidates from the precomputed champion list.
+        pool = max(rank.CANDIDATES, params.offset + params.limit)
+        candidates = champion_candidates(
+            scoring, plan.rest_where, plan.partial, pool, catalog.version
+        ) or rank.candidate_queries(scoring, plan.partial, answered)
         if candidates is not None and plan.partial and full_total:
             # The few clauses that match everything must not be lost among the candidates.
             also = [

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 
-from django.db import connection
-
+from portal.routers import read_connection as connection
 from search import segment
 from search.normalize import compact, normalize_query
 from search.query.params import MAX_QUERY_CHARS

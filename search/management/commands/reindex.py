@@ -11,6 +11,7 @@ import time
 from django.core.management.base import BaseCommand, CommandParser
 
 from search.indexing import provision_sources, rebuild_index
+from search.segment import fast_segmenter_active
 
 
 class Command(BaseCommand):
@@ -23,8 +24,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="count what would be indexed, write nothing"
         )
+        parser.add_argument(
+            "--verify-segmenter",
+            action="store_true",
+            help="also cut every text with jieba, keep jieba's words where rjieba's differ, "
+            "and report how many provisions differed",
+        )
 
-    def handle(self, *args, workers: int | None = None, dry_run: bool = False, **options) -> None:
+    def handle(
+        self,
+        *args,
+        workers: int | None = None,
+        dry_run: bool = False,
+        verify_segmenter: bool = False,
+        **options,
+    ) -> None:
         if dry_run:
             count = sum(1 for _ in provision_sources())
             self.stdout.write(f"would index {count} provisions (dry run, nothing written)")
@@ -41,12 +55,21 @@ class Command(BaseCommand):
             self.stdout.write(f"\r[{bar}] {done}/{total} provisions segmented", ending="")
             self.stdout.flush()
 
-        written = rebuild_index(workers=workers, progress=progress)
+        report = rebuild_index(
+            workers=workers, progress=progress, verify_segmenter=verify_segmenter
+        )
         elapsed = time.monotonic() - started
         if verbosity >= 1:
             self.stdout.write("")
         self.stdout.write(
             self.style.SUCCESS(
-                f"indexed {written} provisions in {elapsed:.1f} s (swapped in atomically)"
+                f"indexed {report.written} provisions in {elapsed:.1f} s (swapped in atomically)"
             )
         )
+        if report.differing is not None:
+            self.stdout.write(
+                f"segmenter check: rjieba and jieba differ on {report.differing} of "
+                f"{report.written} provisions (jieba's words used there)"
+                if fast_segmenter_active()
+                else "segmenter check: jieba itself segmented (rjieba not in use)"
+            )

@@ -1,0 +1,185 @@
+"""Champion lists: precomputed, impact-ordered candidates for the most frequent lexemes.
+
+A one-word query for a frequent lexeme (数据 is in 94 % of the entries) used to rank every match
+in the RUM index at query time — reading all of them — only to keep the top few hundred for full
+scoring. The ranking of one lexeme alone does not depend on the query, so it is done once at
+index time: for each lexeme matching at least CHAMPION_MIN_MATCHES entries, the CHAMPIONS
+entries the RUM index ranks highest for it (exactly what the query-time candidate stage would
+pick), stored best first in :class:`search.models.TermCandidates`.
+
+At query time (:func:`champion_cte`) such a query takes its candidates from the list — one
+index look-up — and scores them in full exactly as before. Entries indexed since the list was
+built are kept in ``added`` and always scored too; a list that has collected more than
+CHAMPIONS of them is dropped (the query falls back to the RUM stage) until the next rebuild.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
+
+from django.db import connection
+
+from portal.routers import read_connection
+from search.vectors import quote_lexeme
+
+# Below this many matches the RUM stage ranks them in a few milliseconds anyway.
+CHAMPION_MIN_MATCHES = 2000
+# Entries per list: the query-time pool (search.query.CANDIDATES, 300) with room for offsets.
+CHAMPIONS = 1000
+# At most this many lists (the most frequent lexemes first).
+MAX_LISTS = 400
+
+TABLE = "search_termcandidates"
+
+
+class ChampionCTE(NamedTuple):
+    """SQL of the candidate CTE ``c`` (entry ids, for ``WITH``) and its parameters."""
+
+    sql: str
+    params: list
+
+
+def frequent_lexemes(table: str) -> list[str]:
+    """Lexemes of ``table``'s words that match at least CHAMPION_MIN_MATCHES entries, by the
+    statistics ANALYZE gathered (most common elements of the tsvector column)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT x.lexeme
+            FROM pg_stats s
+            JOIN pg_class c ON c.relname = s.tablename
+                           AND c.relnamespace = to_regnamespace(s.schemaname)
+            CROSS JOIN LATERAL unnest(s.most_common_elems::text::text[],
+                                      s.most_common_elem_freqs) AS x(lexeme, share)
+            WHERE s.schemaname = current_schema() AND s.tablename = %s AND s.attname = 'words'
+              AND x.lexeme IS NOT NULL AND x.share * c.reltuples >= %s
+            ORDER BY x.share DESC, x.lexeme
+            LIMIT %s
+            """,
+            [table, CHAMPION_MIN_MATCHES, MAX_LISTS],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _lists(table: str, lexemes: Sequence[str]) -> list[tuple[str, list[int]]]:
+    """The champion list of each lexeme: RUM's own order for the one-lexeme query."""
+    qn = connection.ops.quote_name
+    out: list[tuple[str, list[int]]] = []
+    with connection.cursor() as cursor:
+        # RUM must return rows in distance order and stop at the LIMIT: no bitmap scan.
+        cursor.execute("SET enable_bitmapscan = off")
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            for lexeme in lexemes:
+                query = quote_lexeme(lexeme)
+                cursor.execute(
+                    f"SELECT array_agg(provision_id) FROM (SELECT e.provision_id FROM {qn(table)} e "
+                    "WHERE e.words @@ %s::tsquery ORDER BY e.words <=> %s::tsquery LIMIT %s) s",
+                    [query, query, CHAMPIONS],
+                )
+                out.append((lexeme, cursor.fetchone()[0] or []))
+        finally:
+            cursor.execute("RESET enable_bitmapscan")
+            cursor.execute("RESET enable_seqscan")
+    return out
+
+
+def compute(table: str, *, workers: int = 1) -> list[tuple[str, list[int]]]:
+    """Champion lists of ``table`` (analyzed, with its RUM index); ``workers`` connections at once
+    need ``table`` committed."""
+    lexemes = frequent_lexemes(table)
+    if workers <= 1 or len(lexemes) < 2:
+        return _lists(table, lexemes)
+
+    def run(part: Sequence[str]) -> list[tuple[str, list[int]]]:
+        try:
+            return _lists(table, part)
+        finally:
+            connection.close()  # this thread's own connection
+
+    parts = [lexemes[i::workers] for i in range(workers)]
+    with ThreadPoolExecutor(workers) as pool:
+        results = list(pool.map(run, parts))
+    return [row for part in results for row in part]
+
+
+def store(lists: Sequence[tuple[str, list[int]]]) -> None:
+    """Replace every champion list (inside the caller's transaction: the swap's)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {TABLE}")
+        with cursor.cursor.copy(f"COPY {TABLE} (lexeme, provision_ids, added) FROM STDIN") as copy:
+            for lexeme, ids in lists:
+                copy.write_row((lexeme, ids, []))
+
+
+def note_entries(provision_ids: Sequence[int]) -> None:
+    """Entries just (re)written by incremental indexing join the lists of the lexemes they hold,
+    so that a list never misses an entry that could now rank at the top."""
+    if not provision_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {TABLE} t SET added = ARRAY(SELECT DISTINCT unnest(t.added || x.ids))
+            FROM (
+                SELECT c.lexeme, array_agg(e.provision_id) AS ids
+                FROM {TABLE} c
+                JOIN search_searchentry e
+                  ON e.provision_id = ANY(%s::bigint[])
+                 AND tsvector_to_array(e.words) @> ARRAY[c.lexeme::text]
+                GROUP BY c.lexeme
+            ) x
+            WHERE x.lexeme = t.lexeme
+            """,
+            [list(provision_ids)],
+        )
+        cursor.execute(f"DELETE FROM {TABLE} WHERE cardinality(added) > %s", [CHAMPIONS])
+
+
+_listed: dict[tuple, frozenset[str]] = {}
+
+
+def listed_lexemes(version: tuple) -> frozenset[str]:
+    """Lexemes that have a list, loaded once per index version (``IndexState``'s, which every
+    rebuild and incremental run bumps — the only writers of the lists)."""
+    key = (read_connection.settings_dict["NAME"], *version)
+    if key not in _listed:
+        with read_connection.cursor() as cursor:  # the search's connection (a replica, maybe)
+            cursor.execute(f"SELECT lexeme FROM {TABLE}")
+            lexemes = frozenset(row[0] for row in cursor.fetchall())
+        _listed.clear()
+        _listed[key] = lexemes
+    return _listed[key]
+
+
+def champion_candidates(
+    terms: Sequence, rest_where: str, relaxed: bool, pool: int, version: tuple
+) -> ChampionCTE | None:
+    """The champion-list candidate CTE ``c`` (entry ids) for a search, or None.
+
+    Only when the candidate stage would rank by one lexeme with no further condition — one
+    positive one-word term, no filter, no exclusion, not relaxed — and that lexeme has a list:
+    the first ``pool`` entries of the list are then what the RUM stage would return.
+    ``terms`` are search.query Terms, ``rest_where`` the plan's non-term conditions, ``version``
+    the catalog's index version.
+    """
+    positive = [t for t in terms if not t.negated]
+    if relaxed or rest_where != "TRUE" or len(positive) != 1:
+        return None
+    term = positive[0]
+    if term.phrase or len(term.variants) != 1 or len(term.variants[0].words) != 1:
+        return None
+    word = term.variants[0].words[0]
+    if word not in listed_lexemes(version):
+        return None
+    sql = f"""
+        c AS MATERIALIZED (
+            SELECT e.id
+            FROM {TABLE} t
+            CROSS JOIN LATERAL unnest(t.provision_ids[1:%s] || t.added) AS u(provision_id)
+            JOIN search_searchentry e ON e.provision_id = u.provision_id
+            WHERE t.lexeme = %s
+        ),"""
+    return ChampionCTE(sql, [pool, word])

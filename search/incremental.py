@@ -1,0 +1,76 @@
+"""Incremental indexing: bring the entries of some policies up to date after an edit or a load.
+
+Only provisions whose inputs changed are segmented and written: each entry stores the
+fingerprint of its inputs (``source_hash``), and an entry whose fingerprint still matches is
+left alone. A newly learned dictionary term is the other reason to re-segment: every entry (of
+any policy) whose text contains one is rewritten, so index and queries keep one dictionary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from search import candidates
+from search.chunks import run_chunks
+from search.dictionary import refresh_dictionary
+from search.sources import provision_sources
+from search.vectors import clear_caches
+
+
+def bump_catalog_version() -> None:
+    """Tell every process that policies, bodies or entries changed (see search.query)."""
+    from django.db.models import F
+
+    from search.models import IndexState
+
+    if not IndexState.objects.filter(pk=1).update(catalog_version=F("catalog_version") + 1):
+        IndexState.objects.get_or_create(pk=1, defaults={"catalog_version": 1})
+
+
+def index_policies(policy_ids: Iterable[int]) -> int:
+    """Bring the entries of these policies up to date; returns the number of entries written.
+
+    Also re-learns the dictionary from every policy, and re-segments entries of any policy
+    whose text contains a newly learned term. Safe to call inside the caller's transaction.
+    """
+    from search.models import SearchEntry
+
+    policy_ids = set(policy_ids)
+    with transaction.atomic():
+        new_terms = refresh_dictionary()
+        clear_caches()
+        stale: set[int] = set()
+        if new_terms:
+            pattern = "|".join(_regex_escape(t) for t in sorted(new_terms))
+            for policy_id, provision_id in SearchEntry.objects.filter(
+                compact__regex=pattern
+            ).values_list("policy_id", "provision_id"):
+                policy_ids.add(policy_id)
+                stale.add(provision_id)
+        stored = dict(
+            SearchEntry.objects.filter(policy_id__in=policy_ids).values_list(
+                "provision_id", "source_hash"
+            )
+        )
+        sources = list(provision_sources(policy_ids))
+        changed = [
+            s
+            for s in sources
+            if s.provision_id in stale or stored.get(s.provision_id) != s.fingerprint()
+        ]
+        current = {s.provision_id for s in sources}
+        gone = [pk for pk in stored if pk not in current]
+        rewrite = [s.provision_id for s in changed if s.provision_id in stored]
+        if gone or rewrite:
+            SearchEntry.objects.filter(provision_id__in=[*gone, *rewrite]).delete()
+        written = run_chunks(changed, SearchEntry._meta.db_table, workers=1).written
+        candidates.note_entries([s.provision_id for s in changed])
+        bump_catalog_version()
+    return written
+
+
+def _regex_escape(term: str) -> str:
+    """Escape for a PostgreSQL ARE (Python's re.escape is close enough, but be explicit)."""
+    return "".join("\\" + ch if not ch.isalnum() else ch for ch in term)

@@ -1,0 +1,219 @@
+"""Rebuild and swap: every entry recomputed into a new table, then swapped in at once.
+
+Searches keep answering from the old table meanwhile. The new table is filled by COPY with no
+index on it; its indexes are then built in one pass each (much faster than growing GIN indexes
+row by row), several at once, with ``maintenance_work_mem`` sized to the machine; then the
+champion lists (:mod:`search.candidates`) are computed from it; the swap is a short transaction
+of renames.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import connection, transaction
+
+from search import candidates
+from search.chunks import ChunkResult, run_chunks
+from search.dictionary import ensure_loaded, refresh_dictionary
+from search.incremental import bump_catalog_version
+from search.sources import provision_sources
+from search.vectors import clear_caches
+
+# Memory for one index build: a GIN build that fits in it writes its posting lists once
+# instead of merging spilled runs. Bounded by the share of RAM one of the parallel builds
+# may take; PostgreSQL caps it at 2 GB anyway.
+MAINTENANCE_MEM_SHARE = 8  # 1/8 of RAM per concurrent index build
+MAINTENANCE_MEM_MB = (64, 1024)
+
+
+@dataclass(frozen=True)
+class RebuildReport:
+    written: int
+    # Provisions whose words differed between rjieba and jieba (None: not verified).
+    differing: int | None = None
+
+
+def maintenance_mem_mb(builds: int) -> int:
+    """``maintenance_work_mem`` for each of ``builds`` concurrent index builds, in MB."""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        kb = 4 * 1024 * 1024
+    low, high = MAINTENANCE_MEM_MB
+    return max(low, min(high, kb // 1024 // MAINTENANCE_MEM_SHARE // max(builds, 1)))
+
+
+def rebuild_index(
+    *,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    verify_segmenter: bool = False,
+) -> RebuildReport:
+    """Recompute every entry into a new table, then swap it in (search stays available).
+
+    ``verify_segmenter`` also cuts every text with jieba and keeps jieba's words wherever the
+    fast segmenter's differ (the report counts those provisions).
+    """
+    from policies.models import Provision
+
+    with transaction.atomic():
+        refresh_dictionary()
+    ensure_loaded()
+    clear_caches()
+    total = Provision.objects.count()
+    sources = list(provision_sources())
+    report = (lambda done: progress(done, total)) if progress else None
+    index_workers = workers or os.cpu_count() or 1
+    build = _build_name()
+    if connection.in_atomic_block:
+        # Inside the caller's transaction (tests): other connections cannot see the new table,
+        # so this process fills it on its own connection.
+        with transaction.atomic():
+            _create_build_table()
+            result = run_chunks(sources, build, workers=1, verify=verify_segmenter, progress=report)
+            _index_and_swap(index_workers=1)
+            bump_catalog_version()
+        return _report(result, verify_segmenter)
+    with transaction.atomic():
+        _create_build_table()
+    try:
+        result = run_chunks(
+            sources, build, workers=workers, verify=verify_segmenter, progress=report
+        )
+        with transaction.atomic():
+            _index_and_swap(index_workers=index_workers)
+            bump_catalog_version()
+    except BaseException:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(build)}")
+        raise
+    return _report(result, verify_segmenter)
+
+
+def _report(result: ChunkResult, verified: bool) -> RebuildReport:
+    return RebuildReport(result.written, result.differing if verified else None)
+
+
+def _build_name() -> str:
+    from search.models import SearchEntry
+
+    return f"{SearchEntry._meta.db_table}_build"
+
+
+def _create_build_table() -> None:
+    """Create the build table as an unindexed copy of the entry table."""
+    from search.models import SearchEntry
+
+    qn = connection.ops.quote_name
+    table, build = SearchEntry._meta.db_table, _build_name()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {qn(build)}")
+        cursor.execute(
+            f"CREATE TABLE {qn(build)} (LIKE {qn(table)} INCLUDING DEFAULTS INCLUDING IDENTITY "
+            "INCLUDING CONSTRAINTS INCLUDING STORAGE)"
+        )
+
+
+def _create_indexes(statements: list[str], workers: int) -> None:
+    """Run CREATE INDEX statements, several at once on their own connections when asked.
+
+    PostgreSQL 15 builds a GIN index in one process; building the words, grams, trigram and
+    RUM indexes side by side uses the other cores. Needs the build table committed.
+    """
+    if workers <= 1 or len(statements) <= 1:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL maintenance_work_mem = '{maintenance_mem_mb(1)}MB'")
+            for statement in statements:
+                cursor.execute(statement)
+        return
+    builds = min(workers, len(statements))
+    memory = f"{maintenance_mem_mb(builds)}MB"
+
+    def run(statement: str) -> None:
+        try:
+            with connection.cursor() as cursor:  # this thread's own connection
+                cursor.execute(f"SET maintenance_work_mem = '{memory}'")
+                cursor.execute(statement)
+        finally:
+            connection.close()
+
+    # Largest first (GIN/RUM over vectors), so that the pool finishes together.
+    ordered = sorted(statements, key=lambda st: (" USING btree " in st, st))
+    with ThreadPoolExecutor(builds) as pool:
+        for future in [pool.submit(run, st) for st in ordered]:
+            future.result()
+
+
+_INDEXDEF_RE = re.compile(r"^(CREATE (?:UNIQUE )?INDEX )(\S+)( ON (?:ONLY )?)(\S+)( .*)$")
+
+
+def _index_and_swap(*, index_workers: int = 1) -> None:
+    """Index the build table like the live one, then swap the two.
+
+    With ``index_workers`` > 1 the build table must be committed (each index is built on its
+    own connection).
+    """
+    from search.models import SearchEntry
+
+    qn = connection.ops.quote_name
+    table, build = SearchEntry._meta.db_table, _build_name()
+    renames: list[str] = []
+    creates: list[str] = []
+    constraints: list[str] = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT i.relname, pg_get_indexdef(i.oid), con.conname, con.contype
+            FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+            LEFT JOIN pg_constraint con ON con.conindid = x.indexrelid AND con.conrelid = x.indrelid
+            WHERE x.indrelid = %s::regclass ORDER BY i.relname
+            """,
+            [table],
+        )
+        for n, (name, indexdef, conname, contype) in enumerate(cursor.fetchall()):
+            tmp = f"{build}_i{n}"
+            match = _INDEXDEF_RE.match(indexdef)
+            if not match:
+                raise RuntimeError(f"cannot rebuild index {name}: {indexdef}")
+            head, _, on, _, tail = match.groups()
+            creates.append(f"{head}{qn(tmp)}{on}{qn(build)}{tail}")
+            if conname and contype in ("p", "u"):
+                kind = "PRIMARY KEY" if contype == "p" else "UNIQUE"
+                constraints.append(
+                    f"ALTER TABLE {qn(build)} ADD CONSTRAINT {qn(tmp)} {kind} USING INDEX {qn(tmp)}"
+                )
+                renames.append(
+                    f"ALTER TABLE {qn(table)} RENAME CONSTRAINT {qn(tmp)} TO {qn(conname)}"
+                )
+            else:
+                renames.append(f"ALTER INDEX {qn(tmp)} RENAME TO {qn(name)}")
+        _create_indexes(creates, index_workers)
+        # Statistics before the swap (they follow the table through the rename), and the
+        # champion lists from them — both outside the lock searches wait for.
+        cursor.execute(f"ANALYZE {qn(build)}")
+        has_rum = any(" USING rum " in statement for statement in creates)
+        lists = candidates.compute(build, workers=index_workers) if has_rum else []
+        for statement in constraints:
+            cursor.execute(statement)
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
+            [table],
+        )
+        for n, (conname, definition) in enumerate(cursor.fetchall()):
+            tmp = f"{build}_f{n}"
+            cursor.execute(f"ALTER TABLE {qn(build)} ADD CONSTRAINT {qn(tmp)} {definition}")
+            renames.append(f"ALTER TABLE {qn(table)} RENAME CONSTRAINT {qn(tmp)} TO {qn(conname)}")
+        # The swap: searches wait only for these few catalog changes.
+        cursor.execute(f"LOCK TABLE {qn(table)} IN ACCESS EXCLUSIVE MODE")
+        cursor.execute(f"DROP TABLE {qn(table)}")
+        cursor.execute(f"ALTER TABLE {qn(build)} RENAME TO {qn(table)}")
+        for statement in renames:
+            cursor.execute(statement)
+        candidates.store(lists)

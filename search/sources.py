@@ -1,0 +1,77 @@
+"""Reading sources: the policies and provisions an index entry is computed from."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+
+from search.vectors import PolicyContext, ProvisionSource
+
+
+def provision_sources(policy_ids: Iterable[int] | None = None) -> Iterator[ProvisionSource]:
+    """Everything an entry needs, read with a handful of queries (not one per provision)."""
+    from policies.models import Policy, PolicyBody, Provision
+
+    policies = Policy.objects.all()
+    if policy_ids is not None:
+        policies = policies.filter(pk__in=list(policy_ids))
+    bodies: dict[int, list[tuple[int, int, str, list[str]]]] = defaultdict(list)
+    links = PolicyBody.objects.filter(policy__in=policies).values_list(
+        "policy_id", "order", "body_id", "body__name", "body__aliases"
+    )
+    for policy_id, order, body_id, name, aliases in links:
+        bodies[policy_id].append((order, body_id, name, aliases or []))
+    for policy in policies.order_by("pk").iterator(chunk_size=500):
+        ordered = sorted(bodies.get(policy.pk, []))
+        names = [n for _, _, name, aliases in ordered for n in (name, *aliases)]
+        context = PolicyContext(
+            policy_id=policy.pk,
+            context_text=" ".join(
+                p for p in (policy.title, policy.short_title, policy.doc_number, *names) if p
+            ),
+            body_ids=tuple(body_id for _, body_id, _, _ in ordered),
+            lead_body_id=ordered[0][1] if ordered else None,
+            doc_type=policy.doc_type,
+            status=policy.status,
+            year=policy.year,
+        )
+        rows = list(
+            Provision.objects.filter(policy_id=policy.pk)
+            .order_by("order")
+            .values_list("pk", "parent_id", "num", "order", "heading", "text")
+        )
+        bare_containers = {
+            pk for pk, _, _, _, heading, text in rows if heading and not text.strip()
+        }
+        headings = {pk: (parent_id, num, heading) for pk, parent_id, num, _, heading, _ in rows}
+        # First child of each heading-only container inherits the container's heading as topic.
+        opened: dict[int, str] = {}
+        seen_parents: set[int] = set()
+        for pk, parent_id, _num, _order, heading, _text in rows:
+            if parent_id is None or parent_id in seen_parents:
+                continue
+            seen_parents.add(parent_id)
+            _, _, parent_heading = headings.get(parent_id, (None, "", ""))
+            if parent_heading and not heading and parent_id in bare_containers:
+                opened[pk] = parent_heading
+        for pk, parent_id, _num, order, heading, text in rows:
+            path: list[str] = []
+            labels: list[str] = []
+            ancestor = parent_id
+            while ancestor is not None and ancestor in headings:
+                ancestor, ancestor_num, ancestor_heading = headings[ancestor]
+                if ancestor_heading:
+                    path.append(ancestor_heading)
+                label = f"{ancestor_num}{ancestor_heading}".strip()
+                if label:
+                    labels.append(label[:300])
+            yield ProvisionSource(
+                provision_id=pk,
+                order=order,
+                heading=heading,
+                path_text=" ".join(reversed(path)),
+                path_labels=tuple(reversed(labels)),
+                text=text,
+                context=context,
+                topic_heading=heading or opened.get(pk, ""),
+            )

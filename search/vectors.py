@@ -1,0 +1,207 @@
+"""Pure vector building: what one provision's search entry holds, with no database access.
+
+:func:`entry_row` turns a :class:`ProvisionSource` into the row of :data:`COLUMNS`; everything
+here is a function of its arguments and the segmenter's dictionary, so it runs unchanged in
+worker processes (see :mod:`search.chunks`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from search import segment
+from search.normalize import compact, normalize
+
+# Position layout of an entry's words vector: context first so long texts never push it past
+# PostgreSQL's last position (16383).
+WEIGHT_CONTEXT = "C"  # policy title, short title, 发文字号, issuing bodies and aliases
+WEIGHT_PATH = "B"  # headings of the enclosing provisions (章 › 节)
+WEIGHT_HEADING = "A"  # the provision's own heading
+WEIGHT_TEXT = "D"  # the provision's text
+MAX_POSITION = 16383
+MAX_POSITIONS_PER_LEXEME = 255
+
+COLUMNS = (
+    "provision_id",
+    "policy_id",
+    "order",
+    "words",
+    "grams",
+    "compact",
+    "topic_heading_compact",
+    "path",
+    "body_ids",
+    "lead_body_id",
+    "doc_type",
+    "status",
+    "year",
+    "source_hash",
+)
+
+
+@dataclass(frozen=True)
+class PolicyContext:
+    """What every entry of a policy shares."""
+
+    policy_id: int
+    context_text: str
+    body_ids: tuple[int, ...]
+    lead_body_id: int | None
+    doc_type: str
+    status: str
+    year: int | None
+
+
+@dataclass(frozen=True)
+class ProvisionSource:
+    provision_id: int
+    order: int
+    heading: str
+    path_text: str
+    path_labels: tuple[str, ...]
+    text: str
+    context: PolicyContext
+    # The heading that states what this entry is about: its own, or — for the first clause of a
+    # heading-only container (章/节 whose text is all in its children) — the container's heading,
+    # since that opening clause introduces the container's topic.
+    topic_heading: str = ""
+
+    def fingerprint(self) -> str:
+        """Digest of every input of the entry: equal digests mean an equal row.
+
+        Incremental indexing compares it with the stored ``source_hash`` and re-segments only
+        provisions whose inputs changed (a dictionary change is handled separately).
+        """
+        ctx = self.context
+        parts = (
+            str(ctx.policy_id),
+            str(self.order),
+            self.heading,
+            self.path_text,
+            "\x1f".join(self.path_labels),
+            self.text,
+            self.topic_heading,
+            ctx.context_text,
+            ",".join(map(str, ctx.body_ids)),
+            str(ctx.lead_body_id),
+            ctx.doc_type,
+            ctx.status,
+            str(ctx.year),
+        )
+        return hashlib.blake2b("\x1e".join(parts).encode(), digest_size=16).hexdigest()
+
+
+def quote_lexeme(lexeme: str) -> str:
+    """A lexeme as tsvector/tsquery input: quoted, embedded quotes and backslashes doubled."""
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def clear_caches() -> None:
+    """Forget segmented shared texts (after the dictionary changed)."""
+    _shared_section.cache_clear()
+
+
+def _section(weight: str, text: str, offset: int) -> tuple[tuple[tuple[str, str], ...], int]:
+    """``(lexeme, position label)`` pairs of one section laid out from ``offset``, and the last
+    position used within the section."""
+    pairs: list[tuple[str, str]] = []
+    last = 0
+    for slot in segment.lexemes(compact(text)):
+        pos = min(offset + slot.position, MAX_POSITION)
+        last = slot.position
+        label = f"{pos}{weight}" if weight != WEIGHT_TEXT else str(pos)
+        pairs.append((slot.word, label))
+        for variant in slot.variants:
+            pairs.append((variant, label))
+    return tuple(pairs), last
+
+
+# Policy context and heading paths are the same for many entries (and the context is always
+# the first section, the path always follows it): segment and lay them out once.
+_shared_section = lru_cache(maxsize=4096)(_section)
+
+
+def words_vector(sections: Sequence[tuple[str, str]]) -> str:
+    """tsvector input for ``(weight, normalized text)`` sections laid out one after another."""
+    positions: dict[str, list[str]] = {}
+    offset = 0
+    plain = True  # no lexeme needs its quotes or backslashes doubled
+    for weight, text in sections:
+        if not text:
+            continue
+        if "'" in text or "\\" in text:
+            plain = False
+        shared = weight in (WEIGHT_CONTEXT, WEIGHT_PATH)
+        pairs, last = (_shared_section if shared else _section)(weight, text, offset)
+        for lexeme, label in pairs:
+            bucket = positions.get(lexeme)
+            if bucket is None:
+                positions[lexeme] = [label]
+            elif len(bucket) < MAX_POSITIONS_PER_LEXEME:
+                bucket.append(label)
+        offset += last + 2  # a gap: phrases never run from one section into the next
+    if plain:
+        return " ".join(["'" + lex + "':" + ",".join(p) for lex, p in positions.items()])
+    return " ".join([f"{_quote(lex)}:{','.join(p)}" for lex, p in positions.items()])
+
+
+def gram_lexemes(compact_text: str) -> list[str]:
+    """Distinct characters and character bigrams (spaces skipped): the 1–2 character path."""
+    chars = compact_text.replace(" ", "")
+    grams = dict.fromkeys(chars)
+    grams.update(dict.fromkeys(chars[i : i + 2] for i in range(len(chars) - 1)))
+    return [g for g in grams if g.strip()]
+
+
+def grams_vector(compact_text: str) -> str:
+    grams = gram_lexemes(compact_text)
+    if "'" in compact_text or "\\" in compact_text:
+        return " ".join(quote_lexeme(g) for g in grams)
+    return "'" + "' '".join(grams) + "'" if grams else ""
+
+
+def _quote(lexeme: str) -> str:
+    """:func:`quote_lexeme` with a fast path for the usual lexeme (the build's hottest call)."""
+    if "'" in lexeme or "\\" in lexeme:
+        return quote_lexeme(lexeme)
+    return "'" + lexeme + "'"
+
+
+@lru_cache(maxsize=4096)
+def _normalize_shared(text: str) -> str:
+    return normalize(text)
+
+
+def entry_row(source: ProvisionSource) -> tuple:
+    """The database row (in :data:`COLUMNS` order) for one provision."""
+    heading = normalize(source.heading)
+    text = normalize(source.text)
+    own = compact(f"{heading}\n{text}" if heading else text)
+    ctx = source.context
+    words = words_vector(
+        [
+            (WEIGHT_CONTEXT, _normalize_shared(ctx.context_text)),
+            (WEIGHT_PATH, _normalize_shared(source.path_text)),
+            (WEIGHT_HEADING, heading),
+            (WEIGHT_TEXT, text),
+        ]
+    )
+    return (
+        source.provision_id,
+        ctx.policy_id,
+        source.order,
+        words,
+        grams_vector(own),
+        own,
+        compact(normalize(source.topic_heading) if source.topic_heading else heading),
+        list(source.path_labels),
+        list(ctx.body_ids),
+        ctx.lead_body_id,
+        ctx.doc_type,
+        ctx.status,
+        ctx.year,
+        source.fingerprint(),
+    )

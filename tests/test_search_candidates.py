@@ -1,0 +1,117 @@
+"""Champion lists: frequent one-word queries take precomputed candidates, with the same top hits."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from policies.models import Provision
+from search import candidates, query
+from search.candidates import ChampionCTE
+from search.indexing import bump_catalog_version, index_policies
+from search.models import SearchEntry, TermCandidates
+from search.query import SearchParams, search
+
+pytestmark = pytest.mark.django_db
+
+TABLE = SearchEntry._meta.db_table
+
+
+@pytest.fixture
+def champions(monkeypatch) -> dict[str, list[int]]:
+    """Lists for lexemes in at least 40 of the seed entries (the real threshold is for 200k)."""
+    if not query.rum_index_ready():
+        pytest.skip("no RUM index on this server")
+    monkeypatch.setattr(candidates, "CHAMPION_MIN_MATCHES", 40)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {TABLE}")
+    lists = candidates.compute(TABLE)
+    candidates.store(lists)
+    bump_catalog_version()  # as a rebuild does: searches reload which lexemes have lists
+    return dict(lists)
+
+
+def ranked(q: str, **filters) -> list[tuple[str, str]]:
+    return [(h.policy_slug, h.eid) for h in search(SearchParams(q=q, **filters)).items]
+
+
+def matches(lexeme: str) -> set[int]:
+    return set(
+        SearchEntry.objects.extra(
+            where=["words @@ %s::tsquery"], params=[f"'{lexeme}'"]
+        ).values_list("provision_id", flat=True)
+    )
+
+
+def test_lists_hold_the_best_matches_of_frequent_lexemes(champions) -> None:
+    assert "数据" in champions and "区块链" not in champions  # 7 matches: RUM is quick there
+    for lexeme, ids in champions.items():
+        assert 0 < len(ids) <= candidates.CHAMPIONS
+        assert len(set(ids)) == len(ids)
+        assert set(ids) <= matches(lexeme)
+
+
+@pytest.mark.parametrize("q", ["数据", "发展"])
+def test_frequent_word_takes_the_same_candidates_from_its_list(champions, q, monkeypatch) -> None:
+    """The list is the RUM stage's own order for the word: the same ranked page, one look-up."""
+    monkeypatch.setattr(query, "CANDIDATES", 30)  # of 200+ matches in the seed documents
+    monkeypatch.setattr(query, "champion_candidates", lambda *args: None)
+    rum_stage = ranked(q)
+    monkeypatch.undo()
+    monkeypatch.setattr(candidates, "CHAMPION_MIN_MATCHES", 40)
+    monkeypatch.setattr(query, "CANDIDATES", 30)
+    taken: list[object] = []
+    hits = query._hits
+
+    def spy(plan, params, intent, chosen):
+        taken.append(chosen)
+        return hits(plan, params, intent, chosen)
+
+    monkeypatch.setattr(query, "_hits", spy)
+    assert ranked(q) == rum_stage
+    assert len(rum_stage) == 10
+    assert len(taken) == 1 and isinstance(taken[0], ChampionCTE)
+
+
+def test_filters_and_rare_words_keep_the_rum_stage(champions, monkeypatch) -> None:
+    monkeypatch.setattr(query, "CANDIDATES", 5)
+    taken: list[object] = []
+    hits = query._hits
+
+    def spy(plan, params, intent, chosen):
+        taken.append(chosen)
+        return hits(plan, params, intent, chosen)
+
+    monkeypatch.setattr(query, "_hits", spy)
+    ranked("数据", type="规划")
+    ranked("区块链")
+    assert taken and not any(isinstance(c, ChampionCTE) for c in taken)
+
+
+def test_incremental_indexing_adds_new_entries_to_the_lists(champions) -> None:
+    provision = (
+        Provision.objects.filter(children__isnull=True).exclude(text__contains="数据").first()
+    )
+    assert provision.pk not in champions["数据"]
+    Provision.objects.filter(pk=provision.pk).update(text=provision.text + "加强数据治理。")
+    assert index_policies([provision.policy_id]) == 1
+    assert provision.pk in TermCandidates.objects.get(lexeme="数据").added
+
+
+def test_rebuild_computes_the_lists(monkeypatch) -> None:
+    if not query.rum_index_ready():
+        pytest.skip("no RUM index on this server")
+    monkeypatch.setattr(candidates, "CHAMPION_MIN_MATCHES", 40)
+    TermCandidates.objects.all().delete()
+    call_command("reindex", stdout=io.StringIO())
+    lists = dict(TermCandidates.objects.values_list("lexeme", "provision_ids"))
+    assert "数据" in lists
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT provision_id FROM {TABLE} WHERE words @@ '数据'::tsquery "
+            "ORDER BY words <=> '数据'::tsquery LIMIT 1"
+        )
+        assert lists["数据"][0] == cursor.fetchone()[0]
