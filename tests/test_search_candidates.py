@@ -9,11 +9,11 @@ from django.core.management import call_command
 from django.db import connection
 
 from policies.models import Provision
-from search import candidates, query
+from search import candidates
 from search.candidates import ChampionCTE
 from search.indexing import bump_catalog_version, index_policies
 from search.models import SearchEntry, TermCandidates
-from search.query import SearchParams, search
+from search.query import SearchParams, rank, run, search
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ TABLE = SearchEntry._meta.db_table
 @pytest.fixture
 def champions(monkeypatch) -> dict[str, list[int]]:
     """Lists for lexemes in at least 40 of the seed entries (the real threshold is for 200k)."""
-    if not query.rum_index_ready():
+    if not rank.rum_index_ready():
         pytest.skip("no RUM index on this server")
     monkeypatch.setattr(candidates, "CHAMPION_MIN_MATCHES", 40)
     with connection.cursor() as cursor:
@@ -57,35 +57,35 @@ def test_lists_hold_the_best_matches_of_frequent_lexemes(champions) -> None:
 @pytest.mark.parametrize("q", ["数据", "发展"])
 def test_frequent_word_takes_the_same_candidates_from_its_list(champions, q, monkeypatch) -> None:
     """The list is the RUM stage's own order for the word: the same ranked page, one look-up."""
-    monkeypatch.setattr(query, "CANDIDATES", 30)  # of 200+ matches in the seed documents
-    monkeypatch.setattr(query, "champion_candidates", lambda *args: None)
+    monkeypatch.setattr(rank, "CANDIDATES", 30)  # of 200+ matches in the seed documents
+    monkeypatch.setattr(run, "champion_candidates", lambda *args: None)
     rum_stage = ranked(q)
     monkeypatch.undo()
     monkeypatch.setattr(candidates, "CHAMPION_MIN_MATCHES", 40)
-    monkeypatch.setattr(query, "CANDIDATES", 30)
+    monkeypatch.setattr(rank, "CANDIDATES", 30)
     taken: list[object] = []
-    hits = query._hits
+    hits = rank.ranked_hits
 
-    def spy(plan, params, intent, chosen):
+    def spy(plan, limit, offset, intent, chosen, *args, **kwargs):
         taken.append(chosen)
-        return hits(plan, params, intent, chosen)
+        return hits(plan, limit, offset, intent, chosen, *args, **kwargs)
 
-    monkeypatch.setattr(query, "_hits", spy)
+    monkeypatch.setattr(rank, "ranked_hits", spy)
     assert ranked(q) == rum_stage
     assert len(rum_stage) == 10
     assert len(taken) == 1 and isinstance(taken[0], ChampionCTE)
 
 
 def test_filters_and_rare_words_keep_the_rum_stage(champions, monkeypatch) -> None:
-    monkeypatch.setattr(query, "CANDIDATES", 5)
+    monkeypatch.setattr(rank, "CANDIDATES", 5)
     taken: list[object] = []
-    hits = query._hits
+    hits = rank.ranked_hits
 
-    def spy(plan, params, intent, chosen):
+    def spy(plan, limit, offset, intent, chosen, *args, **kwargs):
         taken.append(chosen)
-        return hits(plan, params, intent, chosen)
+        return hits(plan, limit, offset, intent, chosen, *args, **kwargs)
 
-    monkeypatch.setattr(query, "_hits", spy)
+    monkeypatch.setattr(rank, "ranked_hits", spy)
     ranked("数据", type="规划")
     ranked("区块链")
     assert taken and not any(isinstance(c, ChampionCTE) for c in taken)
@@ -102,7 +102,7 @@ def test_incremental_indexing_adds_new_entries_to_the_lists(champions) -> None:
 
 
 def test_rebuild_computes_the_lists(monkeypatch) -> None:
-    if not query.rum_index_ready():
+    if not rank.rum_index_ready():
         pytest.skip("no RUM index on this server")
     monkeypatch.setattr(candidates, "CHAMPION_MIN_MATCHES", 40)
     TermCandidates.objects.all().delete()

@@ -125,8 +125,18 @@ def test_admin_form_refuses_javascript_url(admin_client):
     assert not policy.source_url.startswith("javascript")
 
 
+@pytest.fixture
+def one_window(monkeypatch):
+    """Limits count per fixed minute: a test that straddles a minute boundary would start a
+    fresh count half-way. Hold the limiter's clock inside one window."""
+    import portal.ratelimit
+
+    now = portal.ratelimit.time.time()
+    monkeypatch.setattr(portal.ratelimit.time, "time", lambda: now)
+
+
 @pytest.mark.django_db
-def test_api_rate_limit_answers_429_problem(client):
+def test_api_rate_limit_answers_429_problem(client, one_window):
     with override_settings(RATE_LIMITS={"api": 3, "search": 2}):
         statuses = [client.get("/api/v1/bodies").status_code for _ in range(4)]
         assert statuses == [200, 200, 200, 429]
@@ -144,7 +154,7 @@ def test_api_rate_limit_answers_429_problem(client):
 
 
 @pytest.mark.django_db
-def test_admin_login_is_throttled_after_failures(client):
+def test_admin_login_is_throttled_after_failures(client, one_window):
     User.objects.create_superuser("curator", password="right-password-123")
     url = reverse("admin:login")
     for _ in range(settings.LOGIN_FAILURES_PER_MINUTE):

@@ -9,33 +9,21 @@ tests themselves write nothing, so no flush is needed and the order of test file
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from pytest_django.live_server_helper import LiveServer
 
 from policies.models import Policy
+from tests.browser import chromium_browser, live_site
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 @pytest.fixture(scope="module")
 def site(django_db_setup, django_db_blocker) -> Iterator[str]:
-    """A live server on the committed session data, without flushing anything afterwards."""
-    with django_db_blocker.unblock():
-        server = LiveServer("localhost")
-        server._live_server_modified_settings.enable()
-        try:
-            yield server.url
-        finally:
-            server._live_server_modified_settings.disable()
-            server.stop()
+    with live_site(django_db_blocker) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -52,19 +40,8 @@ def data_industry(django_db_setup, django_db_blocker) -> dict:
 
 @pytest.fixture(scope="module")
 def browser(site, data_industry):
-    if not CHROMIUM.exists():
-        message = f"Debian chromium is not installed at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(message)  # CI must run these tests, not report them as skipped
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+    with chromium_browser() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture

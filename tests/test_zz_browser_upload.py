@@ -8,22 +8,18 @@ the file name sorts after every other test file as a second line of defence.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.urls import reverse
-from pytest_django.live_server_helper import LiveServer
 
 from policies.models import Policy, SourceDocument
+from tests.browser import chromium_browser, live_site
 from tests.reader_documents import FIXTURES
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SLUG = "browser-upload-binjiang"
 NAME = "gov_page_gb2312.html"
 TITLE = "滨江市数据资源管理局关于推进公共数据开放利用的通知"
@@ -31,14 +27,8 @@ TITLE = "滨江市数据资源管理局关于推进公共数据开放利用的�
 
 @pytest.fixture(scope="module")
 def site(django_db_setup, django_db_blocker) -> Iterator[str]:
-    with django_db_blocker.unblock():
-        server = LiveServer("localhost")
-        server._live_server_modified_settings.enable()
-        try:
-            yield server.url
-        finally:
-            server._live_server_modified_settings.disable()
-            server.stop()
+    with live_site(django_db_blocker) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -62,18 +52,8 @@ def curator(django_db_setup, django_db_blocker) -> Iterator[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def browser(site, curator):
-    if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("Debian chromium is missing at /usr/bin/chromium")
-        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+    with chromium_browser() as chromium:
         yield chromium
-        chromium.close()
 
 
 def test_upload_preview_publish(site, curator, browser):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import struct
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,27 +17,19 @@ from urllib.parse import quote
 
 import pytest
 from django.urls import reverse
-from pytest_django.live_server_helper import LiveServer
 
 from policies.models import Policy
+from tests.browser import chromium_browser, live_site
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 WIDTHS = (360, 1280)
 
 
 @pytest.fixture(scope="module")
 def site(django_db_setup, django_db_blocker) -> Iterator[str]:
-    with django_db_blocker.unblock():
-        server = LiveServer("localhost")
-        server._live_server_modified_settings.enable()
-        try:
-            yield server.url
-        finally:
-            server._live_server_modified_settings.disable()
-            server.stop()
+    with live_site(django_db_blocker) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -62,18 +53,8 @@ def seeds(django_db_setup, django_db_blocker) -> dict:
 
 @pytest.fixture(scope="module")
 def browser(site, seeds):
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail("Debian chromium is missing: browser tests must run under CI")
-        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+    with chromium_browser() as chromium:
         yield chromium
-        chromium.close()
 
 
 def new_page(browser, width: int, **kwargs):

@@ -7,48 +7,29 @@ write nothing. Under CI=true a missing Chromium fails the tests instead of skipp
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.urls import reverse
-from pytest_django.live_server_helper import LiveServer
+
+from tests.browser import chromium_browser, live_site
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PHONE = {"width": 360, "height": 740}
 
 
 @pytest.fixture(scope="module")
 def site(django_db_setup, django_db_blocker) -> Iterator[str]:
-    with django_db_blocker.unblock():
-        server = LiveServer("localhost")
-        server._live_server_modified_settings.enable()
-        try:
-            yield server.url + reverse("search:page")
-        finally:
-            server._live_server_modified_settings.disable()
-            server.stop()
+    with live_site(django_db_blocker) as url:
+        yield url + reverse("search:page")
 
 
 @pytest.fixture(scope="module")
 def browser(site):
-    if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("Debian chromium is missing at /usr/bin/chromium (CI must have it)")
-        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+    with chromium_browser() as chromium:
         yield chromium
-        chromium.close()
 
 
 def new_page(browser, viewport: dict):
