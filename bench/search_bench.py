@@ -176,7 +176,7 @@ def build_corpus(target: int, seed: int) -> tuple[int, int]:
             ):
                 links.append(PolicyBody(policy_id=policy.pk, body_id=body_id, order=order))
         PolicyBody.objects.bulk_create(links, batch_size=5000)
-        columns = '"policy_id", "kind", "num", "heading", "text", "order", "depth", "eid"'
+        columns = '"policy_id", "kind", "num", "heading", "text", "order", "depth", "eid", "rows"'
         count = 0
         with (
             connection.cursor() as cursor,
@@ -198,6 +198,7 @@ def build_corpus(target: int, seed: int) -> tuple[int, int]:
                             order,
                             0,
                             f"para_{order + 1}",
+                            "[]",  # COPY does not apply the model's default (no table rows)
                         )
                     )
                     count += 1
