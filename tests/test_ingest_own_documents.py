@@ -291,3 +291,26 @@ def test_government_page_copied_as_text_metadata_table_and_chrome():
     assert result.warnings == [
         "city_old_housing_notice_page.txt: unknown body created: 某市住房和城乡建设局"
     ]
+
+
+def test_short_notice_signed_within_its_first_lines():
+    """A notice of two sentences signs right under its text: the signer is not a bodies line
+    printed under the title, and the date is the 成文日期 that 自印发之日起 counts from."""
+    [policy], _ = load("lanhu_smart_elderly_care_notice.txt")
+    assert policy.title == "蓝湖县智慧养老服务提升行动方案"
+    assert policy.notice_title == "关于印发蓝湖县智慧养老服务提升行动方案的通知"
+    assert policy.doc_number == "蓝政办发〔2026〕9号"
+    assert [body.name for body in policy.ordered_bodies()] == ["蓝湖县人民政府办公室"]
+    assert policy.issued_on == dt.date(2026, 5, 12)
+    assert policy.effective_on == dt.date(2026, 5, 12)
+    assert policy.expires_on == dt.date(2029, 5, 11)
+    assert policy.notes == {"disclosure": "此件公开发布"}
+    assert "请认真组织实施" in policy.notice_text
+    assert [(t.metric, t.value, t.unit, t.year) for t in policy.targets.order_by("order")] == [
+        ("全县建成智慧养老服务站", 30, "个", 2028),
+        ("老年人智能设备使用率", 60, "%", 2028),
+    ]
+    assert [task.title for task in policy.tasks.order_by("order")] == [
+        "建设县级养老服务平台",
+        "推广居家智能监护",
+    ]

@@ -175,8 +175,10 @@ def trim_front(lines: list[Line], title: str, body_names: set[str]) -> tuple[lis
         head = i < 4
         if head and (doc_number_of(line.text) or squash(line.text) == key):
             continue
+        # Bodies printed under the title come before the text starts; once it has, a bodies
+        # line is a signer (a short notice signs within its first lines).
         if head and (
-            body_names_in(line.text, body_names)
+            (not out and body_names_in(line.text, body_names))
             or (
                 line.md_level
                 and len(line.text) <= 30
