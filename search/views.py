@@ -6,6 +6,10 @@ results come first; facets sit in a sidebar that folds away on a phone.
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import urlencode
@@ -16,15 +20,17 @@ PAGE_SIZE = 10
 FILTERS = ("body", "type", "status", "year_from", "year_to", "policy")
 # Clauses shown per document before "N more in this document".
 SHOWN_PER_DOCUMENT = 2
-EXAMPLES = (
-    "可信数据空间",
-    "数据标注产业怎么发展",
-    "发改委 数据产业",
-    "发改数据〔2024〕1836号",
-    '"数据要素" -金融',
-    "2024年12月 指导意见",
-)
 FACET_TITLES = (("body", "发文机关"), ("type", "类型"), ("status", "状态"), ("year", "年份"))
+
+
+@functools.cache
+def examples() -> tuple[str, ...]:
+    """The empty page's example searches: curated data for the collection held, not code."""
+    path = Path(settings.FIXTURES_DIR) / "search_examples.txt"
+    if not path.exists():
+        return ()
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return tuple(line for line in lines if line and not line.startswith("#"))
 
 
 def _int(value: str | None) -> int | None:
@@ -39,7 +45,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     page = max(_int(request.GET.get("page")) or 1, 1)
     page = min(page, MAX_OFFSET // PAGE_SIZE + 1)
     chosen = {name: request.GET.get(name, "").strip() for name in FILTERS}
-    context: dict = {"q": q, "chosen": chosen, "results": None, "error": "", "examples": EXAMPLES}
+    context: dict = {"q": q, "chosen": chosen, "results": None, "error": "", "examples": examples()}
     if not q:
         return render(request, "search/page.html", context)
     year_from, year_to = _int(chosen["year_from"]), _int(chosen["year_to"])
