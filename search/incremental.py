@@ -68,6 +68,11 @@ def index_policies(policy_ids: Iterable[int]) -> int:
         written = run_chunks(changed, SearchEntry._meta.db_table, workers=1).written
         candidates.note_entries([s.provision_id for s in changed])
         bump_catalog_version()
+    # The saves that led here (a load saves its Policy rows) queued the same policies for a
+    # re-index on commit; they are up to date now, so that would relearn the dictionary twice.
+    from search.signals import settled  # signals imports this module
+
+    settled(policy_ids)
     return written
 
 

@@ -62,6 +62,14 @@ def _schedule(policy_ids=(), *, bump: bool = False) -> None:
     pending["bump"] = pending["bump"] or bump
 
 
+def settled(policy_ids) -> None:
+    """These policies were just indexed in this transaction: drop them from what its commit
+    would re-index (edits saved after this call queue them again)."""
+    pending = getattr(connection, _ATTR, None)
+    if pending is not None:
+        pending["policies"].difference_update(policy_ids)
+
+
 def reindex_on_commit(policy_ids) -> None:
     """Re-index these policies once, after the current transaction commits."""
     _schedule(policy_ids)
