@@ -12,13 +12,16 @@ SNIPPET_CHARS = 160
 CONTEXT_BEFORE = 40
 
 
-def match_spans(text: str, needles: Iterable[str]) -> list[tuple[int, int]]:
+def match_spans(
+    text: str, needles: Iterable[str], compacted: tuple[str, list[int]] | None = None
+) -> list[tuple[int, int]]:
     """Non-overlapping ``(start, end)`` spans of ``text`` matching any needle.
 
     Needles are normalized compact strings; matching ignores whitespace and script/width/case
     differences, and spans point into the original ``text`` (normalization preserves length).
+    ``compacted`` is ``compact_with_offsets(normalize(text))`` when the caller has it already.
     """
-    compact_text, offsets = compact_with_offsets(normalize(text))
+    compact_text, offsets = compacted or compact_with_offsets(normalize(text))
     spans: list[tuple[int, int]] = []
     for needle in sorted({n for n in needles if n}, key=len, reverse=True):
         start = compact_text.find(needle)
@@ -52,11 +55,12 @@ def term_spans(
     """
     spans: list[tuple[int, int, int]] = []
     taken: list[tuple[int, int]] = []
+    compacted = compact_with_offsets(normalize(text))  # once for all the terms
     for exact, words in terms:
-        found = match_spans(text, exact)
+        found = match_spans(text, exact, compacted)
         weight = 10
         if not found:
-            found, weight = match_spans(text, [w for w in words if len(w) > 1]), 1
+            found, weight = match_spans(text, [w for w in words if len(w) > 1], compacted), 1
         for span in found:
             if all(span[1] <= a or span[0] >= b for a, b in taken):
                 taken.append(span)

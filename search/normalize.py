@@ -80,24 +80,29 @@ def compact(text: str) -> str:
 _ANY_SPACE_RE = re.compile(r"\s+")
 
 
+_RUN_RE = re.compile(r"\S+")
+
+
 def compact_with_offsets(normalized: str) -> tuple[str, list[int]]:
-    """The compact string and, for each of its characters, the offset in ``normalized``."""
-    chars: list[str] = []
+    """The compact string and, for each of its characters, the offset in ``normalized``.
+
+    As :func:`compact`: whitespace goes, except one space between two ASCII letters or digits
+    (which then points at the first whitespace character of the run it stands for).
+    """
+    parts: list[str] = []
     offsets: list[int] = []
-    pending_space = -1
-    for i, ch in enumerate(normalized):
-        if ch.isspace():
-            if pending_space < 0:
-                pending_space = i
-            continue
-        if pending_space >= 0:
-            if chars and _is_ascii_alnum(chars[-1]) and _is_ascii_alnum(ch):
-                chars.append(" ")
-                offsets.append(pending_space)
-            pending_space = -1
-        chars.append(ch)
-        offsets.append(i)
-    return "".join(chars), offsets
+    last = ""  # the last character kept
+    prev_end = 0
+    for run in _RUN_RE.finditer(normalized):
+        start, end = run.span()
+        text = run.group()
+        if last and start > prev_end and _is_ascii_alnum(last) and _is_ascii_alnum(text[0]):
+            parts.append(" ")
+            offsets.append(prev_end)
+        parts.append(text)
+        offsets.extend(range(start, end))
+        last, prev_end = text[-1], end
+    return "".join(parts), offsets
 
 
 def _is_ascii_alnum(ch: str) -> bool:

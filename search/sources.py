@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
@@ -15,21 +16,17 @@ def provision_sources(policy_ids: Iterable[int] | None = None) -> Iterator[Provi
     policies = Policy.objects.all()
     if policy_ids is not None:
         policies = policies.filter(pk__in=list(policy_ids))
-    bodies: dict[int, list[tuple[int, int, str, list[str]]]] = defaultdict(list)
+    bodies: dict[int, list[tuple[int, int]]] = defaultdict(list)
     links = PolicyBody.objects.filter(policy__in=policies).values_list(
-        "policy_id", "order", "body_id", "body__name", "body__aliases"
+        "policy_id", "order", "body_id"
     )
-    for policy_id, order, body_id, name, aliases in links:
-        bodies[policy_id].append((order, body_id, name, aliases or []))
+    for policy_id, order, body_id in links:
+        bodies[policy_id].append((order, body_id))
     for policy in policies.order_by("pk").iterator(chunk_size=500):
         ordered = sorted(bodies.get(policy.pk, []))
-        names = [n for _, _, name, aliases in ordered for n in (name, *aliases)]
         context = PolicyContext(
             policy_id=policy.pk,
-            context_text=" ".join(
-                p for p in (policy.title, policy.short_title, policy.doc_number, *names) if p
-            ),
-            body_ids=tuple(body_id for _, body_id, _, _ in ordered),
+            body_ids=tuple(body_id for _, body_id in ordered),
             lead_body_id=ordered[0][1] if ordered else None,
             doc_type=policy.doc_type,
             status=policy.status,
@@ -54,6 +51,7 @@ def provision_sources(policy_ids: Iterable[int] | None = None) -> Iterator[Provi
             _, _, parent_heading = headings.get(parent_id, (None, "", ""))
             if parent_heading and not heading and parent_id in bare_containers:
                 opened[pk] = parent_heading
+        leads = lead_ins(rows)
         for pk, parent_id, _num, order, heading, text in rows:
             path: list[str] = []
             labels: list[str] = []
@@ -69,9 +67,39 @@ def provision_sources(policy_ids: Iterable[int] | None = None) -> Iterator[Provi
                 provision_id=pk,
                 order=order,
                 heading=heading,
-                path_text=" ".join(reversed(path)),
+                path_text=" ".join([*reversed(path), *leads.get(pk, ())]),
                 path_labels=tuple(reversed(labels)),
                 text=text,
                 context=context,
                 topic_heading=heading or opened.get(pk, ""),
             )
+
+
+# A paragraph this short without closing punctuation, followed by siblings, introduces them
+# (到2026年底 / 主要目标： above a list of targets, a slide's lead line): the siblings after it
+# match and rank with it as context, as with a heading.
+LEAD_IN_CHARS = 16
+_CLOSED_RE = re.compile(r"[。；！？.;!?）)」”]\s*$")
+
+
+def lead_ins(rows: list[tuple]) -> dict[int, tuple[str, ...]]:
+    """Provision → the lead-in paragraph before it among its siblings (see LEAD_IN_CHARS).
+
+    ``rows`` are (pk, parent_id, num, order, heading, text) in reading order. A lead-in holds
+    until the next one among the same siblings.
+    """
+    current: dict[int | None, str] = {}
+    found: dict[int, tuple[str, ...]] = {}
+    for pk, parent_id, _num, _order, heading, text in rows:
+        lead = current.get(parent_id)
+        if lead:
+            found[pk] = (lead,)
+        stripped = text.strip()
+        if (
+            not heading
+            and stripped
+            and len(stripped) <= LEAD_IN_CHARS
+            and not (_CLOSED_RE.search(stripped))
+        ):
+            current[parent_id] = stripped
+    return found

@@ -15,13 +15,19 @@ from functools import lru_cache
 from search import segment
 from search.normalize import compact, normalize
 
-# Position layout of an entry's words vector: context first so long texts never push it past
-# PostgreSQL's last position (16383).
-WEIGHT_CONTEXT = "C"  # policy title, short title, 发文字号, issuing bodies and aliases
+# Position layout of an entry's words vector: the heading path first so long texts never push
+# it past PostgreSQL's last position (16383). Weight C (the policy's title, 发文字号 and bodies)
+# is no longer written: a clause must match by its own words, and the document's metadata is
+# matched from the catalog (search.query.catalog). Without it every words condition is exact in
+# the GIN index — no weight restriction, so no recheck of each row's vector — and a title word
+# no longer puts all of a policy's clauses into every posting list of that word.
 WEIGHT_PATH = "B"  # headings of the enclosing provisions (章 › 节)
 WEIGHT_HEADING = "A"  # the provision's own heading
 WEIGHT_TEXT = "D"  # the provision's text
 MAX_POSITION = 16383
+# Part of every fingerprint: bumped when the row layout changes, so that incremental indexing
+# rewrites every entry (2: no weight-C context section in the words).
+ENTRY_FORMAT = "2"
 MAX_POSITIONS_PER_LEXEME = 255
 
 COLUMNS = (
@@ -47,7 +53,6 @@ class PolicyContext:
     """What every entry of a policy shares."""
 
     policy_id: int
-    context_text: str
     body_ids: tuple[int, ...]
     lead_body_id: int | None
     doc_type: str
@@ -77,6 +82,7 @@ class ProvisionSource:
         """
         ctx = self.context
         parts = (
+            ENTRY_FORMAT,
             str(ctx.policy_id),
             str(self.order),
             self.heading,
@@ -84,7 +90,6 @@ class ProvisionSource:
             "\x1f".join(self.path_labels),
             self.text,
             self.topic_heading,
-            ctx.context_text,
             ",".join(map(str, ctx.body_ids)),
             str(ctx.lead_body_id),
             ctx.doc_type,
@@ -119,8 +124,8 @@ def _section(weight: str, text: str, offset: int) -> tuple[tuple[tuple[str, str]
     return tuple(pairs), last
 
 
-# Policy context and heading paths are the same for many entries (and the context is always
-# the first section, the path always follows it): segment and lay them out once.
+# Heading paths are the same for many entries (and always the first section): segment and lay
+# them out once.
 _shared_section = lru_cache(maxsize=4096)(_section)
 
 
@@ -134,7 +139,7 @@ def words_vector(sections: Sequence[tuple[str, str]]) -> str:
             continue
         if "'" in text or "\\" in text:
             plain = False
-        shared = weight in (WEIGHT_CONTEXT, WEIGHT_PATH)
+        shared = weight == WEIGHT_PATH
         pairs, last = (_shared_section if shared else _section)(weight, text, offset)
         for lexeme, label in pairs:
             bucket = positions.get(lexeme)
@@ -183,7 +188,6 @@ def entry_row(source: ProvisionSource) -> tuple:
     ctx = source.context
     words = words_vector(
         [
-            (WEIGHT_CONTEXT, _normalize_shared(ctx.context_text)),
             (WEIGHT_PATH, _normalize_shared(source.path_text)),
             (WEIGHT_HEADING, heading),
             (WEIGHT_TEXT, text),

@@ -18,6 +18,7 @@ from django.conf import settings
 from portal.routers import read_connection as connection
 from search.dictionary import ensure_loaded
 from search.normalize import compact, normalize_query
+from search.query.lookup import SubstringIndex, date_keys, grouped, within
 from search.query.parse import Term
 
 _PUNCT_RE = re.compile(r"[^\w]", re.UNICODE)
@@ -82,6 +83,7 @@ class Catalog:
     # vector); lexemes not listed are rarer than ``rare_share``.
     lexeme_share: dict[str, float] = field(default_factory=dict)
     rare_share: float = 0.0
+    _lookups: Lookups | None = field(default=None, repr=False)
 
     def selectivity(self, term: Term) -> float:
         """Estimated share of entries a term matches (its words' rarest lexeme, per variant)."""
@@ -96,46 +98,87 @@ class Catalog:
         return [n for n in names if n != compact_term]
 
     def metadata_matches(self, term: Term) -> dict[int, str]:
-        """Documents whose metadata matches the term → the reason (see REASON_*)."""
+        """Documents whose metadata matches the term → the reason (see REASON_*).
+
+        One reason per document, the first that applies of: body, 发文字号 (a bare serial number
+        asks for nothing else), title, the agency code of the 发文字号, publisher, author.
+        """
         found: dict[int, str] = {}
+        look = self.lookups()
         if term.date is not None:
-            year, month, day = term.date
-            for p in self.policies:
-                for d in p.dates:
-                    if (
-                        (year is None or d.year == year)
-                        and (month is None or d.month == month)
-                        and (day is None or d.day == day)
-                    ):
-                        found[p.pk] = REASON_DATE
-                        break
+            for pk in look.by_date.get(term.date, ()):
+                found[pk] = REASON_DATE
             return found
         key = bare(term.text)
         if not key:
             return found
         body = self.body_by_name.get(key)
+        if body is not None:
+            for pk in look.by_body.get(body, ()):
+                found[pk] = REASON_BODY
         serial = _SERIAL_RE.match(key)
-        has_digit = len(key) >= 2 and any(ch.isdigit() for ch in key)
-        for p in self.policies:
-            reason = ""
-            if body is not None and body in p.body_ids:
-                reason = REASON_BODY
-            elif serial:
-                if p.doc_serial is not None and int(serial.group(1)) == p.doc_serial:
-                    reason = REASON_NUMBER
-            elif has_digit and p.number_key and key in p.number_key:
-                reason = REASON_NUMBER
-            elif len(key) >= 2 and (key in p.title_key or (p.short_key and key in p.short_key)):
-                reason = REASON_TITLE
-            elif len(key) >= 3 and p.agency_key and key in p.agency_key:
-                reason = REASON_NUMBER  # the agency code alone: 发改数据
-            elif len(key) >= 2 and p.publisher_key and key in p.publisher_key:
-                reason = REASON_PUBLISHER
-            elif len(key) >= 2 and any(key in a for a in p.author_keys):
-                reason = REASON_AUTHOR
-            if reason:
-                found[p.pk] = reason
+        if serial:
+            for pk in look.by_serial.get(int(serial.group(1)), ()):
+                found.setdefault(pk, REASON_NUMBER)
+            return found
+        checks: list[tuple[bool, list[SubstringIndex], str]] = [
+            (any(ch.isdigit() for ch in key), [look.numbers], REASON_NUMBER),
+            (True, [look.titles, look.short_titles], REASON_TITLE),
+            (len(key) >= 3, [look.agencies], REASON_NUMBER),  # the agency code alone: 发改数据
+            (True, [look.publishers], REASON_PUBLISHER),
+            (True, [look.authors], REASON_AUTHOR),
+        ]
+        if len(key) >= 2:
+            for applies, indexes, reason in checks:
+                if applies:
+                    for index in indexes:
+                        for pk in index.containing(key):
+                            found.setdefault(pk, reason)
         return found
+
+    def lookups(self) -> Lookups:
+        if self._lookups is None:
+            self._lookups = Lookups.of(self)
+        return self._lookups
+
+
+@dataclass
+class Lookups:
+    """The catalog's policies indexed for :meth:`Catalog.metadata_matches` and
+    :func:`document_intent` (see :mod:`.lookup`)."""
+
+    by_body: dict[int, list[int]]
+    led_by: dict[int, list[int]]
+    by_serial: dict[int, list[int]]
+    by_date: dict[tuple, list[int]]
+    number_keys: dict[str, list[int]]
+    title_keys: dict[str, list[int]]
+    numbers: SubstringIndex
+    titles: SubstringIndex
+    short_titles: SubstringIndex
+    agencies: SubstringIndex
+    publishers: SubstringIndex
+    authors: SubstringIndex
+
+    @classmethod
+    def of(cls, catalog: Catalog) -> Lookups:
+        ps = catalog.policies
+        return cls(
+            by_body=grouped((b, p.pk) for p in ps for b in p.body_ids),
+            led_by=grouped((p.lead_body, p.pk) for p in ps if p.lead_body is not None),
+            by_serial=grouped((p.doc_serial, p.pk) for p in ps if p.doc_serial is not None),
+            by_date=grouped((k, p.pk) for p in ps for d in p.dates for k in date_keys(d)),
+            number_keys=grouped((p.number_key, p.pk) for p in ps if p.number_key),
+            title_keys=grouped(
+                (k, p.pk) for p in ps for k in dict.fromkeys((p.title_key, p.short_key)) if k
+            ),
+            numbers=SubstringIndex((p.pk, p.number_key) for p in ps),
+            titles=SubstringIndex((p.pk, p.title_key) for p in ps),
+            short_titles=SubstringIndex((p.pk, p.short_key) for p in ps),
+            agencies=SubstringIndex((p.pk, p.agency_key) for p in ps),
+            publishers=SubstringIndex((p.pk, p.publisher_key) for p in ps),
+            authors=SubstringIndex((p.pk, a) for p in ps for a in p.author_keys),
+        )
 
 
 _catalog = Catalog()
@@ -257,28 +300,36 @@ def current_catalog() -> Catalog:
 
 
 def document_intent(query_compact: str, catalog: Catalog) -> dict[int, float]:
-    """Policies the query names (by body, 发文字号 or title) → how strongly."""
+    """Policies the query names (by body, 发文字号 or title) → how strongly.
+
+    A body named in the query: 1.0 for the documents it leads, 0.5 for those it co-signs. A
+    发文字号 within the query or containing it (with a digit, 4+ characters), or a title (or
+    short title, 4+ characters) within the query, or containing a query of 5+ characters that
+    is at least half of it: 2.0.
+    """
     key = _PUNCT_RE.sub("", query_compact)
     if len(key) < 2:
         return {}
-    bodies = {bid for name, bid in catalog.body_by_name.items() if len(name) >= 2 and name in key}
+    look = catalog.lookups()
     intent: dict[int, float] = {}
-    for p in catalog.policies:
-        weight = 0.0
-        if bodies:
-            if p.lead_body in bodies:
-                weight = max(weight, 1.0)
-            elif bodies & set(p.body_ids):
-                weight = max(weight, 0.5)
-        number = p.number_key
-        if number and len(key) >= 4 and any(ch.isdigit() for ch in key):
-            if number in key or key in number:
-                weight = max(weight, 2.0)
-        for name in (p.title_key, p.short_key):
-            if len(name) >= 4 and (
-                name in key or (len(key) >= 5 and key in name and len(key) >= 0.5 * len(name))
-            ):
-                weight = max(weight, 2.0)
-        if weight:
-            intent[p.pk] = weight
+
+    def lift(pks, weight: float) -> None:
+        for pk in pks:
+            if intent.get(pk, 0.0) < weight:
+                intent[pk] = weight
+
+    bodies = {bid for name, bid in catalog.body_by_name.items() if len(name) >= 2 and name in key}
+    for body in bodies:
+        lift(look.by_body.get(body, ()), 0.5)
+        lift(look.led_by.get(body, ()), 1.0)
+    if len(key) >= 4 and any(ch.isdigit() for ch in key):
+        lift(within(key, look.number_keys, 1), 2.0)
+        lift(look.numbers.containing(key), 2.0)
+    lift(within(key, look.title_keys, 4), 2.0)
+    if len(key) >= 5:
+        for index, attr in ((look.titles, "title_key"), (look.short_titles, "short_key")):
+            for pk in index.containing(key):
+                name = getattr(catalog.policy_by_pk[pk], attr)
+                if len(name) >= 4 and len(key) >= 0.5 * len(name):
+                    lift((pk,), 2.0)
     return intent

@@ -63,8 +63,9 @@ def matching_documents(
     for found in negative_matches:
         ids -= set(found)
     chosen = []
-    for p in catalog.policies:
-        if p.pk in ids and _passes_filters(p, params, catalog):
+    for pk in ids:
+        p = catalog.policy_by_pk.get(pk)
+        if p is not None and _passes_filters(p, params, catalog):
             reasons = list(dict.fromkeys(found[p.pk] for found in positive_matches))
             chosen.append((p, reasons))
     named_bodies = {catalog.body_by_name.get(bare(t.text)) for t in terms} - {None}

@@ -28,8 +28,9 @@ BM25_K1 = 1.2
 BM25_B = 0.75
 # Document types that comment on policies rather than set them.
 SECONDARY_TYPES = COMMENTARY_TYPES
-# Weights of the words vector a clause's own match may use: A heading, B heading path, D text.
-OWN_WEIGHTS = "ABD"
+# Weights of the words vector a clause's own match may use: all it has (A heading, B heading
+# path, D text; see search.vectors). No restriction, so GIN answers the match without a recheck.
+OWN_WEIGHTS = ""
 
 
 def like_pattern(text: str) -> str:

@@ -1,0 +1,92 @@
+"""Look-up structures over the catalog's policies, built once per catalog version.
+
+A query's metadata side (which documents a term names by title, 发文字号, publisher, author,
+date or body) used to test every policy in a Python loop, per term: ~10 ms a term with 4,000
+policies, more than the clause search itself. These answer the same questions with hashing and
+``str.find`` over one joined string per field, so the cost follows the number of matches, not
+the number of policies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable
+
+# Separates the keys in a joined haystack: cannot occur in a bare key (letters and digits).
+_SEP = "\x00"
+
+
+class SubstringIndex:
+    """Which items' keys contain a given string: the keys joined into one string, searched with
+    ``str.find`` (fast C code), each hit mapped back to its item by bisection."""
+
+    def __init__(self, items: Iterable[tuple[int, str]]) -> None:
+        starts: list[int] = []
+        owners: list[int] = []
+        parts: list[str] = []
+        at = 0
+        for owner, key in items:
+            if not key:
+                continue
+            starts.append(at)
+            owners.append(owner)
+            parts.append(key)
+            at += len(key) + len(_SEP)
+        self._haystack = _SEP.join(parts)
+        self._starts = starts
+        self._owners = owners
+
+    def containing(self, needle: str) -> list[int]:
+        """Owners whose key contains ``needle``, each once, in the order they were given."""
+        found: list[int] = []
+        if not needle or _SEP in needle:
+            return found
+        haystack, starts, owners = self._haystack, self._starts, self._owners
+        last = -1
+        i = haystack.find(needle)
+        while i >= 0:
+            slot = bisect_right(starts, i) - 1
+            if slot != last:
+                found.append(owners[slot])
+                last = slot
+            # The next key: one owner is listed once however often its key repeats the needle.
+            nxt = starts[slot + 1] if slot + 1 < len(starts) else len(haystack)
+            i = haystack.find(needle, nxt)
+        return found
+
+
+def within(text: str, keys: dict[str, list[int]], shortest: int) -> list[int]:
+    """Owners of the ``keys`` (at least ``shortest`` long) that occur inside ``text``.
+
+    A query is short, so every substring of it is looked up: O(len²) hash look-ups however
+    many keys there are.
+    """
+    found: list[int] = []
+    n = len(text)
+    for i in range(n):
+        for j in range(i + shortest, n + 1):
+            found.extend(keys.get(text[i:j], ()))
+    return found
+
+
+def date_keys(day: dt.date) -> list[tuple[int | None, int | None, int | None]]:
+    """Every (year, month, day) pattern with parts left open that ``day`` satisfies."""
+    return [
+        (y, m, d)
+        for y in (day.year, None)
+        for m in (day.month, None)
+        for d in (day.day, None)
+        if (y, m, d) != (None, None, None)
+    ]
+
+
+def grouped(pairs: Iterable[tuple[object, int]]) -> dict:
+    """key → owners (each once, in order)."""
+    out: dict = defaultdict(list)
+    for key, owner in pairs:
+        owners = out[key]
+        if not owners or owners[-1] != owner:
+            owners.append(owner)
+    return dict(out)
