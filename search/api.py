@@ -82,7 +82,12 @@ class SearchOut(Schema):
     total_is_estimate: bool = Field(
         False,
         description="true when more entries match than are counted: total is then a lower "
-        "bound and facet counts describe the first `total` matches only",
+        "bound and facet counts describe `facet_basis` of the matches only",
+    )
+    facet_basis: int = Field(
+        description="how many matching clauses the facet counts describe: all of them, the "
+        "first `total` when counting stopped at the cap, or — for match sets the statistics "
+        "put far above the cap, which are not counted — the best matches ranked in full"
     )
     total_full: int = Field(description="clauses matching every term (the rest match some)")
     limit: int
@@ -130,6 +135,7 @@ def search_provisions(request: HttpRequest, filters: Query[SearchQueryIn]):
             "query": results.query,
             "total": results.total,
             "total_is_estimate": results.total_is_estimate,
+            "facet_basis": results.facet_basis,
             "limit": results.limit,
             "offset": results.offset,
             "total_full": results.total_full,

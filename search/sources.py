@@ -75,11 +75,10 @@ def provision_sources(policy_ids: Iterable[int] | None = None) -> Iterator[Provi
             )
 
 
-# A paragraph this short without closing punctuation, followed by siblings, introduces them
-# (到2026年底 / 主要目标： above a list of targets, a slide's lead line): the siblings after it
-# match and rank with it as context, as with a heading.
-LEAD_IN_CHARS = 16
-_CLOSED_RE = re.compile(r"[。；！？.;!?）)」”]\s*$")
+# A short paragraph ending in a colon introduces the siblings after it (到2025年： / 主要目标：
+# above a list of targets): they match and rank with it as context, as with a heading.
+LEAD_IN_CHARS = 40
+_LEAD_IN_RE = re.compile(r"[：:]\s*$")
 
 
 def lead_ins(rows: list[tuple]) -> dict[int, tuple[str, ...]]:
@@ -95,11 +94,6 @@ def lead_ins(rows: list[tuple]) -> dict[int, tuple[str, ...]]:
         if lead:
             found[pk] = (lead,)
         stripped = text.strip()
-        if (
-            not heading
-            and stripped
-            and len(stripped) <= LEAD_IN_CHARS
-            and not (_CLOSED_RE.search(stripped))
-        ):
+        if not heading and len(stripped) <= LEAD_IN_CHARS and _LEAD_IN_RE.search(stripped):
             current[parent_id] = stripped
     return found

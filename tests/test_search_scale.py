@@ -9,7 +9,10 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from search.query import SearchParams, facets, rank, search
+from search.query import SearchParams, facets, rank, run, search
+from search.query import catalog as catalog_module
+from search.query.catalog import Catalog
+from search.query.facets import facets_and_total as count
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +52,37 @@ def test_large_match_sets_are_counted_up_to_the_cap(client, monkeypatch) -> None
     assert len(body["items"]) == 10
     page = client.get(reverse("search:page"), {"q": "数据"}).content.decode()
     assert "10+ 条条款" in page
-    assert "以下计数仅统计前 10 条" in page
+    assert "以下计数仅统计其中 10 条" in page
+    assert body["facet_basis"] == 10
+
+
+def test_match_sets_estimated_far_above_the_cap_are_not_counted(client, monkeypatch) -> None:
+    if not rank.rum_index_ready():
+        pytest.skip("no RUM index on this server")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE search_searchentry")  # the statistics the estimate comes from
+    monkeypatch.setattr(catalog_module, "_catalog", Catalog())  # reloaded with them
+    counted = []
+    monkeypatch.setattr(run, "facets_and_total", lambda *a: counted.append(1) or count(*a))
+    monkeypatch.setattr(facets, "ESTIMATE_FROM", 20)
+    monkeypatch.setattr(rank, "CANDIDATES", 30)
+    body = client.get(API, {"q": "数据"}).json()
+    assert counted == []
+    assert (body["total"], body["total_is_estimate"]) == (facets.COUNT_CAP, True)
+    assert len(body["items"]) == 10
+    # The facets describe the candidates ranked in full (30, plus the document results).
+    assert body["facet_basis"] == 30
+    assert sum(f["count"] for f in body["facets"]["type"]) == 30 + body["document_total"]
+
+
+def test_a_wrong_estimate_is_counted_after_all(monkeypatch) -> None:
+    """区块链 is in 7 clauses; statistics that put it in every entry leave the page short."""
+    if not rank.rum_index_ready():
+        pytest.skip("no RUM index on this server")
+    monkeypatch.setattr(facets, "ESTIMATE_FROM", 20)
+    monkeypatch.setattr(Catalog, "selectivity", lambda self, term: 1.0)
+    results = search(SearchParams(q="区块链"))
+    assert (results.total, results.total_is_estimate, len(results.items)) == (7, False, 7)
 
 
 def test_uncapped_answer_says_so(client) -> None:
@@ -115,3 +148,31 @@ def test_planner_settings_do_not_outlive_the_search() -> None:
             "SELECT current_setting('enable_seqscan'), current_setting('enable_bitmapscan')"
         )
         assert cursor.fetchone() == ("on", "on")
+
+
+def test_common_words_are_left_out_of_candidate_retrieval() -> None:
+    from search.query.catalog import current_catalog
+    from search.query.parse import parse_query
+    from search.query.weights import active
+
+    terms = parse_query("医疗 数据 共享", current_catalog(), active()).terms
+    match, ranking = rank.candidate_queries(terms, False, common=frozenset({"数据"}))
+    assert "数据" not in match and "数据" not in ranking
+    assert "医疗" in match and "共享" in match
+    # A query of common words only keeps them: nothing else would constrain the candidates.
+    (only,) = parse_query("数据", current_catalog(), active()).terms
+    assert "数据" in rank.candidate_queries([only], False, common=frozenset({"数据"}))[0]
+
+
+def test_candidates_without_common_words_keep_the_top_hits(monkeypatch) -> None:
+    if not rank.rum_index_ready():
+        pytest.skip("no RUM index on this server")
+    q = "数据 安全"
+    full = ranked(q)
+    taken = []
+    queries = rank.candidate_queries
+    monkeypatch.setattr(rank, "candidate_queries", lambda *a: taken.append(a) or queries(*a))
+    monkeypatch.setattr(rank, "CANDIDATES", 30)  # of 136 matches
+    monkeypatch.setattr(Catalog, "common_lexemes", lambda self: frozenset({"数据"}))
+    assert ranked(q)[:3] == full[:3]
+    assert taken and taken[0][-1] == frozenset({"数据"})

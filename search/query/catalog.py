@@ -23,6 +23,9 @@ from search.query.parse import Term
 
 _PUNCT_RE = re.compile(r"[^\w]", re.UNICODE)
 _SERIAL_RE = re.compile(r"^(\d{1,5})号?$")
+# A lexeme in this share of all entries or more is "common" for candidate retrieval (see
+# search.query.rank.candidate_queries).
+COMMON_SHARE = 0.2
 
 # Why a document matched (shown on the page), in the order they are listed.
 REASON_TITLE = "标题"
@@ -62,6 +65,9 @@ class PolicyMeta:
     author_keys: tuple[str, ...]
     lead_body: int | None
     body_ids: tuple[int, ...]
+    latest: int = 0  # ordinal of the newest of ``dates`` (0: none)
+    # (facet, value) pairs the document adds to the facet counts (search.query.facets).
+    facet_keys: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -84,6 +90,7 @@ class Catalog:
     lexeme_share: dict[str, float] = field(default_factory=dict)
     rare_share: float = 0.0
     _lookups: Lookups | None = field(default=None, repr=False)
+    _common: frozenset[str] | None = field(default=None, repr=False)
 
     def selectivity(self, term: Term) -> float:
         """Estimated share of entries a term matches (its words' rarest lexeme, per variant)."""
@@ -135,6 +142,14 @@ class Catalog:
                         for pk in index.containing(key):
                             found.setdefault(pk, reason)
         return found
+
+    def common_lexemes(self) -> frozenset[str]:
+        """Lexemes in at least COMMON_SHARE of all entries (数据 in most of them)."""
+        if self._common is None:
+            self._common = frozenset(
+                w for w, share in self.lexeme_share.items() if share >= COMMON_SHARE
+            )
+        return self._common
 
     def lookups(self) -> Lookups:
         if self._lookups is None:
@@ -271,6 +286,12 @@ def _load_catalog(version: tuple[int, int]) -> Catalog:
             lead_body=ordered[0] if ordered else None,
             body_ids=tuple(ordered),
         )
+        meta.latest = max(meta.dates).toordinal() if meta.dates else 0
+        meta.facet_keys = tuple(
+            [(k, str(v)) for k, v in (("type", doc_type), ("status", status), ("year", meta.year))
+             if v not in ("", None)]
+            + [("body", str(b)) for b in ordered]
+        )  # fmt: skip
         catalog.policies.append(meta)
         catalog.policy_by_slug[slug] = meta
         catalog.policy_by_pk[pk] = meta

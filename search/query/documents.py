@@ -6,6 +6,8 @@ documents, not for every clause of them: each such document is listed once, with
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 from django.urls import reverse
 
 from search.query.catalog import (
@@ -62,22 +64,27 @@ def matching_documents(
         ids &= set(found)
     for found in negative_matches:
         ids -= set(found)
-    chosen = []
+    named_bodies = {catalog.body_by_name.get(bare(t.text)) for t in terms} - {None}
+    filtered = (
+        any((params.body, params.type, params.status, params.policy, params.year_from is not None))
+        or params.year_to is not None
+    )
+    first, more = positive_matches[0], positive_matches[1:]
+    keyed = []
     for pk in ids:
         p = catalog.policy_by_pk.get(pk)
-        if p is not None and _passes_filters(p, params, catalog):
-            reasons = list(dict.fromkeys(found[p.pk] for found in positive_matches))
-            chosen.append((p, reasons))
-    named_bodies = {catalog.body_by_name.get(bare(t.text)) for t in terms} - {None}
-    chosen.sort(
-        key=lambda item: (
-            -sum(_STRENGTH.get(r, 0) for r in item[1]),
-            item[0].lead_body not in named_bodies,  # the body named leads the document
-            -(max(item[0].dates).toordinal() if item[0].dates else 0),
-            item[0].pk,
-        )
-    )
-    return chosen
+        if p is None or (filtered and not _passes_filters(p, params, catalog)):
+            continue
+        reasons = [first[pk]]
+        for found in more:
+            if found[pk] not in reasons:
+                reasons.append(found[pk])
+        strength = sum(_STRENGTH.get(r, 0) for r in reasons)
+        # The body named leads the document; then the newest first.
+        key = (-strength, p.lead_body not in named_bodies, -p.latest, pk)
+        keyed.append((key, p, reasons))
+    keyed.sort(key=itemgetter(0))
+    return [(p, reasons) for _, p, reasons in keyed]
 
 
 def document_hit(p: PolicyMeta, reasons: list[str], catalog: Catalog) -> DocumentHit:

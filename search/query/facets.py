@@ -3,6 +3,8 @@ document-level result once."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from search.query.catalog import Catalog
 from search.query.params import FacetValue
 from search.query.plan import Plan, fetchall
@@ -44,6 +46,35 @@ def facets_and_total(plan: Plan, catalog: Catalog) -> tuple[int, bool, dict[str,
     return total, False, facets
 
 
+# Statistics estimating at least this many matches: not counted at all (the GIN bitmaps of a
+# query's posting lists are most of a search's time then). The total is reported as the
+# COUNT_CAP lower bound and the facets describe the candidates ranked in full.
+ESTIMATE_FROM = 10 * COUNT_CAP
+
+# Facet counts over the ranked candidates (the ``scored`` CTE of search.query.rank), as one
+# JSON value computed once per statement.
+SCORED_FACETS_SQL = """(SELECT json_build_object(
+        'n', (SELECT count(*) FROM scored),
+        'type', (SELECT json_object_agg(doc_type, n) FROM (SELECT doc_type, count(*) AS n
+                 FROM scored WHERE doc_type <> '' GROUP BY doc_type) x),
+        'status', (SELECT json_object_agg(status, n) FROM (SELECT status, count(*) AS n
+                   FROM scored WHERE status <> '' GROUP BY status) x),
+        'year', (SELECT json_object_agg(year, n) FROM (SELECT year, count(*) AS n
+                 FROM scored WHERE year IS NOT NULL GROUP BY year) x),
+        'body', (SELECT json_object_agg(b, n) FROM (SELECT b, count(*) AS n
+                 FROM scored, unnest(scored.body_ids) AS b GROUP BY b) x)))"""
+
+
+def scored_facets(value: dict | None, catalog: Catalog) -> tuple[int, dict[str, list[FacetValue]]]:
+    """(clauses counted, facets) from SCORED_FACETS_SQL's value."""
+    value = value or {}
+    counts = {
+        kind: {str(k): int(v) for k, v in (value.get(kind) or {}).items()}
+        for kind in ("body", "type", "status", "year")
+    }
+    return int(value.get("n") or 0), to_facets(counts, catalog)
+
+
 def to_facets(counts: dict[str, dict[str, int]], catalog: Catalog) -> dict[str, list[FacetValue]]:
     facets: dict[str, list[FacetValue]] = {}
     for kind, values in counts.items():
@@ -76,15 +107,13 @@ def add_documents(
         }
         for kind, values in facets.items()
     }
-    for pk in policy_ids:
-        p = catalog.policy_by_pk.get(pk)
-        if p is None:
-            continue
-        for kind, value in (("type", p.doc_type), ("status", p.status), ("year", p.year)):
-            if value not in ("", None):
-                counts.setdefault(kind, {})
-                counts[kind][str(value)] = counts[kind].get(str(value), 0) + 1
-        for body in p.body_ids:
-            counts.setdefault("body", {})
-            counts["body"][str(body)] = counts["body"].get(str(body), 0) + 1
+    added = Counter(
+        key
+        for pk in policy_ids
+        if (p := catalog.policy_by_pk.get(pk)) is not None
+        for key in p.facet_keys
+    )
+    for (kind, value), n in added.items():
+        values = counts.setdefault(kind, {})
+        values[value] = values.get(value, 0) + n
     return to_facets(counts, catalog)

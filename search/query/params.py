@@ -93,6 +93,9 @@ class Results:
     total: int = 0
     # True when total is a lower bound (COUNT_CAP) and facets describe only the first matches.
     total_is_estimate: bool = False
+    # How many matching clauses the facet counts describe: all of them, the first COUNT_CAP, or
+    # (for match sets too large to count) the candidates ranked in full.
+    facet_basis: int = 0
     # Clauses that matched every term (the rest of ``total`` matched most of them).
     total_full: int = 0
     items: list[Hit] = field(default_factory=list)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from portal.routers import read_connection as connection
 from search.candidates import ChampionCTE
+from search.query.facets import SCORED_FACETS_SQL
 from search.query.parse import Term, significant_words
 from search.query.plan import OWN_WEIGHTS, Plan, fetchall, tsquery_and, tsquery_or
 from search.query.weights import RankingWeights
@@ -28,8 +29,10 @@ def ranked_hits(
     weights: RankingWeights,
     *,
     also: list[int] | None = None,
-) -> list[tuple[int, float, bool, int]]:
-    """(provision id, final score, matched every term, matching clauses of its document).
+    facets: bool = False,
+) -> tuple[list[tuple[int, float, bool, int]], dict | None]:
+    """[(provision id, final score, matched every term, matching clauses of its document)],
+    and with ``facets`` the facet counts of every entry scored (see facets.SCORED_FACETS_SQL).
 
     Within one policy every further entry is damped (``weights.diversity ** (rank − 1)``), so
     one long document that repeats a term cannot fill the whole first page; document intent
@@ -64,17 +67,19 @@ def ranked_hits(
             ),"""
         candidate_args = [candidates[0], *plan.rest_params, candidates[1], pool, also or []]
     restrict = "AND e.id IN (SELECT id FROM c)" if candidates is not None else ""
+    facet_columns = "e.body_ids, e.doc_type, e.status, e.year," if facets else ""
+    facet_value = SCORED_FACETS_SQL if facets else "NULL"
     sql = f"""
         WITH {candidate_sql}
         scored AS MATERIALIZED (
-            SELECT e.provision_id, e.policy_id, e."order", ({plan.score}) AS score,
+            SELECT e.provision_id, e.policy_id, e."order", {facet_columns} ({plan.score}) AS score,
                    ({plan.coverage}) AS coverage, ({plan.full}) AS all_terms
             FROM search_searchentry e WHERE {plan.where} {restrict}
         )
         SELECT s.provision_id,
                round(({intent_sql} + s.score * power(%s, s.rn - 1)
                       + CASE WHEN s.all_terms THEN 0 ELSE s.coverage END)::numeric, 6) AS final,
-               s.all_terms, s.in_document
+               s.all_terms, s.in_document, {facet_value}
         FROM (
             -- Near-equal scores (e.g. a match on the policy's context only) fall back to
             -- reading order, so a policy is represented by its opening clause, not a random one.
@@ -100,7 +105,8 @@ def ranked_hits(
         offset,
     ]
     rows = fetchall(sql, args, ordered_index_scan=candidates is not None)
-    return [(pid, float(score), bool(full), int(n)) for pid, score, full, n in rows]
+    hits = [(pid, float(score), bool(full), int(n)) for pid, score, full, n, _ in rows]
+    return hits, (rows[0][4] if rows else None)
 
 
 def provision_details(ids: list[int]) -> dict[int, tuple]:
@@ -141,7 +147,10 @@ def rum_index_ready() -> bool:
 
 
 def candidate_queries(
-    terms: list[Term], partial: bool, answered_by_metadata: frozenset[int] = frozenset()
+    terms: list[Term],
+    partial: bool,
+    answered_by_metadata: frozenset[int] = frozenset(),
+    common: frozenset[str] = frozenset(),
 ) -> tuple[str, str] | None:
     """(match, ranking) tsqueries over the words vector for RUM candidate retrieval.
 
@@ -150,6 +159,12 @@ def candidate_queries(
     match only by substring are not candidates — they take part when the match set is small
     enough to be scored in full. Terms some documents' metadata answers (positions in
     ``answered_by_metadata``) are left out: a clause may take them from its document.
+
+    ``common`` words (in a large share of all entries, such as 数据) are left out of both
+    queries wherever another word still constrains: RUM's cost grows with the posting lists it
+    reads, a common word's list is most of the table, and it tells the best entries from the
+    rest little (its IDF is near zero). The scoring stage still requires every term; the caller
+    retries without ``common`` when too few candidates survive that.
     """
     positive = [t for t in terms if not t.negated]
     clauses: list[str] = []
@@ -160,19 +175,31 @@ def candidate_queries(
         for variant in term.variants:
             words = variant.words or significant_words(variant.substring)
             if words:
-                alternatives.append("(" + tsquery_and(words, OWN_WEIGHTS) + ")")
+                alternatives.append(_rare_words(words, common))
         if not alternatives:
             if partial:
                 continue
             return None
-        clauses.append("(" + " | ".join(alternatives) + ")")
+        clauses.append(alternatives)
     if not clauses:
         return None
-    match = (" | " if partial else " & ").join(clauses)
+    if common and not partial:
+        # A term all of whose alternatives are common words is left to the scoring stage.
+        rare = [c for c in clauses if any(not set(words) <= common for words in c)]
+        clauses = rare or clauses
+    match = (" | " if partial else " & ").join(
+        "(" + " | ".join("(" + tsquery_and(words, OWN_WEIGHTS) + ")" for words in c) + ")"
+        for c in clauses
+    )
     words = [w for t in positive for w in t.typed_words]
     words += [
         w for t in positive if t.phrase for v in t.variants for w in significant_words(v.substring)
     ]
     if not words:
         return None
-    return match, tsquery_or(words)
+    return match, tsquery_or(_rare_words(words, common))
+
+
+def _rare_words(words: list[str], common: frozenset[str]) -> list[str]:
+    """``words`` without the common ones, unless nothing else is left."""
+    return [w for w in words if w not in common] or words

@@ -19,10 +19,11 @@ from portal.routers import read_connection as connection
 from search.candidates import champion_candidates
 from search.highlight import snippet
 from search.normalize import compact, normalize_query
+from search.query import facets as counting
 from search.query import rank
 from search.query.catalog import CLAUSE_REASONS, current_catalog, document_intent
 from search.query.documents import document_hit, matching_documents
-from search.query.facets import add_documents, facets_and_total
+from search.query.facets import add_documents, facets_and_total, scored_facets
 from search.query.params import (
     DOCUMENT_LIMIT,
     MAX_QUERY_CHARS,
@@ -60,7 +61,9 @@ def search(params: SearchParams) -> Results:
     return results
 
 
-def _search(params: SearchParams) -> Results:
+def _search(params: SearchParams, *, count: bool = False) -> Results:
+    """``count``: count the matches even where the statistics say there are far too many to
+    (the second try when such an estimate left the page short)."""
     from policies.models import Policy, Provision
 
     weights = active()
@@ -95,7 +98,20 @@ def _search(params: SearchParams) -> Results:
         meta_ids = [[]]  # one term: a clause must match it itself anyway
 
     plan = build_plan(parsed.terms, meta_ids, params, catalog, weights, defines=parsed.defines)
-    total, estimate, facets = facets_and_total(plan, catalog)
+    # A match set the statistics put far above the cap is not counted: its total is the cap's
+    # lower bound and the facets describe the candidates ranked in full (see ESTIMATE_FROM).
+    # Not with filters or exclusions: the statistics do not say how many matches they keep.
+    estimated = (
+        not count
+        and plan.rest_where == "TRUE"
+        and rank.rum_index_ready()
+        and plan.selectivity * catalog.entries >= counting.ESTIMATE_FROM
+    )
+    facets: dict | None = None
+    if estimated:
+        total, estimate = counting.COUNT_CAP, True
+    else:
+        total, estimate, facets = facets_and_total(plan, catalog)
     full_total = total
     scoring = parsed.terms
     # Fewer clauses than a page match everything: fill with clauses matching some of the words,
@@ -123,7 +139,9 @@ def _search(params: SearchParams) -> Results:
                 plan, scoring = partial_plan, partial
                 total, estimate, facets = more, more_estimate, more_facets
     results.total, results.total_is_estimate, results.total_full = total, estimate, full_total
-    results.facets = add_documents(facets, [p.pk for p, _ in documents], catalog)
+    results.facet_basis = min(total, counting.COUNT_CAP)
+    if facets is not None:
+        results.facets = add_documents(facets, [p.pk for p, _ in documents], catalog)
     results.relaxed = plan.partial and full_total == 0
     if results.relaxed:
         results.message = "没有同时包含全部检索词的条款，以下为部分匹配的结果。"
@@ -146,7 +164,7 @@ def _search(params: SearchParams) -> Results:
         pool = max(rank.CANDIDATES, params.offset + params.limit)
         candidates = champion_candidates(
             scoring, plan.rest_where, plan.partial, pool, catalog.version
-        ) or rank.candidate_queries(scoring, plan.partial, answered)
+        ) or rank.candidate_queries(scoring, plan.partial, answered, catalog.common_lexemes())
         if candidates is not None and plan.partial and full_total:
             # The few clauses that match everything must not be lost among the candidates.
             also = [
@@ -157,9 +175,22 @@ def _search(params: SearchParams) -> Results:
                     [*plan.full_params, *plan.rest_params, params.offset + params.limit],
                 )
             ]
-    ranked = rank.ranked_hits(
-        plan, params.limit, params.offset, intent, candidates, weights, also=also
+    ranked, scored = rank.ranked_hits(
+        plan, params.limit, params.offset, intent, candidates, weights, also=also, facets=estimated
     )
+    if isinstance(candidates, tuple) and len(ranked) < min(params.limit, total - params.offset):
+        # Candidates found without the common words matched too few of them: all words, then.
+        every = rank.candidate_queries(scoring, plan.partial, answered)
+        if every != candidates:
+            ranked, scored = rank.ranked_hits(
+                plan, params.limit, params.offset, intent, every, weights, also=also,
+                facets=estimated,
+            )  # fmt: skip
+    if estimated:
+        if len(ranked) < params.limit:
+            return _search(params, count=True)  # far fewer matches than estimated: count them
+        results.facet_basis, facets = scored_facets(scored, catalog)
+        results.facets = add_documents(facets, [p.pk for p, _ in documents], catalog)
     details = rank.provision_details([pid for pid, _, _, _ in ranked])
     marks = [
         ([v.substring for v in t.variants if v.substring], t.all_words)
