@@ -155,31 +155,47 @@ def listed_lexemes(version: tuple) -> frozenset[str]:
 
 
 def champion_candidates(
-    terms: Sequence, rest_where: str, relaxed: bool, pool: int, version: tuple
+    words: Sequence[str] | None,
+    rest_where: str,
+    rest_params: list,
+    pool: int,
+    version: tuple,
 ) -> ChampionCTE | None:
     """The champion-list candidate CTE ``c`` (entry ids) for a search, or None.
 
-    Only when the candidate stage would rank by one lexeme with no further condition — one
-    positive one-word term, no filter, no exclusion, not relaxed — and that lexeme has a list:
-    the first ``pool`` entries of the list are then what the RUM stage would return.
-    ``terms`` are search.query Terms, ``rest_where`` the plan's non-term conditions, ``version``
-    the catalog's index version.
+    ``words`` are the alternatives of the one term candidate retrieval looks for (see
+    search.query.rank.CandidateQuery.single_words: a one-word query, its synonyms, or what is
+    left of a query once its common words are set aside — 数据 共享 looks for 共享). The
+    candidates of a word with a list are the first ``pool`` entries of it — what the RUM stage
+    would rank first for that word alone; a word without one is rare (its matches are few), and
+    the RUM stage ranks them (with the query's filters and exclusions, ``rest_where``). The
+    scoring stage then requires every term and filter. With filters many of a list's entries
+    are dropped there, so the whole lists are taken. None when no word has a list.
+    ``version`` is the catalog's index version.
     """
-    positive = [t for t in terms if not t.negated]
-    if relaxed or rest_where != "TRUE" or len(positive) != 1:
+    if not words:
         return None
-    term = positive[0]
-    if term.phrase or len(term.variants) != 1 or len(term.variants[0].words) != 1:
+    listed = listed_lexemes(version)
+    have = [w for w in words if w in listed]
+    if not have:
         return None
-    word = term.variants[0].words[0]
-    if word not in listed_lexemes(version):
-        return None
+    rare = [w for w in words if w not in listed]
+    params: list = [CHAMPIONS if rest_where != "TRUE" else pool, have]
+    ranked_rare = ""
+    if rare:
+        query = " | ".join(quote_lexeme(w) for w in rare)
+        ranked_rare = f"""
+            UNION
+            (SELECT e.id FROM search_searchentry e
+             WHERE e.words @@ %s::tsquery AND {rest_where}
+             ORDER BY e.words <=> %s::tsquery LIMIT %s)"""
+        params += [query, *rest_params, query, pool]
     sql = f"""
         c AS MATERIALIZED (
             SELECT e.id
             FROM {TABLE} t
             CROSS JOIN LATERAL unnest(t.provision_ids[1:%s] || t.added) AS u(provision_id)
             JOIN search_searchentry e ON e.provision_id = u.provision_id
-            WHERE t.lexeme = %s
+            WHERE t.lexeme = ANY(%s){ranked_rare}
         ),"""
-    return ChampionCTE(sql, [pool, word])
+    return ChampionCTE(sql, params)

@@ -14,6 +14,7 @@ from search.candidates import ChampionCTE
 from search.indexing import bump_catalog_version, index_policies
 from search.models import SearchEntry, TermCandidates
 from search.query import SearchParams, rank, run, search
+from search.query.catalog import Catalog
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +77,12 @@ def test_frequent_word_takes_the_same_candidates_from_its_list(champions, q, mon
     assert len(taken) == 1 and isinstance(taken[0], ChampionCTE)
 
 
-def test_filters_and_rare_words_keep_the_rum_stage(champions, monkeypatch) -> None:
+def test_filters_take_whole_lists_and_rare_words_keep_the_rum_stage(champions, monkeypatch) -> None:
+    every_match = ranked("数据", type="规划")  # 5 candidates, by the RUM stage or a list
+    monkeypatch.setattr(rank, "rum_index_ready", lambda: False)
+    exhaustive = ranked("数据", type="规划")  # every match scored
+    monkeypatch.undo()
+    monkeypatch.setattr(candidates, "CHAMPION_MIN_MATCHES", 40)
     monkeypatch.setattr(rank, "CANDIDATES", 5)
     taken: list[object] = []
     hits = rank.ranked_hits
@@ -86,9 +92,33 @@ def test_filters_and_rare_words_keep_the_rum_stage(champions, monkeypatch) -> No
         return hits(plan, limit, offset, intent, chosen, *args, **kwargs)
 
     monkeypatch.setattr(rank, "ranked_hits", spy)
-    ranked("数据", type="规划")
+    # A filter drops most of a list's entries: the whole list is scored, not its first 5.
+    assert ranked("数据", type="规划")[:5] == exhaustive[:5] == every_match[:5]
+    assert isinstance(taken[0], ChampionCTE) and taken[0].params[0] == candidates.CHAMPIONS
+    taken.clear()
     ranked("区块链")
     assert taken and not any(isinstance(c, ChampionCTE) for c in taken)
+
+
+def test_common_words_leave_the_list_of_the_other(champions, monkeypatch) -> None:
+    """数据 发展: 数据 is in most entries, so 发展's list gives the candidates."""
+    monkeypatch.setattr(rank, "CANDIDATES", 30)
+    monkeypatch.setattr(run, "champion_candidates", lambda *args: None)
+    rum_stage = ranked("数据 发展")
+    monkeypatch.undo()
+    monkeypatch.setattr(candidates, "CHAMPION_MIN_MATCHES", 40)
+    monkeypatch.setattr(rank, "CANDIDATES", 30)
+    monkeypatch.setattr(Catalog, "common_lexemes", lambda self: frozenset({"数据"}))
+    taken: list[object] = []
+    hits = rank.ranked_hits
+
+    def spy(plan, limit, offset, intent, chosen, *args, **kwargs):
+        taken.append(chosen)
+        return hits(plan, limit, offset, intent, chosen, *args, **kwargs)
+
+    monkeypatch.setattr(rank, "ranked_hits", spy)
+    assert ranked("数据 发展")[:3] == rum_stage[:3]
+    assert isinstance(taken[0], ChampionCTE) and taken[0].params[1] == ["发展"]
 
 
 def test_incremental_indexing_adds_new_entries_to_the_lists(champions) -> None:

@@ -156,12 +156,13 @@ def test_common_words_are_left_out_of_candidate_retrieval() -> None:
     from search.query.weights import active
 
     terms = parse_query("医疗 数据 共享", current_catalog(), active()).terms
-    match, ranking = rank.candidate_queries(terms, False, common=frozenset({"数据"}))
+    found = rank.candidate_queries(terms, False, common=frozenset({"数据"}))
+    match, ranking = found.match, found.ranking
     assert "数据" not in match and "数据" not in ranking
     assert "医疗" in match and "共享" in match
     # A query of common words only keeps them: nothing else would constrain the candidates.
     (only,) = parse_query("数据", current_catalog(), active()).terms
-    assert "数据" in rank.candidate_queries([only], False, common=frozenset({"数据"}))[0]
+    assert "数据" in rank.candidate_queries([only], False, common=frozenset({"数据"})).match
 
 
 def test_candidates_without_common_words_keep_the_top_hits(monkeypatch) -> None:
@@ -176,3 +177,18 @@ def test_candidates_without_common_words_keep_the_top_hits(monkeypatch) -> None:
     monkeypatch.setattr(Catalog, "common_lexemes", lambda self: frozenset({"数据"}))
     assert ranked(q)[:3] == full[:3]
     assert taken and taken[0][-1] == frozenset({"数据"})
+
+
+def test_common_bigrams_are_left_to_the_like_check(monkeypatch) -> None:
+    from search.query import plan
+
+    before = search(SearchParams(q='"高质量数据集"'))
+    monkeypatch.setattr(Catalog, "common_grams", lambda self: frozenset({"数据"}))
+    _sql, params = plan.substring_sql("高质量数据集")
+    assert "'数据'" not in params[0] and "'据集'" in params[0]
+    assert params[1] == "%高质量数据集%"  # the substring itself is still required
+    # Fewer than two other bigrams: kept.
+    assert "'数据'" in plan.substring_sql("数据集")[1][0]
+    after = search(SearchParams(q='"高质量数据集"'))
+    assert after.total == before.total == 13  # clauses whose text, heading or path has it
+    assert [h.eid for h in after.items] == [h.eid for h in before.items]

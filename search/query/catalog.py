@@ -91,6 +91,9 @@ class Catalog:
     rare_share: float = 0.0
     _lookups: Lookups | None = field(default=None, repr=False)
     _common: frozenset[str] | None = field(default=None, repr=False)
+    # Share of entries holding each frequent character or bigram (statistics of ``grams``).
+    gram_share: dict[str, float] = field(default_factory=dict)
+    _common_grams: frozenset[str] | None = field(default=None, repr=False)
 
     def selectivity(self, term: Term) -> float:
         """Estimated share of entries a term matches (its words' rarest lexeme, per variant)."""
@@ -150,6 +153,14 @@ class Catalog:
                 w for w, share in self.lexeme_share.items() if share >= COMMON_SHARE
             )
         return self._common
+
+    def common_grams(self) -> frozenset[str]:
+        """Characters and bigrams in at least COMMON_SHARE of all entries."""
+        if self._common_grams is None:
+            self._common_grams = frozenset(
+                g for g, share in self.gram_share.items() if share >= COMMON_SHARE
+            )
+        return self._common_grams
 
     def lookups(self) -> Lookups:
         if self._lookups is None:
@@ -243,15 +254,17 @@ def _load_catalog(version: tuple[int, int]) -> Catalog:
         catalog.entries = float(row[0]) if row else 0.0
         cursor.execute(
             """
-            SELECT x.lexeme, x.share
+            SELECT s.attname, x.lexeme, x.share
             FROM pg_stats s,
                  unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs)
                      AS x(lexeme, share)
-            WHERE s.tablename = 'search_searchentry' AND s.attname = 'words'
+            WHERE s.tablename = 'search_searchentry' AND s.attname IN ('words', 'grams')
               AND x.lexeme IS NOT NULL
             """
         )
-        catalog.lexeme_share = {lexeme: float(share) for lexeme, share in cursor.fetchall()}
+        for column, lexeme, share in cursor.fetchall():
+            shares = catalog.lexeme_share if column == "words" else catalog.gram_share
+            shares[lexeme] = float(share)
         catalog.rare_share = min(catalog.lexeme_share.values(), default=0.0)
     links: dict[int, list[tuple[int, int]]] = {}
     for policy_id, order, body_id in PolicyBody.objects.values_list(
@@ -301,6 +314,12 @@ def _load_catalog(version: tuple[int, int]) -> Catalog:
         if alternative not in catalog.synonyms[term]:
             catalog.synonyms[term].append(alternative)
     return catalog
+
+
+def loaded_catalog() -> Catalog:
+    """The catalog this process has (no version check: for the SQL builders within a search,
+    which :func:`current_catalog` began)."""
+    return _catalog
 
 
 def current_catalog() -> Catalog:

@@ -49,6 +49,15 @@ def _passes_filters(p: PolicyMeta, params: SearchParams, catalog: Catalog) -> bo
     return not (params.policy and p.slug != params.policy)
 
 
+def share_passing(params: SearchParams, catalog: Catalog) -> float:
+    """The share of documents the query's filters keep (1.0 without filters): an estimate of
+    the share of entries they keep."""
+    if not catalog.policies:
+        return 0.0
+    kept = sum(1 for p in catalog.policies if _passes_filters(p, params, catalog))
+    return kept / len(catalog.policies)
+
+
 def matching_documents(
     terms: list[Term],
     positive_matches: list[dict[int, str]],

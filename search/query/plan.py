@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from policies.vocabulary import COMMENTARY_TYPES
 from portal.routers import read_connection as connection
 from search.indexing import quote_lexeme
-from search.query.catalog import Catalog
+from search.query.catalog import Catalog, loaded_catalog
 from search.query.params import SearchParams
 from search.query.parse import Term
 from search.query.weights import RankingWeights
@@ -54,6 +54,12 @@ def substring_sql(substring: str) -> tuple[str, list]:
     if len(text) <= 2:
         return "e.grams @@ %s::tsquery", [quote_lexeme(text)]
     grams = [text[i : i + 2] for i in range(len(text) - 1)]
+    # A bigram in most entries (数据) filters out little and its posting list is most of the
+    # table: leave it to the LIKE check, as long as two others remain.
+    common = loaded_catalog().common_grams()
+    rarer = [g for g in grams if g not in common]
+    if len(rarer) >= 2:
+        grams = rarer
     if len(grams) > MAX_PREFILTER_GRAMS:
         step = (len(grams) - 1) / (MAX_PREFILTER_GRAMS - 1)
         grams = [grams[round(i * step)] for i in range(MAX_PREFILTER_GRAMS)]

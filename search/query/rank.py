@@ -7,6 +7,8 @@ highest (cover density of the query words, computed inside the index).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from portal.routers import read_connection as connection
 from search.candidates import ChampionCTE
 from search.query.facets import SCORED_FACETS_SQL
@@ -25,7 +27,7 @@ def ranked_hits(
     limit: int,
     offset: int,
     intent: dict[int, float],
-    candidates: tuple[str, str] | ChampionCTE | None,
+    candidates: CandidateQuery | ChampionCTE | None,
     weights: RankingWeights,
     *,
     also: list[int] | None = None,
@@ -38,7 +40,7 @@ def ranked_hits(
     one long document that repeats a term cannot fill the whole first page; document intent
     lifts the best entry of each intended policy above the others of its kind.
 
-    ``candidates`` — (match tsquery, ranking tsquery) — restricts the full scoring to the
+    ``candidates`` — a champion-list CTE, or the RUM stage's (match, ranking) tsqueries — restricts the full scoring to the
     entries the RUM index ranks highest, plus the entry ids in ``also`` (the full matches of a
     partial search, which must not be lost); without it every match is scored.
     """
@@ -65,7 +67,7 @@ def ranked_hits(
                  ORDER BY e.words <=> %s::tsquery LIMIT %s)
                 UNION SELECT unnest(%s::bigint[])
             ),"""
-        candidate_args = [candidates[0], *plan.rest_params, candidates[1], pool, also or []]
+        candidate_args = [candidates.match, *plan.rest_params, candidates.ranking, pool, also or []]
     restrict = "AND e.id IN (SELECT id FROM c)" if candidates is not None else ""
     facet_columns = "e.body_ids, e.doc_type, e.status, e.year," if facets else ""
     facet_value = SCORED_FACETS_SQL if facets else "NULL"
@@ -146,13 +148,34 @@ def rum_index_ready() -> bool:
     return _rum_ready[name]
 
 
+@dataclass(frozen=True)
+class CandidateQuery:
+    """What candidate retrieval looks for: ``clauses`` — per term, its alternatives, each a list
+    of words an entry must all have — all required (any one, when ``partial``); ``match`` and
+    ``ranking`` are the tsqueries of the RUM stage."""
+
+    clauses: tuple[tuple[tuple[str, ...], ...], ...]
+    partial: bool
+    match: str
+    ranking: str
+
+    def single_words(self) -> list[str] | None:
+        """The words when one term is left whose alternatives are single words, else None."""
+        if self.partial or len(self.clauses) != 1:
+            return None
+        (alternatives,) = self.clauses
+        if any(len(words) != 1 for words in alternatives):
+            return None
+        return [words[0] for words in alternatives]
+
+
 def candidate_queries(
     terms: list[Term],
     partial: bool,
     answered_by_metadata: frozenset[int] = frozenset(),
     common: frozenset[str] = frozenset(),
-) -> tuple[str, str] | None:
-    """(match, ranking) tsqueries over the words vector for RUM candidate retrieval.
+) -> CandidateQuery | None:
+    """What to retrieve candidates by (see :class:`CandidateQuery`), or None.
 
     An entry qualifies when every positive term (any term, when partial) matches by its own
     words; a term without words (a quoted phrase) contributes its segmented words. Entries that
@@ -160,14 +183,14 @@ def candidate_queries(
     enough to be scored in full. Terms some documents' metadata answers (positions in
     ``answered_by_metadata``) are left out: a clause may take them from its document.
 
-    ``common`` words (in a large share of all entries, such as 数据) are left out of both
-    queries wherever another word still constrains: RUM's cost grows with the posting lists it
-    reads, a common word's list is most of the table, and it tells the best entries from the
-    rest little (its IDF is near zero). The scoring stage still requires every term; the caller
-    retries without ``common`` when too few candidates survive that.
+    ``common`` words (in a large share of all entries, such as 数据) are left out wherever
+    another word still constrains: RUM's cost grows with the posting lists it reads, a common
+    word's list is most of the table, and it tells the best entries from the rest little (its
+    IDF is near zero). The scoring stage still requires every term; the caller retries without
+    ``common`` when too few candidates survive that.
     """
     positive = [t for t in terms if not t.negated]
-    clauses: list[str] = []
+    clauses: list[tuple[tuple[str, ...], ...]] = []
     for i, term in enumerate(positive):
         if i in answered_by_metadata:
             continue
@@ -175,12 +198,12 @@ def candidate_queries(
         for variant in term.variants:
             words = variant.words or significant_words(variant.substring)
             if words:
-                alternatives.append(_rare_words(words, common))
+                alternatives.append(tuple(_rare_words(words, common)))
         if not alternatives:
             if partial:
                 continue
             return None
-        clauses.append(alternatives)
+        clauses.append(tuple(dict.fromkeys(alternatives)))
     if not clauses:
         return None
     if common and not partial:
@@ -188,7 +211,7 @@ def candidate_queries(
         rare = [c for c in clauses if any(not set(words) <= common for words in c)]
         clauses = rare or clauses
     match = (" | " if partial else " & ").join(
-        "(" + " | ".join("(" + tsquery_and(words, OWN_WEIGHTS) + ")" for words in c) + ")"
+        "(" + " | ".join("(" + tsquery_and(list(words), OWN_WEIGHTS) + ")" for words in c) + ")"
         for c in clauses
     )
     words = [w for t in positive for w in t.typed_words]
@@ -197,7 +220,7 @@ def candidate_queries(
     ]
     if not words:
         return None
-    return match, tsquery_or(_rare_words(words, common))
+    return CandidateQuery(tuple(clauses), partial, match, tsquery_or(_rare_words(words, common)))
 
 
 def _rare_words(words: list[str], common: frozenset[str]) -> list[str]:

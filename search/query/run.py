@@ -22,7 +22,7 @@ from search.normalize import compact, normalize_query
 from search.query import facets as counting
 from search.query import rank
 from search.query.catalog import CLAUSE_REASONS, current_catalog, document_intent
-from search.query.documents import document_hit, matching_documents
+from search.query.documents import document_hit, matching_documents, share_passing
 from search.query.facets import add_documents, facets_and_total, scored_facets
 from search.query.params import (
     DOCUMENT_LIMIT,
@@ -100,12 +100,13 @@ def _search(params: SearchParams, *, count: bool = False) -> Results:
     plan = build_plan(parsed.terms, meta_ids, params, catalog, weights, defines=parsed.defines)
     # A match set the statistics put far above the cap is not counted: its total is the cap's
     # lower bound and the facets describe the candidates ranked in full (see ESTIMATE_FROM).
-    # Not with filters or exclusions: the statistics do not say how many matches they keep.
+    # Filters keep about the share of documents they keep; exclusions are not estimated.
     estimated = (
         not count
-        and plan.rest_where == "TRUE"
+        and not any(t.negated for t in parsed.terms)
         and rank.rum_index_ready()
-        and plan.selectivity * catalog.entries >= counting.ESTIMATE_FROM
+        and plan.selectivity * catalog.entries * share_passing(params, catalog)
+        >= counting.ESTIMATE_FROM
     )
     facets: dict | None = None
     if estimated:
@@ -160,11 +161,19 @@ def _search(params: SearchParams, *, count: bool = False) -> Results:
     also: list[int] = []
     if total > rank.CANDIDATES and rank.rum_index_ready():
         answered = frozenset(i for i, ids in enumerate(meta_ids) if ids and not plan.partial)
-        # A frequent one-word query takes its candidates from the precomputed champion list.
+        # A frequent word takes its candidates from its precomputed champion list.
         pool = max(rank.CANDIDATES, params.offset + params.limit)
-        candidates = champion_candidates(
-            scoring, plan.rest_where, plan.partial, pool, catalog.version
-        ) or rank.candidate_queries(scoring, plan.partial, answered, catalog.common_lexemes())
+        wanted = rank.candidate_queries(scoring, plan.partial, answered, catalog.common_lexemes())
+        candidates = (
+            champion_candidates(
+                wanted and wanted.single_words(),
+                plan.rest_where,
+                plan.rest_params,
+                pool,
+                catalog.version,
+            )
+            or wanted
+        )
         if candidates is not None and plan.partial and full_total:
             # The few clauses that match everything must not be lost among the candidates.
             also = [
@@ -178,8 +187,9 @@ def _search(params: SearchParams, *, count: bool = False) -> Results:
     ranked, scored = rank.ranked_hits(
         plan, params.limit, params.offset, intent, candidates, weights, also=also, facets=estimated
     )
-    if isinstance(candidates, tuple) and len(ranked) < min(params.limit, total - params.offset):
-        # Candidates found without the common words matched too few of them: all words, then.
+    if candidates is not None and len(ranked) < min(params.limit, total - params.offset):
+        # Too few candidates matched everything (they were found by fewer words, or filters
+        # dropped them): look for all the words in the RUM stage.
         every = rank.candidate_queries(scoring, plan.partial, answered)
         if every != candidates:
             ranked, scored = rank.ranked_hits(
