@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from django.db import connection
 
@@ -32,6 +32,13 @@ CHAMPIONS = 1000
 MAX_LISTS = 400
 
 TABLE = "search_termcandidates"
+
+
+class CandidateClauses(Protocol):
+    """What candidate retrieval looks for (search.query.rank.CandidateQuery)."""
+
+    clauses: tuple[tuple[tuple[str, ...], ...], ...]
+    partial: bool
 
 
 class ChampionCTE(NamedTuple):
@@ -155,7 +162,7 @@ def listed_lexemes(version: tuple) -> frozenset[str]:
 
 
 def champion_candidates(
-    words: Sequence[str] | None,
+    wanted: CandidateClauses | None,
     rest_where: str,
     rest_params: list,
     pool: int,
@@ -163,19 +170,43 @@ def champion_candidates(
 ) -> ChampionCTE | None:
     """The champion-list candidate CTE ``c`` (entry ids) for a search, or None.
 
-    ``words`` are the alternatives of the one term candidate retrieval looks for (see
-    search.query.rank.CandidateQuery.single_words: a one-word query, its synonyms, or what is
-    left of a query once its common words are set aside — 数据 共享 looks for 共享). The
-    candidates of a word with a list are the first ``pool`` entries of it — what the RUM stage
-    would rank first for that word alone; a word without one is rare (its matches are few), and
-    the RUM stage ranks them (with the query's filters and exclusions, ``rest_where``). The
-    scoring stage then requires every term and filter. With filters many of a list's entries
-    are dropped there, so the whole lists are taken. None when no word has a list.
-    ``version`` is the catalog's index version.
+    ``wanted`` is what candidate retrieval looks for (search.query.rank.CandidateQuery: its
+    terms, each a tuple of alternatives, each a tuple of words), once common words are set
+    aside — 数据 共享 looks for 共享. Lists serve when every alternative is one word:
+
+    * one term (a word and its synonyms): the first ``pool`` entries of each word's list — what
+      the RUM stage would rank first for that word alone. A word without a list is rare (its
+      matches are few) and the RUM stage ranks those (with the query's filters and exclusions,
+      ``rest_where``). With filters many list entries are dropped at scoring, so whole lists
+      are taken.
+    * several terms (金融 风险): the entries on a list of every term — the champion-list
+      intersection; every word needs a list.
+
+    The scoring stage then requires every term and filter; the caller falls back to the RUM
+    stage when too few survive. None when the lists cannot serve. ``version`` is the catalog's
+    index version.
     """
-    if not words:
+    if not wanted or wanted.partial:
+        return None
+    clauses = wanted.clauses
+    if any(len(words) != 1 for alternatives in clauses for words in alternatives):
         return None
     listed = listed_lexemes(version)
+    if len(clauses) > 1:
+        terms = [[words[0] for words in alternatives] for alternatives in clauses]
+        if any(word not in listed for term in terms for word in term):
+            return None
+        on_every_list = " INTERSECT ".join(
+            f"SELECT unnest(t.provision_ids || t.added) FROM {TABLE} t WHERE t.lexeme = ANY(%s)"
+            for _ in terms
+        )
+        sql = f"""
+        c AS MATERIALIZED (
+            SELECT e.id FROM ({on_every_list}) u(provision_id)
+            JOIN search_searchentry e ON e.provision_id = u.provision_id
+        ),"""
+        return ChampionCTE(sql, terms)
+    words = [words[0] for words in clauses[0]]
     have = [w for w in words if w in listed]
     if not have:
         return None

@@ -145,3 +145,26 @@ def test_rebuild_computes_the_lists(monkeypatch) -> None:
             "ORDER BY words <=> '数据'::tsquery LIMIT 1"
         )
         assert lists["数据"][0] == cursor.fetchone()[0]
+
+
+def test_several_frequent_terms_take_the_entries_on_every_list(champions, monkeypatch) -> None:
+    """数据 发展: both words have lists; the candidates are the entries on both. Every list holds
+    all its word's matches here (fewer than CHAMPIONS), so the page is the exhaustive one."""
+    monkeypatch.setattr(rank, "rum_index_ready", lambda: False)
+    exhaustive = ranked("数据 发展")
+    monkeypatch.undo()
+    monkeypatch.setattr(candidates, "CHAMPION_MIN_MATCHES", 40)
+    monkeypatch.setattr(rank, "CANDIDATES", 30)
+    monkeypatch.setattr(Catalog, "common_lexemes", lambda self: frozenset())
+    taken: list[object] = []
+    hits = rank.ranked_hits
+
+    def spy(plan, limit, offset, intent, chosen, *args, **kwargs):
+        taken.append(chosen)
+        return hits(plan, limit, offset, intent, chosen, *args, **kwargs)
+
+    monkeypatch.setattr(rank, "ranked_hits", spy)
+    assert ranked("数据 发展") == exhaustive
+    assert len(exhaustive) == 10
+    assert isinstance(taken[0], ChampionCTE) and "INTERSECT" in taken[0].sql
+    assert taken[0].params == [["数据"], ["发展"]]

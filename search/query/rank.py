@@ -159,15 +159,6 @@ class CandidateQuery:
     match: str
     ranking: str
 
-    def single_words(self) -> list[str] | None:
-        """The words when one term is left whose alternatives are single words, else None."""
-        if self.partial or len(self.clauses) != 1:
-            return None
-        (alternatives,) = self.clauses
-        if any(len(words) != 1 for words in alternatives):
-            return None
-        return [words[0] for words in alternatives]
-
 
 def candidate_queries(
     terms: list[Term],

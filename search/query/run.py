@@ -166,7 +166,7 @@ def _search(params: SearchParams, *, count: bool = False) -> Results:
         wanted = rank.candidate_queries(scoring, plan.partial, answered, catalog.common_lexemes())
         candidates = (
             champion_candidates(
-                wanted and wanted.single_words(),
+                wanted,
                 plan.rest_where,
                 plan.rest_params,
                 pool,
