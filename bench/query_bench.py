@@ -1,0 +1,93 @@
+"""Query latency only, on the corpus and index a previous ``make bench`` left behind.
+
+    .venv/bin/python bench/query_bench.py [--database policykb_bench] [--repeat 9]
+
+``make bench`` spends most of its time building (the corpus, the index, the baselines); after
+a change to the query side, or to measure again on a quieter machine, this runs the same query
+mix (bench/search_bench.py's QUERY_MIX) through ``search.query.search`` against that database
+and prints the same p50/p95/p99, each query's median and fastest run, and which candidate stage
+each query took. Not a test: it prints numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE", "policykb_bench"))
+    parser.add_argument("--repeat", type=int, default=9, help="timed runs per query")
+    args = parser.parse_args()
+
+    from search_bench import QUERY_MIX, machine, percentile, stats
+
+    import portal.settings as project_settings
+
+    project_settings.DATABASES["default"] = {
+        **project_settings.DATABASES["default"],
+        "NAME": args.database,
+    }
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from search.query import SearchParams, rank, search
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM search_searchentry")
+        entries = cursor.fetchone()[0]
+    print(f"machine: {machine()}; load average {os.getloadavg()[0]:.2f}")
+    print(f"database: {args.database}, {entries} entries")
+
+    stages: dict[str, list[str]] = defaultdict(list)
+    hits = rank.ranked_hits
+
+    def spy(plan, limit, offset, intent, candidates, *a, **kw):
+        name = type(candidates).__name__ if candidates is not None else "all matches"
+        stages[current].append(
+            "lists" if name == "ChampionCTE" else "RUM" if name == "CandidateQuery" else name
+        )
+        return hits(plan, limit, offset, intent, candidates, *a, **kw)
+
+    rank.ranked_hits = spy
+    ours: list[float] = []
+    print(f"\n{'category':<9}{'query':<22}{'hits':>8}{'p50':>9}{'min':>9}  stage")
+    for category, q, filters in QUERY_MIX:
+        current = q + repr(filters)
+        search(SearchParams(q=q, limit=10, **filters))  # warm-up
+        stages[current].clear()
+        times = []
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            results = search(SearchParams(q=q, limit=10, **filters))
+            times.append((time.perf_counter() - start) * 1000)
+        ours += times
+        hits_text = f"{results.total}{'+' if results.total_is_estimate else ''}"
+        stage = " → ".join(dict.fromkeys(stages[current])) or "—"
+        print(
+            f"{category:<9}{q:<22}{hits_text:>8}{statistics.median(times):>7.1f}ms"
+            f"{min(times):>7.1f}ms  {stage}"
+        )
+    print(f"\nours  (search.query.search) {stats(ours)}")
+    print(
+        f"SUMMARY entries={entries} search p50={percentile(ours, 50):.1f}ms "
+        f"p95={percentile(ours, 95):.1f}ms p99={percentile(ours, 99):.1f}ms "
+        f"load={os.getloadavg()[0]:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
