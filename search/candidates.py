@@ -172,15 +172,15 @@ def champion_candidates(
 
     ``wanted`` is what candidate retrieval looks for (search.query.rank.CandidateQuery: its
     terms, each a tuple of alternatives, each a tuple of words), once common words are set
-    aside — 数据 共享 looks for 共享. Lists serve when every alternative is one word:
+    aside — 数据 共享 looks for 共享:
 
     * one term (a word and its synonyms): the first ``pool`` entries of each word's list — what
       the RUM stage would rank first for that word alone. A word without a list is rare (its
       matches are few) and the RUM stage ranks those (with the query's filters and exclusions,
       ``rest_where``). With filters many list entries are dropped at scoring, so whole lists
       are taken.
-    * several terms (金融 风险): the entries on a list of every term — the champion-list
-      intersection; every word needs a list.
+    * several terms (金融 风险), or several words a term needs (可信数据空间: 可信 and 空间):
+      the entries on every list — the champion-list intersection; every word needs a list.
 
     The scoring stage then requires every term and filter; the caller falls back to the RUM
     stage when too few survive. None when the lists cannot serve. ``version`` is the catalog's
@@ -189,23 +189,13 @@ def champion_candidates(
     if not wanted or wanted.partial:
         return None
     clauses = wanted.clauses
-    if any(len(words) != 1 for alternatives in clauses for words in alternatives):
-        return None
     listed = listed_lexemes(version)
-    if len(clauses) > 1:
-        terms = [[words[0] for words in alternatives] for alternatives in clauses]
-        if any(word not in listed for term in terms for word in term):
+    if len(clauses) > 1 or any(len(words) > 1 for words in clauses[0]):
+        if any(
+            w not in listed for alternatives in clauses for words in alternatives for w in words
+        ):
             return None
-        on_every_list = " INTERSECT ".join(
-            f"SELECT unnest(t.provision_ids || t.added) FROM {TABLE} t WHERE t.lexeme = ANY(%s)"
-            for _ in terms
-        )
-        sql = f"""
-        c AS MATERIALIZED (
-            SELECT e.id FROM ({on_every_list}) u(provision_id)
-            JOIN search_searchentry e ON e.provision_id = u.provision_id
-        ),"""
-        return ChampionCTE(sql, terms)
+        return _on_every_list(clauses)
     words = [words[0] for words in clauses[0]]
     have = [w for w in words if w in listed]
     if not have:
@@ -228,5 +218,25 @@ def champion_candidates(
             CROSS JOIN LATERAL unnest(t.provision_ids[1:%s] || t.added) AS u(provision_id)
             JOIN search_searchentry e ON e.provision_id = u.provision_id
             WHERE t.lexeme = ANY(%s){ranked_rare}
+        ),"""
+    return ChampionCTE(sql, params)
+
+
+def _on_every_list(clauses: Sequence[Sequence[Sequence[str]]]) -> ChampionCTE:
+    """Entries on the lists of every term: of any alternative of it, and of all its words."""
+    one = f"SELECT unnest(t.provision_ids || t.added) FROM {TABLE} t WHERE t.lexeme = %s"
+    params: list = []
+    terms = []
+    for alternatives in clauses:
+        either = []
+        for words in alternatives:
+            either.append(" INTERSECT ".join([one] * len(words)))
+            params.extend(words)
+        terms.append(" UNION ".join(f"({sql})" for sql in either))
+    on_every_list = " INTERSECT ".join(f"({sql})" for sql in terms)
+    sql = f"""
+        c AS MATERIALIZED (
+            SELECT e.id FROM ({on_every_list}) u(provision_id)
+            JOIN search_searchentry e ON e.provision_id = u.provision_id
         ),"""
     return ChampionCTE(sql, params)

@@ -167,4 +167,4 @@ def test_several_frequent_terms_take_the_entries_on_every_list(champions, monkey
     assert ranked("数据 发展") == exhaustive
     assert len(exhaustive) == 10
     assert isinstance(taken[0], ChampionCTE) and "INTERSECT" in taken[0].sql
-    assert taken[0].params == [["数据"], ["发展"]]
+    assert taken[0].params == ["数据", "发展"]
