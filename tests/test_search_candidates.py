@@ -39,6 +39,19 @@ def ranked(q: str, **filters) -> list[tuple[str, str]]:
     return [(h.policy_slug, h.eid) for h in search(SearchParams(q=q, **filters)).items]
 
 
+def candidates_taken(monkeypatch) -> list[object]:
+    """The candidates each ranking of the searches that follow is given (recorded in order)."""
+    taken: list[object] = []
+    hits = rank.ranked_hits
+
+    def spy(plan, limit, offset, intent, chosen, *args, **kwargs):
+        taken.append(chosen)
+        return hits(plan, limit, offset, intent, chosen, *args, **kwargs)
+
+    monkeypatch.setattr(rank, "ranked_hits", spy)
+    return taken
+
+
 def matches(lexeme: str) -> set[int]:
     return set(
         SearchEntry.objects.extra(
@@ -64,14 +77,7 @@ def test_frequent_word_takes_the_same_candidates_from_its_list(champions, q, mon
     monkeypatch.undo()
     monkeypatch.setattr(candidates, "CHAMPION_MIN_MATCHES", 40)
     monkeypatch.setattr(rank, "CANDIDATES", 30)
-    taken: list[object] = []
-    hits = rank.ranked_hits
-
-    def spy(plan, limit, offset, intent, chosen, *args, **kwargs):
-        taken.append(chosen)
-        return hits(plan, limit, offset, intent, chosen, *args, **kwargs)
-
-    monkeypatch.setattr(rank, "ranked_hits", spy)
+    taken = candidates_taken(monkeypatch)
     assert ranked(q) == rum_stage
     assert len(rum_stage) == 10
     assert len(taken) == 1 and isinstance(taken[0], ChampionCTE)
@@ -84,14 +90,7 @@ def test_filters_take_whole_lists_and_rare_words_keep_the_rum_stage(champions, m
     monkeypatch.undo()
     monkeypatch.setattr(candidates, "CHAMPION_MIN_MATCHES", 40)
     monkeypatch.setattr(rank, "CANDIDATES", 5)
-    taken: list[object] = []
-    hits = rank.ranked_hits
-
-    def spy(plan, limit, offset, intent, chosen, *args, **kwargs):
-        taken.append(chosen)
-        return hits(plan, limit, offset, intent, chosen, *args, **kwargs)
-
-    monkeypatch.setattr(rank, "ranked_hits", spy)
+    taken = candidates_taken(monkeypatch)
     # A filter drops most of a list's entries: the whole list is scored, not its first 5.
     assert ranked("数据", type="规划")[:5] == exhaustive[:5] == every_match[:5]
     assert isinstance(taken[0], ChampionCTE) and taken[0].params[0] == candidates.CHAMPIONS
@@ -109,14 +108,7 @@ def test_common_words_leave_the_list_of_the_other(champions, monkeypatch) -> Non
     monkeypatch.setattr(candidates, "CHAMPION_MIN_MATCHES", 40)
     monkeypatch.setattr(rank, "CANDIDATES", 30)
     monkeypatch.setattr(Catalog, "common_lexemes", lambda self: frozenset({"数据"}))
-    taken: list[object] = []
-    hits = rank.ranked_hits
-
-    def spy(plan, limit, offset, intent, chosen, *args, **kwargs):
-        taken.append(chosen)
-        return hits(plan, limit, offset, intent, chosen, *args, **kwargs)
-
-    monkeypatch.setattr(rank, "ranked_hits", spy)
+    taken = candidates_taken(monkeypatch)
     assert ranked("数据 发展")[:3] == rum_stage[:3]
     assert isinstance(taken[0], ChampionCTE) and taken[0].params[1] == ["发展"]
 
@@ -156,14 +148,7 @@ def test_several_frequent_terms_take_the_entries_on_every_list(champions, monkey
     monkeypatch.setattr(candidates, "CHAMPION_MIN_MATCHES", 40)
     monkeypatch.setattr(rank, "CANDIDATES", 30)
     monkeypatch.setattr(Catalog, "common_lexemes", lambda self: frozenset())
-    taken: list[object] = []
-    hits = rank.ranked_hits
-
-    def spy(plan, limit, offset, intent, chosen, *args, **kwargs):
-        taken.append(chosen)
-        return hits(plan, limit, offset, intent, chosen, *args, **kwargs)
-
-    monkeypatch.setattr(rank, "ranked_hits", spy)
+    taken = candidates_taken(monkeypatch)
     assert ranked("数据 发展") == exhaustive
     assert len(exhaustive) == 10
     assert isinstance(taken[0], ChampionCTE) and "INTERSECT" in taken[0].sql
