@@ -180,7 +180,8 @@ def champion_candidates(
       ``rest_where``). With filters many list entries are dropped at scoring, so whole lists
       are taken.
     * several terms (金融 风险), or several words a term needs (可信数据空间: 可信 and 空间):
-      the entries on every list — the champion-list intersection; every word needs a list.
+      the entries on every list — the champion-list intersection — nearest the heads of their
+      lists, at most ``pool``; every word needs a list.
 
     The scoring stage then requires every term and filter; the caller falls back to the RUM
     stage when too few survive. None when the lists cannot serve. ``version`` is the catalog's
@@ -195,7 +196,7 @@ def champion_candidates(
             w not in listed for alternatives in clauses for words in alternatives for w in words
         ):
             return None
-        return _on_every_list(clauses)
+        return _on_every_list(clauses, pool)
     words = [words[0] for words in clauses[0]]
     have = [w for w in words if w in listed]
     if not have:
@@ -222,8 +223,9 @@ def champion_candidates(
     return ChampionCTE(sql, params)
 
 
-def _on_every_list(clauses: Sequence[Sequence[Sequence[str]]]) -> ChampionCTE:
-    """Entries on the lists of every term: of any alternative of it, and of all its words."""
+def _on_every_list(clauses: Sequence[Sequence[Sequence[str]]], pool: int) -> ChampionCTE:
+    """Entries on the lists of every term (of any alternative of it, and of all its words); the
+    ``pool`` nearest the heads of their lists (least sum of list positions)."""
     one = f"SELECT unnest(t.provision_ids || t.added) FROM {TABLE} t WHERE t.lexeme = %s"
     params: list = []
     terms = []
@@ -234,9 +236,19 @@ def _on_every_list(clauses: Sequence[Sequence[Sequence[str]]]) -> ChampionCTE:
             params.extend(words)
         terms.append(" UNION ".join(f"({sql})" for sql in either))
     on_every_list = " INTERSECT ".join(f"({sql})" for sql in terms)
+    words = list(dict.fromkeys(w for alternatives in clauses for ws in alternatives for w in ws))
     sql = f"""
         c AS MATERIALIZED (
-            SELECT e.id FROM ({on_every_list}) u(provision_id)
-            JOIN search_searchentry e ON e.provision_id = u.provision_id
+            SELECT e.id FROM (
+                SELECT u.provision_id FROM ({on_every_list}) u(provision_id)
+                JOIN (
+                    SELECT x.provision_id, sum(x.position) AS position
+                    FROM {TABLE} t,
+                         unnest(t.provision_ids || t.added) WITH ORDINALITY x(provision_id, position)
+                    WHERE t.lexeme = ANY(%s) GROUP BY x.provision_id
+                ) r ON r.provision_id = u.provision_id
+                ORDER BY r.position, u.provision_id LIMIT %s
+            ) v
+            JOIN search_searchentry e ON e.provision_id = v.provision_id
         ),"""
-    return ChampionCTE(sql, params)
+    return ChampionCTE(sql, [*params, words, pool])
