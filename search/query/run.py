@@ -157,24 +157,24 @@ def _search(params: SearchParams, *, count: bool = False) -> Results:
         return results
 
     intent = document_intent(compact(q), catalog)
-    candidates = None
+    stages: list = [None]  # every match scored
     also: list[int] = []
     if total > rank.CANDIDATES and rank.rum_index_ready():
         answered = frozenset(i for i, ids in enumerate(meta_ids) if ids and not plan.partial)
-        # A frequent word takes its candidates from its precomputed champion list.
         pool = max(rank.CANDIDATES, params.offset + params.limit)
         wanted = rank.candidate_queries(scoring, plan.partial, answered, catalog.common_lexemes())
-        candidates = (
-            champion_candidates(
-                wanted,
-                plan.rest_where,
-                plan.rest_params,
-                pool,
-                catalog.version,
-            )
-            or wanted
-        )
-        if candidates is not None and plan.partial and full_total:
+        # Candidate stages, cheapest first; the next when too few of a stage's candidates
+        # survive the full conditions: champion lists (search.candidates), every entry on the
+        # lists, the RUM stage for the words left once common words are set aside, for all.
+        lists = (wanted, plan.rest_where, plan.rest_params, pool, catalog.version)
+        stages = [
+            champion_candidates(*lists),
+            champion_candidates(*lists, every=True),
+            wanted,
+            rank.candidate_queries(scoring, plan.partial, answered),
+        ]
+        stages = [st for n, st in enumerate(stages) if st is not None and st not in stages[:n]]
+        if stages and plan.partial and full_total:
             # The few clauses that match everything must not be lost among the candidates.
             also = [
                 row[0]
@@ -184,18 +184,14 @@ def _search(params: SearchParams, *, count: bool = False) -> Results:
                     [*plan.full_params, *plan.rest_params, params.offset + params.limit],
                 )
             ]
-    ranked, scored = rank.ranked_hits(
-        plan, params.limit, params.offset, intent, candidates, weights, also=also, facets=estimated
-    )
-    if candidates is not None and len(ranked) < min(params.limit, total - params.offset):
-        # Too few candidates matched everything (they were found by fewer words, or filters
-        # dropped them): look for all the words in the RUM stage.
-        every = rank.candidate_queries(scoring, plan.partial, answered)
-        if every != candidates:
-            ranked, scored = rank.ranked_hits(
-                plan, params.limit, params.offset, intent, every, weights, also=also,
-                facets=estimated,
-            )  # fmt: skip
+        stages = stages or [None]
+    for candidates in stages:
+        ranked, scored = rank.ranked_hits(
+            plan, params.limit, params.offset, intent, candidates, weights, also=also,
+            facets=estimated,
+        )  # fmt: skip
+        if len(ranked) >= min(params.limit, total - params.offset):
+            break
     if estimated:
         if len(ranked) < params.limit:
             return _search(params, count=True)  # far fewer matches than estimated: count them
