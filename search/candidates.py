@@ -195,11 +195,14 @@ def champion_candidates(
     clauses = wanted.clauses
     listed = listed_lexemes(version)
     if len(clauses) > 1 or any(len(words) > 1 for words in clauses[0]):
-        if any(
-            w not in listed for alternatives in clauses for words in alternatives for w in words
-        ):
+        words = [w for alternatives in clauses for ws in alternatives for w in ws]
+        if any(w not in listed for w in words):
             return None
+        if every:
+            return ChampionCTE(_ANY_LIST_SQL, [list(dict.fromkeys(words))])
         return _on_every_list(clauses, pool)
+    if every:
+        return None
     words = [words[0] for words in clauses[0]]
     have = [w for w in words if w in listed]
     if not have:
