@@ -167,8 +167,6 @@ def champion_candidates(
     rest_params: list,
     pool: int,
     version: tuple,
-    *,
-    every: bool = False,
 ) -> ChampionCTE | None:
     """The champion-list candidate CTE ``c`` (entry ids) for a search, or None.
 
@@ -186,9 +184,8 @@ def champion_candidates(
       lists, at most ``pool``; every word needs a list.
 
     The scoring stage then requires every term and filter; the caller falls back to the next
-    stage when too few survive. With ``every``, that next stage: every entry on any of the lists
-    of several terms or words (the scoring stage keeps those that match everything). None when
-    the lists cannot serve. ``version`` is the catalog's index version.
+    stage when too few survive. None when the lists cannot serve. ``version`` is the catalog's
+    index version.
     """
     if not wanted or wanted.partial:
         return None
@@ -198,11 +195,7 @@ def champion_candidates(
         words = [w for alternatives in clauses for ws in alternatives for w in ws]
         if any(w not in listed for w in words):
             return None
-        if every:
-            return ChampionCTE(_ANY_LIST_SQL, [list(dict.fromkeys(words))])
         return _on_every_list(clauses, pool)
-    if every:
-        return None
     words = [words[0] for words in clauses[0]]
     have = [w for w in words if w in listed]
     if not have:
@@ -227,16 +220,6 @@ def champion_candidates(
             WHERE t.lexeme = ANY(%s){ranked_rare}
         ),"""
     return ChampionCTE(sql, params)
-
-
-_ANY_LIST_SQL = f"""
-        c AS MATERIALIZED (
-            SELECT DISTINCT e.id
-            FROM {TABLE} t
-            CROSS JOIN LATERAL unnest(t.provision_ids || t.added) AS u(provision_id)
-            JOIN search_searchentry e ON e.provision_id = u.provision_id
-            WHERE t.lexeme = ANY(%s)
-        ),"""
 
 
 def _on_every_list(clauses: Sequence[Sequence[Sequence[str]]], pool: int) -> ChampionCTE:

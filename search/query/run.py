@@ -164,12 +164,13 @@ def _search(params: SearchParams, *, count: bool = False) -> Results:
         pool = max(rank.CANDIDATES, params.offset + params.limit)
         wanted = rank.candidate_queries(scoring, plan.partial, answered, catalog.common_lexemes())
         # Candidate stages, cheapest first; the next when too few of a stage's candidates
-        # survive the full conditions: champion lists (search.candidates), every entry on the
-        # lists, the RUM stage for the words left once common words are set aside, for all.
+        # survive the full conditions: champion lists (search.candidates), the RUM stage for the
+        # words left once common words are set aside, for all. (Every entry on any of the lists
+        # as a stage between: measured slower than going on to RUM, 91 vs 109 ms CPU for
+        # 医疗 数据 共享 at 200k.)
         lists = (wanted, plan.rest_where, plan.rest_params, pool, catalog.version)
         stages = [
             champion_candidates(*lists),
-            champion_candidates(*lists, every=True),
             wanted,
             rank.candidate_queries(scoring, plan.partial, answered),
         ]
