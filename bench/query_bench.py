@@ -5,8 +5,8 @@
 ``make bench`` spends most of its time building (the corpus, the index, the baselines); after
 a change to the query side, or to measure again on a quieter machine, this runs the same query
 mix (bench/search_bench.py's QUERY_MIX) through ``search.query.search`` against that database
-and prints the same p50/p95/p99, each query's median and fastest run, and which candidate stage
-each query took. Not a test: it prints numbers.
+and prints the same p50/p95/p99, each query's median and fastest run, how its total was
+found (exact, capped count, estimated) and which candidate stages it took. Not a test: it prints numbers.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def main() -> None:
     django.setup()
     from django.db import connection
 
-    from search.query import SearchParams, rank, search
+    from search.query import COUNT_CAP, SearchParams, rank, search
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM search_searchentry")
@@ -64,7 +64,7 @@ def main() -> None:
 
     rank.ranked_hits = spy
     ours: list[float] = []
-    print(f"\n{'category':<9}{'query':<22}{'hits':>8}{'p50':>9}{'min':>9}  stage")
+    print(f"\n{'category':<9}{'query':<22}{'hits':>8}{'p50':>9}{'min':>9}  total     stage")
     for category, q, filters in QUERY_MIX:
         current = q + repr(filters)
         search(SearchParams(q=q, limit=10, **filters))  # warm-up
@@ -77,9 +77,16 @@ def main() -> None:
         ours += times
         hits_text = f"{results.total}{'+' if results.total_is_estimate else ''}"
         stage = " → ".join(dict.fromkeys(stages[current])) or "—"
+        counted = (
+            "exact"
+            if not results.total_is_estimate
+            else "capped"
+            if results.facet_basis == COUNT_CAP
+            else "estimated"
+        )
         print(
             f"{category:<9}{q:<22}{hits_text:>8}{statistics.median(times):>7.1f}ms"
-            f"{min(times):>7.1f}ms  {stage}"
+            f"{min(times):>7.1f}ms  {counted:<9} {stage}"
         )
     print(f"\nours  (search.query.search) {stats(ours)}")
     print(
