@@ -75,13 +75,27 @@ def test_match_sets_estimated_far_above_the_cap_are_not_counted(client, monkeypa
     assert sum(f["count"] for f in body["facets"]["type"]) == 30 + body["document_total"]
 
 
+def test_words_the_statistics_do_not_list_are_counted(monkeypatch) -> None:
+    """Their share is only an upper bound (rarer than the rarest listed): never estimated."""
+    if not rank.rum_index_ready():
+        pytest.skip("no RUM index on this server")
+    monkeypatch.setattr(facets, "ESTIMATE_FROM", 1)
+    monkeypatch.setattr(Catalog, "selectivity", lambda self, term: 1.0)  # an upper bound
+    results = search(SearchParams(q="区块链"))  # in 7 clauses: not among the common elements
+    assert (results.total, results.total_is_estimate) == (7, False)
+
+
 def test_a_wrong_estimate_is_counted_after_all(monkeypatch) -> None:
     """区块链 is in 7 clauses; statistics that put it in every entry leave the page short."""
     if not rank.rum_index_ready():
         pytest.skip("no RUM index on this server")
     monkeypatch.setattr(facets, "ESTIMATE_FROM", 20)
     monkeypatch.setattr(Catalog, "selectivity", lambda self, term: 1.0)
+    monkeypatch.setattr(Catalog, "known", lambda self, term: True)
+    counted = []
+    monkeypatch.setattr(run, "facets_and_total", lambda *a: counted.append(1) or count(*a))
     results = search(SearchParams(q="区块链"))
+    assert counted == [1]  # once: the second try, after the estimated one came back short
     assert (results.total, results.total_is_estimate, len(results.items)) == (7, False, 7)
 
 

@@ -103,6 +103,14 @@ class Catalog:
             total += min(self.lexeme_share.get(w, self.rare_share) for w in words)
         return min(total, 1.0)
 
+    def known(self, term: Term) -> bool:
+        """Do the statistics know the share of every word of the term? A word they do not list
+        is only known to be rarer than ``rare_share``: its selectivity is an upper bound."""
+        return all(
+            variant.words and all(w in self.lexeme_share for w in variant.words)
+            for variant in term.variants
+        )
+
     def aliases_of(self, compact_term: str) -> list[str]:
         names = self.body_names.get(compact_term, [])
         return [n for n in names if n != compact_term]

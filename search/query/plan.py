@@ -142,6 +142,8 @@ class Plan:
     rest_where: str = "TRUE"
     rest_params: list = field(default_factory=list)
     selectivity: float = 0.0  # estimated share of entries that match (see Catalog.selectivity)
+    # Is ``selectivity`` an estimate (every word's share known), not just an upper bound?
+    estimable: bool = False
     partial: bool = False  # entries matching only some terms take part
 
 
@@ -315,6 +317,7 @@ def build_plan(
         rest_where=" AND ".join(rest) or "TRUE",
         rest_params=rest_args,
         selectivity=selectivity,
+        estimable=bool(words_of) and all(catalog.known(t) for t in words_of),
         partial=partial_terms is not None,
     )
 

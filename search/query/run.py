@@ -100,9 +100,11 @@ def _search(params: SearchParams, *, count: bool = False) -> Results:
     plan = build_plan(parsed.terms, meta_ids, params, catalog, weights, defines=parsed.defines)
     # A match set the statistics put far above the cap is not counted: its total is the cap's
     # lower bound and the facets describe the candidates ranked in full (see ESTIMATE_FROM).
-    # Filters keep about the share of documents they keep; exclusions are not estimated.
+    # Filters keep about the share of documents they keep; exclusions are not estimated, nor
+    # are words the statistics do not list (their share is only an upper bound).
     estimated = (
         not count
+        and plan.estimable
         and not any(t.negated for t in parsed.terms)
         and rank.rum_index_ready()
         and plan.selectivity * catalog.entries * share_passing(params, catalog)
