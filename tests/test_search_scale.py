@@ -90,8 +90,7 @@ def test_a_wrong_estimate_is_counted_after_all(monkeypatch) -> None:
     if not rank.rum_index_ready():
         pytest.skip("no RUM index on this server")
     monkeypatch.setattr(facets, "ESTIMATE_FROM", 20)
-    monkeypatch.setattr(Catalog, "selectivity", lambda self, term: 1.0)
-    monkeypatch.setattr(Catalog, "known", lambda self, term: True)
+    monkeypatch.setattr(Catalog, "known_share", lambda self, term: 1.0)
     counted = []
     monkeypatch.setattr(run, "facets_and_total", lambda *a: counted.append(1) or count(*a))
     results = search(SearchParams(q="区块链"))

@@ -103,13 +103,16 @@ class Catalog:
             total += min(self.lexeme_share.get(w, self.rare_share) for w in words)
         return min(total, 1.0)
 
-    def known(self, term: Term) -> bool:
-        """Do the statistics know the share of every word of the term? A word they do not list
-        is only known to be rarer than ``rare_share``: its selectivity is an upper bound."""
-        return all(
-            variant.words and all(w in self.lexeme_share for w in variant.words)
+    def known_share(self, term: Term) -> float | None:
+        """The share of entries the statistics vouch the term matches at least: its best
+        variant whose every word they list (a variant's other alternatives only add), or None.
+        A word they do not list is only known to be rarer than ``rare_share``."""
+        shares = [
+            min(self.lexeme_share[w] for w in variant.words)
             for variant in term.variants
-        )
+            if variant.words and all(w in self.lexeme_share for w in variant.words)
+        ]
+        return max(shares) if shares else None
 
     def aliases_of(self, compact_term: str) -> list[str]:
         names = self.body_names.get(compact_term, [])

@@ -142,8 +142,8 @@ class Plan:
     rest_where: str = "TRUE"
     rest_params: list = field(default_factory=list)
     selectivity: float = 0.0  # estimated share of entries that match (see Catalog.selectivity)
-    # Is ``selectivity`` an estimate (every word's share known), not just an upper bound?
-    estimable: bool = False
+    # The share of entries the statistics vouch match (see Catalog.known_share), or None.
+    known_share: float | None = None
     partial: bool = False  # entries matching only some terms take part
 
 
@@ -317,9 +317,18 @@ def build_plan(
         rest_where=" AND ".join(rest) or "TRUE",
         rest_params=rest_args,
         selectivity=selectivity,
-        estimable=bool(words_of) and all(catalog.known(t) for t in words_of),
+        known_share=known_share(words_of, catalog) if partial_terms is None else None,
         partial=partial_terms is not None,
     )
+
+
+def known_share(terms: list[Term], catalog: Catalog) -> float | None:
+    """Share of entries matching every term by the statistics (independent terms), or None
+    when a term's share is not known."""
+    shares = [catalog.known_share(t) for t in terms]
+    if not shares or None in shares:
+        return None
+    return math.prod(shares)
 
 
 def fetchall(

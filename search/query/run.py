@@ -104,10 +104,10 @@ def _search(params: SearchParams, *, count: bool = False) -> Results:
     # are words the statistics do not list (their share is only an upper bound).
     estimated = (
         not count
-        and plan.estimable
+        and plan.known_share is not None
         and not any(t.negated for t in parsed.terms)
         and rank.rum_index_ready()
-        and plan.selectivity * catalog.entries * share_passing(params, catalog)
+        and plan.known_share * catalog.entries * share_passing(params, catalog)
         >= counting.ESTIMATE_FROM
     )
     facets: dict | None = None
