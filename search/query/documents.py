@@ -49,11 +49,19 @@ def _passes_filters(p: PolicyMeta, params: SearchParams, catalog: Catalog) -> bo
     return not (params.policy and p.slug != params.policy)
 
 
+def _filtered(params: SearchParams) -> bool:
+    return bool(params.body or params.type or params.status or params.policy) or (
+        params.year_from is not None or params.year_to is not None
+    )
+
+
 def share_passing(params: SearchParams, catalog: Catalog) -> float:
     """The share of documents the query's filters keep (1.0 without filters): an estimate of
     the share of entries they keep."""
     if not catalog.policies:
         return 0.0
+    if not _filtered(params):
+        return 1.0
     kept = sum(1 for p in catalog.policies if _passes_filters(p, params, catalog))
     return kept / len(catalog.policies)
 
@@ -74,10 +82,7 @@ def matching_documents(
     for found in negative_matches:
         ids -= set(found)
     named_bodies = {catalog.body_by_name.get(bare(t.text)) for t in terms} - {None}
-    filtered = (
-        any((params.body, params.type, params.status, params.policy, params.year_from is not None))
-        or params.year_to is not None
-    )
+    filtered = _filtered(params)
     first, more = positive_matches[0], positive_matches[1:]
     keyed = []
     for pk in ids:
