@@ -95,6 +95,10 @@ class SearchOut(Schema):
     relaxed: bool
     message: str
     suggestions: list[str] = Field(description="您是不是要找: corrected queries, or similar terms")
+    searched_instead: str = Field(
+        description="the one-edit correction these are the results of, when no clause matched "
+        "every word as typed (empty otherwise; a quoted query is never corrected)"
+    )
     also_searched: list[str] = Field(description="aliases and synonyms searched as well")
     ignored: list[str] = Field(description="question and filler words left out of the search")
     items: list[SearchHitOut]
@@ -142,6 +146,7 @@ def search_provisions(request: HttpRequest, filters: Query[SearchQueryIn]):
             "relaxed": results.relaxed,
             "message": results.message,
             "suggestions": results.suggestions,
+            "searched_instead": results.searched_instead,
             "also_searched": results.also_searched,
             "ignored": results.ignored,
             "documents": [asdict(d) for d in results.documents],

@@ -22,16 +22,21 @@ pytestmark = pytest.mark.django_db
     ],
 )
 def test_near_misses_are_corrected(typed: str, meant: str) -> None:
+    """Nothing matches every word as typed: the correction's results, saying so."""
     results = search(SearchParams(q=typed))
     assert results.suggestions[:1] == [meant]
+    assert (results.query, results.searched_instead) == (typed, meant)
     corrected = search(SearchParams(q=meant))
-    assert corrected.total_full > results.total_full
+    assert corrected.total_full > 0 and results.total_full == corrected.total_full
+    assert [h.eid for h in results.items] == [h.eid for h in corrected.items]
+    assert meant in results.message
 
 
-def test_suggestion_appears_although_partial_matches_were_found() -> None:
-    results = search(SearchParams(q="可信数据空问"))
-    assert results.total > 0 and results.relaxed
-    assert results.suggestions == ["可信数据空间"]
+def test_a_quoted_query_is_taken_literally() -> None:
+    results = search(SearchParams(q='"可信数据空问"'))
+    assert results.searched_instead == ""
+    assert results.total_full == 0
+    assert results.suggestions == ['"可信数据空间"']  # the correction, quoted as typed
 
 
 @pytest.mark.parametrize(
@@ -49,3 +54,11 @@ def test_the_page_offers_the_correction(client) -> None:
     html = client.get(reverse("search:page"), {"q": "可信数据空问"}).content.decode()
     assert "您是不是要找：" in html
     assert "可信数据空间</a>" in html
+
+
+def test_the_api_says_what_was_searched_instead(client) -> None:
+    body = client.get("/api/v1/search", {"q": "可信数据空问"}).json()
+    assert (body["query"], body["searched_instead"]) == ("可信数据空问", "可信数据空间")
+    assert body["items"] and all(item["matched_all"] for item in body["items"][:4])
+    html = client.get("/search/", {"q": "可信数据空问"}).content.decode()
+    assert "以下为“可信数据空间”的结果" in html

@@ -109,5 +109,8 @@ class Results:
     suggestions: list[str] = field(default_factory=list)
     # What else was searched: aliases and synonyms of the words typed (同时检索：…).
     also_searched: list[str] = field(default_factory=list)
+    # The one-edit correction these are the results of, when nothing matched every word as
+    # typed (``query`` stays what was typed).
+    searched_instead: str = ""
     # Words of the query that were dropped as question or filler words.
     ignored: list[str] = field(default_factory=list)

@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.db import transaction
 
 from portal.routers import read_alias, reading
@@ -61,9 +63,10 @@ def search(params: SearchParams) -> Results:
     return results
 
 
-def _search(params: SearchParams, *, count: bool = False) -> Results:
+def _search(params: SearchParams, *, count: bool = False, corrected: bool = False) -> Results:
     """``count``: count the matches even where the statistics say there are far too many to
-    (the second try when such an estimate left the page short)."""
+    (the second try when such an estimate left the page short). ``corrected``: ``params.q`` is
+    a typo correction already (not corrected again)."""
     from policies.models import Policy, Provision
 
     weights = active()
@@ -151,6 +154,18 @@ def _search(params: SearchParams, *, count: bool = False) -> Results:
 
     if full_total < SUGGEST_BELOW and not documents and weights.typo_suggestions:
         results.suggestions = corrected_queries(params.q)
+        # Nothing matches every word as typed, and a one-edit correction does: its results,
+        # saying so, as search engines do (a quoted query is taken literally).
+        if full_total == 0 and results.suggestions and not corrected and '"' not in params.q:
+            better = _search(replace(params, q=results.suggestions[0]), corrected=True)
+            if better.total_full:
+                better.query, better.searched_instead = results.query, results.suggestions[0]
+                better.suggestions = results.suggestions
+                better.message = (
+                    f"没有同时包含“{params.q}”全部检索词的条款，以下为“{results.suggestions[0]}”的结果；"
+                    f'按原文检索请加引号："{params.q}"。'
+                )
+                return better
     if total == 0:
         if not documents:
             results.message = "没有找到匹配的条款。"
@@ -197,7 +212,8 @@ def _search(params: SearchParams, *, count: bool = False) -> Results:
             break
     if estimated:
         if len(ranked) < params.limit:
-            return _search(params, count=True)  # far fewer matches than estimated: count them
+            # Far fewer matches than estimated: count them.
+            return _search(params, count=True, corrected=corrected)
         results.facet_basis, facets = scored_facets(scored, catalog)
         results.facets = add_documents(facets, [p.pk for p, _ in documents], catalog)
     details = rank.provision_details([pid for pid, _, _, _ in ranked])
