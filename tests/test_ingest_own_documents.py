@@ -314,3 +314,25 @@ def test_short_notice_signed_within_its_first_lines():
         "建设县级养老服务平台",
         "推广居家智能监护",
     ]
+
+
+def test_targets_under_a_colon_lead_in_match_with_it():
+    """到2028年： introduces the targets after it: their year, and a search for it with their
+    words matches each of them in full (the lead-in is context of its siblings)."""
+    from search.query import SearchParams, search
+
+    [policy], _ = load("qingchuan_data_labeling_plan.txt")
+    assert policy.title == "青川市数据标注产业发展三年行动方案（2026—2028年）"
+    assert policy.doc_number == "青政办发〔2026〕14号"
+    assert [body.name for body in policy.ordered_bodies()] == ["青川市人民政府办公室"]
+    assert (policy.issued_on, policy.expires_on) == (dt.date(2026, 3, 18), dt.date(2029, 3, 17))
+    assert [(t.value, t.unit, t.year) for t in policy.targets.order_by("order")] == [
+        (15, "家", 2028),
+        (3, "个", 2028),
+        (8000, "人", 2028),
+        (20, "亿元", 2028),
+    ]
+    results = search(SearchParams(q="到2028年 标注从业人员"))
+    first = results.items[0]
+    assert (first.policy_slug, first.matched_all) == (policy.slug, True)
+    assert "标注从业人员达到8000人" in first.text

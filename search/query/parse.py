@@ -199,8 +199,9 @@ def parse_query(normalized_query: str, catalog: Catalog, weights: RankingWeights
         term_text = term_text[:MAX_QUERY_CHARS]
         date = None if phrase else date_parts(term_text)
         if date is not None:
-            # Dates match document dates, or the date written out verbatim in a clause.
-            variants = [Variant(words=[], substring=compact(term_text))]
+            # Dates match document dates, or the date written out in a clause: verbatim, or by
+            # its words in the clause's heading path (到2028年： above a list of targets).
+            variants = [Variant(words=significant_words(term_text), substring=compact(term_text))]
         else:
             variants = [make_variant(term_text, phrase)]
             for alias in catalog.aliases_of(compact(term_text)):
