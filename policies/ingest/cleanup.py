@@ -85,6 +85,7 @@ BOILERPLATE = re.compile(
     r"|(当前位置|您的位置|你的位置|所在位置)\s*[:：].*|.*首页\s*[>»›].*|分享到\s*[:：].*)$"
 )
 MENU = re.compile(r"^[^|]{1,12}(\s*\|\s*[^|]{1,12}){3,}$")  # 首页 | 机构设置 | 新闻动态 | …
+CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 ONLY_PUNCT = re.compile(r"^[\s\W_]*$")
 LATIN_ONLY = re.compile(r"^[A-Za-z][A-Za-z .,&'-]{10,}$")  # English site names next to Chinese ones
 
@@ -147,17 +148,19 @@ def collapse_duplicated_glyphs(text: str) -> str:
 
 
 def _collapse_whole(part: str) -> str:
+    """The shortest leading unit (4+ characters, some CJK) that ``part`` repeats at least twice,
+    the last copy possibly cut short; ``part`` itself when there is none.
+
+    ``part`` repeats its first ``size`` characters exactly when ``part[size:] == part[:-size]``
+    (a period of the string). Such a size is where the first four characters occur again, so
+    only those places are compared — at C speed — instead of trying every size."""
     n = len(part)
-    for size in range(4, n // 2 + 1):
-        unit = part[:size]
-        if not re.search(r"[\u4e00-\u9fff]", unit):
-            continue
-        repeats = n // size
-        if repeats < 2:
-            break
-        rest = part[size * repeats :]
-        if part[: size * repeats] == unit * repeats and unit.startswith(rest):
-            return unit
+    head = part[:4]
+    size = part.find(head, 4)
+    while 0 < size <= n // 2:
+        if part[size:] == part[: n - size] and CJK_CHAR.search(part, 0, size):
+            return part[:size]
+        size = part.find(head, size + 1)
     return part
 
 
@@ -413,10 +416,12 @@ def short_file_width(lines: list[Line]) -> int | None:
         # A numbered heading is not a wrapped line; a numbered paragraph (一、… 。 …，) may be.
         and (not starts_numbered(line.text) or re.search(r"[。；;]", line.text))
     ]
-    best = (
-        max((sum(1 for w in widths if abs(w - width) <= 2), width) for width in widths)
-        if widths
-        else (0, 0)
+    # Count per distinct width, then look two columns either side: linear, not a pass over all
+    # widths for each width (a long unwrapped file has tens of thousands of such lines).
+    counts = Counter(widths)
+    best = max(
+        ((sum(counts[w] for w in range(width - 2, width + 3)), width) for width in counts),
+        default=(0, 0),
     )
     return best[1] if best[0] >= SHORT_WRAP_MIN_LINES else None
 

@@ -37,7 +37,8 @@ from policies.ingest.assemble import (
     warnings_for,
 )
 from policies.ingest.blocks import SourceRead
-from policies.ingest.bodies import body_for, save_task_bodies
+from policies.ingest.bodies import SavedTask, body_for, save_task_bodies
+from policies.ingest.bulk import as_json, copy_rows, reserve_ids
 from policies.ingest.cleanup import clean_blocks
 from policies.ingest.constants import HEAD_STATUS_LINES, TITLE_MAX_CHARS
 from policies.ingest.digest import issue_of, parse_digest, publication_of
@@ -51,7 +52,6 @@ from policies.ingest.guards import (
     gave_up,
     limit_waits,
     refuse_blank,
-    tree_levels,
 )
 from policies.ingest.metadata import as_date, body_registry, metadata_bytes, metadata_for
 from policies.ingest.numbering import starts_numbered
@@ -282,31 +282,65 @@ def _save_policy(
     return policy, len(rows)
 
 
-def _save_provisions(policy: Policy, root: Node) -> dict[int, Provision]:
-    """Insert the tree level by level, each row's parent set at insert time (no UPDATE pass)."""
+PROVISION_COLUMNS = (
+    "id",
+    "policy_id",
+    "parent_id",
+    "kind",
+    "num",
+    "heading",
+    "text",
+    "order",
+    "depth",
+    "eid",
+    "rows",
+)
+
+
+def _save_provisions(policy: Policy, root: Node) -> dict[int, int]:
+    """COPY the tree in reading order, each row's parent id set at insert time (ids are drawn
+    first, so no UPDATE pass); returns id(node) → provision id."""
     nodes = list(root.walk())
-    rows = [
-        Provision(
-            policy=policy,
-            kind=node.kind,
-            num=node.num,
-            heading=node.heading[:300],
-            text=node.text,
-            order=order,
-            depth=node.depth,
-            eid=node.eid,
-            rows=node.rows,
+    check_provision_lengths(nodes, policy)
+    ids = reserve_ids(Provision, len(nodes))
+    by_node = {id(node): pk for node, pk in zip(nodes, ids, strict=True)}
+    depths: dict[int, int] = {id(root): -1}
+    rows = []
+    for order, node in enumerate(nodes):
+        parent = node.parent
+        # Node.depth (ancestors below the root) from the parent's, not a walk up per node.
+        depth = depths[id(parent)] + 1 if id(parent) in depths else node.depth
+        depths[id(node)] = depth
+        rows.append(
+            (
+                by_node[id(node)],
+                policy.pk,
+                by_node[id(parent)] if parent is not None and parent.kind != "root" else None,
+                node.kind,
+                node.num,
+                node.heading[:300],
+                node.text,
+                order,
+                depth,
+                node.eid,
+                as_json(node.rows),
+            )
         )
-        for order, node in enumerate(nodes)
-    ]
-    check_provision_lengths(rows, policy)
-    by_node = {id(node): row for node, row in zip(nodes, rows, strict=True)}
-    for level in tree_levels(nodes):
-        for node in level:
-            if node.parent is not None and node.parent.kind != "root":
-                by_node[id(node)].parent = by_node[id(node.parent)]  # saved one level up
-        Provision.objects.bulk_create([by_node[id(node)] for node in level], batch_size=5000)
+    copy_rows(Provision, PROVISION_COLUMNS, rows)
     return by_node
+
+
+TARGET_COLUMNS = (
+    "policy_id",
+    "provision_id",
+    "metric",
+    "comparator",
+    "value",
+    "unit",
+    "year",
+    "sentence",
+    "order",
+)
 
 
 def _deadline_context(root: Node) -> dict[int, int]:
@@ -330,66 +364,85 @@ def _deadline_context(root: Node) -> dict[int, int]:
 def _save_extracted(
     policy: Policy,
     root: Node,
-    rows: dict[int, Provision],
+    rows: dict[int, int],
     info: dict,
     bodies: dict[str, IssuingBody],
     warnings: list[str],
 ) -> None:
+    """Targets, goals, tasks (with their bodies), references and key terms, each table in one
+    COPY; ``rows`` maps id(node) → provision id."""
     doc_type = info.get("doc_type", "")
+    nodes = list(root.walk())
+    texts = [node.full_text for node in nodes]  # each node's text joined once, not per extractor
     years = _deadline_context(root)
-    targets, order = [], 0
+    targets = []
     if not is_non_policy(doc_type):
-        for node in root.walk():
-            for fact in find_targets(node.full_text, default_year=years.get(id(node))):
+        for node, text in zip(nodes, texts, strict=True):
+            for fact in find_targets(text, default_year=years.get(id(node))):
                 targets.append(
-                    Target(
-                        policy=policy,
-                        provision=rows[id(node)],
-                        metric=fact.metric[:200],
-                        comparator=fact.comparator,
-                        value=fact.value,
-                        unit=fact.unit,
-                        year=fact.year,
-                        sentence=fact.sentence,
-                        order=order,
+                    (
+                        policy.pk,
+                        rows[id(node)],
+                        fact.metric[:200],
+                        fact.comparator,
+                        fact.value,
+                        fact.unit,
+                        fact.year,
+                        fact.sentence,
+                        len(targets),
                     )
                 )
-                order += 1
-    Target.objects.bulk_create(targets)
-    Goal.objects.bulk_create(
-        Goal(policy=policy, provision=rows[id(node)], text=text, order=i)
-        for i, (node, text) in enumerate(find_goals(root, doc_type))
+    copy_rows(Target, TARGET_COLUMNS, targets)
+    copy_rows(
+        Goal,
+        ("policy_id", "provision_id", "text", "order"),
+        (
+            (policy.pk, rows[id(node)], text, i)
+            for i, (node, text) in enumerate(find_goals(root, doc_type))
+        ),
     )
-    tasks = Task.objects.bulk_create(
-        Task(policy=policy, provision=rows[id(node)], title=title[:300], order=i)
-        for i, (node, title) in enumerate(find_tasks(root, doc_type))
+    found = find_tasks(root, doc_type)
+    tasks = [
+        SavedTask(pk, title[:300])
+        for pk, (_node, title) in zip(reserve_ids(Task, len(found)), found, strict=True)
+    ]
+    copy_rows(
+        Task,
+        ("id", "policy_id", "provision_id", "title", "order"),
+        (
+            (task.pk, policy.pk, rows[id(node)], task.title, i)
+            for i, (task, (node, _title)) in enumerate(zip(tasks, found, strict=True))
+        ),
     )
     save_task_bodies(policy, root, rows, tasks, bodies, warnings)
     own = normalize_title(policy.title)
     refs = []
-    for node in root.walk():
-        lineage = find_lineage(node.full_text)
-        for title in find_cited_titles(node.full_text):
+    for node, text in zip(nodes, texts, strict=True):
+        if "《" not in text:
+            continue  # no 《title》, so neither a citation nor a lineage verb's object
+        lineage = find_lineage(text)
+        for title in find_cited_titles(text):
             if normalize_title(title) != own:
                 refs.append(
-                    Reference(
-                        policy=policy,
-                        provision=rows[id(node)],
-                        cited_title=title[:300],
-                        relation=lineage.get(title, Reference.Relation.CITES),
+                    (
+                        policy.pk,
+                        rows[id(node)],
+                        title[:300],
+                        lineage.get(title, Reference.Relation.CITES),
                     )
                 )
     if final := final_title(policy.title):  # a draft points at the final version it becomes
-        refs.append(Reference(policy=policy, cited_title=final, relation=Reference.Relation.FINAL))
-    Reference.objects.bulk_create(refs)
-    whole = "\n".join(node.full_text for node in root.walk())
+        refs.append((policy.pk, None, final, Reference.Relation.FINAL))
+    copy_rows(Reference, ("policy_id", "provision_id", "cited_title", "relation"), refs)
+    whole = "\n".join(texts)
     if not policy.status_reason and (until := find_validity(whole)):
         policy.status_reason = f"有效期至 {until.year}年{until.month}月{until.day}日"
         policy.status_date = until
         policy.save(update_fields=["status_reason", "status_date"])
-    counts = key_terms([node.full_text for node in root.walk()])
-    KeyTerm.objects.bulk_create(
-        KeyTerm(policy=policy, term=term, occurrences=n) for term, n in counts.items()
+    copy_rows(
+        KeyTerm,
+        ("policy_id", "term", "occurrences", "curated"),
+        ((policy.pk, term, n, False) for term, n in key_terms(texts).items()),
     )
 
 
