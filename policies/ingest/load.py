@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from policies.extract import (
@@ -447,28 +447,48 @@ def _save_extracted(
 
 
 def resolve_references() -> None:
-    """Point every reference at the policy it names; unknown titles get a stub record."""
+    """Point every reference at the policy it names; unknown titles get a stub record.
+
+    One pass over the references as plain values, one stub lookup per distinct unknown title and
+    one UPDATE for every changed target: a large file cites tens of thousands of times."""
     index: dict[str, Policy] = {}
     for policy in Policy.objects.real():
         for title in (policy.title, policy.short_title, policy.notice_title):
             if title:
                 index.setdefault(normalize_title(title), policy)
+    keys: dict[str, str] = {}  # cited title → normalised key, each title normalised once
+    stubs: dict[str, int] = {}  # key → stub policy id
+    changed: dict[int, int] = {}  # reference id → new target id
     # A draft's final title normalises to the draft's own: policies.lineage resolves those.
-    for ref in Reference.objects.select_related("policy").exclude(
-        relation=Reference.Relation.FINAL
-    ):
-        key = normalize_title(ref.cited_title)
+    refs = Reference.objects.exclude(relation=Reference.Relation.FINAL).values_list(
+        "pk", "cited_title", "target_id", "relation", "policy_id", "policy__interprets_id"
+    )
+    for pk, cited_title, target_id, relation, policy_id, interprets_id in refs:
+        key = keys.get(cited_title)
+        if key is None:
+            key = keys[cited_title] = normalize_title(cited_title)
         target = index.get(key)
-        if target is None:
+        if target is not None:
+            target_pk = target.pk
+        elif key in stubs:
+            target_pk = stubs[key]
+        else:
             digest = hashlib.sha1(key.encode()).hexdigest()[:10]
-            target, _ = Policy.objects.get_or_create(
-                slug=f"ext-{digest}", defaults={"title": ref.cited_title, "is_stub": True}
+            stub, _ = Policy.objects.get_or_create(
+                slug=f"ext-{digest}", defaults={"title": cited_title, "is_stub": True}
             )
-        if ref.target_id != target.id:
-            ref.target = target
-            ref.save(update_fields=["target"])
-        if ref.relation == Reference.Relation.INTERPRETS and ref.policy.interprets_id != target.id:
-            Policy.objects.filter(pk=ref.policy_id).update(interprets=target)
+            target_pk = stubs[key] = stub.pk
+        if target_id != target_pk:
+            changed[pk] = target_pk
+        if relation == Reference.Relation.INTERPRETS and interprets_id != target_pk:
+            Policy.objects.filter(pk=policy_id).update(interprets=target_pk)
+    if changed:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Reference._meta.db_table} AS ref SET target_id = new.target "
+                "FROM unnest(%s::bigint[], %s::bigint[]) AS new(id, target) WHERE ref.id = new.id",
+                [list(changed), list(changed.values())],
+            )
     resolve_final_versions()
     # Stubs nobody cites any more (their document has arrived) go away.
     Policy.objects.filter(
