@@ -9,6 +9,7 @@ navigation and mid-sentence line wraps.
 from __future__ import annotations
 
 import html
+import itertools
 import re
 import unicodedata
 from collections import Counter
@@ -57,6 +58,11 @@ ENUMERATOR_LEAD = re.compile(
 MD_IMAGE = re.compile(r"\[?!\[[^\]]*\]\([^)]*\)(\]\([^)]*\))?")
 MD_LINK = re.compile(r"\[([^\]]*)\]\((?:https?://|/|mailto:)[^)]*\)")
 BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
+MD_HEADING = re.compile(r"^(#{1,6})\s+")
+BULLET_MARKS = ("-", "*", "·", "•")
+MD_BULLET = re.compile(r"^[-*·•]\s+")
+MD_BOLD = re.compile(r"\*\*.+\*\*")
+MD_EMPHASIS = re.compile(r"\*\*|__")
 HTML_BLOCK = re.compile(r"</?(?:h[1-6]|p|div|li|ul|ol|tr|td|th|table|br|section)\b[^>]*>", re.I)
 HTML_HEADING = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1>", re.I | re.S)
 HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*\b[^<>]*>")
@@ -85,6 +91,8 @@ BOILERPLATE = re.compile(
     r"|(当前位置|您的位置|你的位置|所在位置)\s*[:：].*|.*首页\s*[>»›].*|分享到\s*[:：].*)$"
 )
 MENU = re.compile(r"^[^|]{1,12}(\s*\|\s*[^|]{1,12}){3,}$")  # 首页 | 机构设置 | 新闻动态 | …
+REPEATED_CHUNK = re.compile(r"([\u4e00-\u9fff“”‘’《》「」（）]{1,20}?)\1{2,}")
+TRIPLED_CHAR = re.compile(r"([\u4e00-\u9fff“”‘’《》「」（）])\1\1")
 CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 ONLY_PUNCT = re.compile(r"^[\s\W_]*$")
 LATIN_ONLY = re.compile(r"^[A-Za-z][A-Za-z .,&'-]{10,}$")  # English site names next to Chinese ones
@@ -98,22 +106,27 @@ def normalize_chars(text: str) -> str:
 
 
 def _strip_markup(raw: str) -> Line | None:
-    text = BOOKMARK.sub("", raw)
-    text = MD_IMAGE.sub("", text)
-    text = MD_LINK.sub(r"\1", text)
+    # Each rule runs only when its marker character is present: most lines carry no markup, and
+    # these checks are a large share of a long file's clean-up time.
+    text = raw
+    if "[" in text:
+        text = BOOKMARK.sub("", text)
+        text = MD_IMAGE.sub("", text)
+        text = MD_LINK.sub(r"\1", text)
     hard_break = text.endswith("  ") and bool(text.strip())
     text = text.strip()
     md_level = 0
-    if match := re.match(r"^(#{1,6})\s+", text):
+    if text.startswith("#") and (match := MD_HEADING.match(text)):
         md_level = len(match.group(1))
         text = text[match.end() :]
     bullet = False
-    if match := re.match(r"^[-*·•]\s+", text):
+    if text.startswith(BULLET_MARKS) and (match := MD_BULLET.match(text)):
         bullet = True
         text = text[match.end() :]
-    bold = bool(re.fullmatch(r"\*\*.+\*\*", text))
-    text = re.sub(r"\*\*|__", "", text).strip()
-    text = html.unescape(text)
+    bold = text.startswith("**") and MD_BOLD.fullmatch(text) is not None
+    if "**" in text or "__" in text:
+        text = MD_EMPHASIS.sub("", text)
+    text = html.unescape(text.strip())
     if not text:
         return None
     return Line(text=text, md_level=md_level, bold=bold, bullet=bullet, hard_break=hard_break)
@@ -140,11 +153,16 @@ def _explode(raw_text: str) -> list[str]:
 def collapse_duplicated_glyphs(text: str) -> str:
     """Bold PDF text is extracted glyph by glyph several times: 以以以以““““链式思维链式思维…"""
     # Whole-line repetition (the title printed 2–4 times, the last copy possibly cut short).
-    parts = text.split(" ")
-    parts = [_collapse_whole(part) for part in parts]
-    text = " ".join(parts)
-    # Runs of a short CJK chunk repeated three or more times in a row.
-    return re.sub(r"([\u4e00-\u9fff“”‘’《》「」（）]{1,20}?)\1{2,}", r"\1", text)
+    text = " ".join([_collapse_whole(part) for part in text.split(" ")])
+    # Runs of a short CJK chunk repeated three or more times in a row. A chunk of two or more
+    # characters repeats its first pair three times, a one-character chunk is a character
+    # tripled: both are seen at C speed, and the regex (some twenty attempts per character)
+    # runs only on the few lines that have one.
+    if len(text) < 3 or (
+        max(Counter(itertools.pairwise(text)).values()) < 3 and not TRIPLED_CHAR.search(text)
+    ):
+        return text
+    return REPEATED_CHUNK.sub(r"\1", text)
 
 
 def _collapse_whole(part: str) -> str:
@@ -164,8 +182,20 @@ def _collapse_whole(part: str) -> str:
     return part
 
 
+class _CharWidths(dict):
+    """Character → columns it takes (2 for East Asian wide and full-width), looked up once per
+    distinct character: summing over a long file's lines stays in C."""
+
+    def __missing__(self, ch: str) -> int:
+        width = self[ch] = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        return width
+
+
+_WIDTHS = _CharWidths()
+
+
 def _display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return sum(map(_WIDTHS.__getitem__, text))
 
 
 def wrap_width(lines: list[Line]) -> int | None:
@@ -282,8 +312,10 @@ def _take_table(raw: list[str], i: int) -> tuple[list[list[str]], int]:
         if len(rows) >= 2 and len(rows[0]) >= 2:
             return rows, j
         return [], i
+    if "\t" not in raw[i]:
+        return [], i
     header = [tidy_cell(cell) for cell in raw[i].split("\t")]
-    if "\t" in raw[i] and _is_header_row(header):
+    if _is_header_row(header):
         j, rows = i + 1, [header]
         while j < len(raw) and raw[j].count("\t") == len(header) - 1:
             rows.append([tidy_cell(cell) for cell in raw[j].split("\t")])

@@ -69,7 +69,14 @@ DECIMAL = re.compile(
 )
 
 
+# Every label above opens with one of these characters (or a decimal digit): any other first
+# character settles the question without trying ten patterns.
+_FIRST_CHARS = frozenset("第专（(" + CN + CIRCLED)
+
+
 def parse_numbering(text: str) -> Numbering | None:
+    if not text or (text[0] not in _FIRST_CHARS and not text[0].isdecimal()):
+        return None
     for family, kind, pattern in PATTERNS:
         match = pattern.match(text)
         if not match:
