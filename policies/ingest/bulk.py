@@ -11,11 +11,14 @@ transaction, under its statement and lock timeouts.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection
 from django.db.models import Model
+from psycopg import Copy
+from psycopg.copy import QueuedLibpqWriter
 
 
 def reserve_ids(model: type[Model], count: int) -> list[int]:
@@ -39,18 +42,33 @@ def reserve_ids(model: type[Model], count: int) -> list[int]:
         return cursor.fetchone()[0]
 
 
+def _copy_statement(model: type[Model], columns: Sequence[str]) -> str:
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(column) for column in columns)
+    return f"COPY {table} ({names}) FROM STDIN"
+
+
 def copy_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """COPY ``rows`` (tuples in ``columns`` order, values as the database takes them: JSON
     already dumped with :func:`as_json`) into the model's table; returns how many were sent."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(column) for column in columns)
     count = 0
     with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        with cursor.cursor.copy(_copy_statement(model, columns)) as copy:
             for row in rows:
                 copy.write_row(row)
                 count += 1
     return count
+
+
+@contextmanager
+def streaming_copy(model: type[Model], columns: Sequence[str]) -> Iterator[Copy]:
+    """A COPY whose ``write_row`` returns at once: a psycopg worker thread sends the data while
+    the caller goes on computing (without queries: the connection is busy until the block
+    ends, and the block's end waits for the server to store everything)."""
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        with raw.copy(_copy_statement(model, columns), writer=QueuedLibpqWriter(raw)) as copy:
+            yield copy
 
 
 def as_json(value: Any) -> str:

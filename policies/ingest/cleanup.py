@@ -264,9 +264,9 @@ def drop_repeated_navigation(lines: list[Line]) -> list[Line]:
 def is_boilerplate(text: str) -> bool:
     return bool(
         BOILERPLATE.match(text)
-        or MENU.match(text)
+        or ("|" in text and MENU.match(text))
         or ONLY_PUNCT.match(text)
-        or URL_ONLY.match(text)
+        or ("http" in text and URL_ONLY.match(text))
         or LATIN_ONLY.match(text)
     )
 

@@ -20,15 +20,7 @@ from typing import Any
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
-from policies.extract import (
-    find_cited_titles,
-    find_goals,
-    find_targets,
-    find_tasks,
-    normalize_title,
-)
-from policies.extract._text import DEADLINE, FRAME_ONLY, is_non_policy
-from policies.extract.lineage import final_title, find_lineage, find_validity
+from policies.extract import normalize_title
 from policies.ingest import IngestError
 from policies.ingest.assemble import (
     apply_curated,
@@ -37,15 +29,12 @@ from policies.ingest.assemble import (
     warnings_for,
 )
 from policies.ingest.blocks import SourceRead
-from policies.ingest.bodies import SavedTask, body_for, save_task_bodies
-from policies.ingest.bulk import as_json, copy_rows, reserve_ids
+from policies.ingest.bodies import body_for
 from policies.ingest.cleanup import clean_blocks
 from policies.ingest.constants import HEAD_STATUS_LINES, TITLE_MAX_CHARS
 from policies.ingest.digest import issue_of, parse_digest, publication_of
-from policies.ingest.eids import assign_eids
 from policies.ingest.guards import (
     check_fields,
-    check_provision_lengths,
     check_source_name,
     default_slug,
     free_slug,
@@ -56,23 +45,12 @@ from policies.ingest.guards import (
 from policies.ingest.metadata import as_date, body_registry, metadata_bytes, metadata_for
 from policies.ingest.numbering import starts_numbered
 from policies.ingest.readers import read_source
+from policies.ingest.records import save_tree
 from policies.ingest.structure import build_document
 from policies.ingest.textmeta import read_head, take_page_table, wrapped_title
-from policies.ingest.tree import Node, ParsedDocument
+from policies.ingest.tree import ParsedDocument
 from policies.lineage import resolve_final_versions
-from policies.models import (
-    Goal,
-    IssuingBody,
-    KeyTerm,
-    Policy,
-    PolicyBody,
-    Provision,
-    Reference,
-    SourceDocument,
-    Target,
-    Task,
-)
-from policies.related import key_terms
+from policies.models import IssuingBody, Policy, PolicyBody, Reference, SourceDocument
 from policies.vocabulary import is_short_line
 from search.indexing import index_policies
 
@@ -272,178 +250,12 @@ def _save_policy(
         if body.pk not in linked:
             PolicyBody.objects.create(policy=policy, body=body, order=len(linked))
             linked.add(body.pk)
-    assign_eids(doc.root)
-    rows = _save_provisions(policy, doc.root)
-    _save_extracted(policy, doc.root, rows, info, bodies, warnings)
+    count = save_tree(policy, doc.root, info, bodies, warnings)
     if info.get("interprets"):
         Reference.objects.create(
             policy=policy, cited_title=info["interprets"], relation=Reference.Relation.INTERPRETS
         )
-    return policy, len(rows)
-
-
-PROVISION_COLUMNS = (
-    "id",
-    "policy_id",
-    "parent_id",
-    "kind",
-    "num",
-    "heading",
-    "text",
-    "order",
-    "depth",
-    "eid",
-    "rows",
-)
-
-
-def _save_provisions(policy: Policy, root: Node) -> dict[int, int]:
-    """COPY the tree in reading order, each row's parent id set at insert time (ids are drawn
-    first, so no UPDATE pass); returns id(node) → provision id."""
-    nodes = list(root.walk())
-    check_provision_lengths(nodes, policy)
-    ids = reserve_ids(Provision, len(nodes))
-    by_node = {id(node): pk for node, pk in zip(nodes, ids, strict=True)}
-    depths: dict[int, int] = {id(root): -1}
-    rows = []
-    for order, node in enumerate(nodes):
-        parent = node.parent
-        # Node.depth (ancestors below the root) from the parent's, not a walk up per node.
-        depth = depths[id(parent)] + 1 if id(parent) in depths else node.depth
-        depths[id(node)] = depth
-        rows.append(
-            (
-                by_node[id(node)],
-                policy.pk,
-                by_node[id(parent)] if parent is not None and parent.kind != "root" else None,
-                node.kind,
-                node.num,
-                node.heading[:300],
-                node.text,
-                order,
-                depth,
-                node.eid,
-                as_json(node.rows),
-            )
-        )
-    copy_rows(Provision, PROVISION_COLUMNS, rows)
-    return by_node
-
-
-TARGET_COLUMNS = (
-    "policy_id",
-    "provision_id",
-    "metric",
-    "comparator",
-    "value",
-    "unit",
-    "year",
-    "sentence",
-    "order",
-)
-
-
-def _deadline_context(root: Node) -> dict[int, int]:
-    """A "到2026年底" line governs the sibling lines after it (infographic goal lists)."""
-    years: dict[int, int] = {}
-
-    def visit(node: Node, inherited: int | None) -> None:
-        current = inherited
-        for child in node.children:
-            if current is not None:
-                years[id(child)] = current
-            if FRAME_ONLY.match(child.full_text):
-                match = DEADLINE.search(child.full_text)
-                current = int(match.group(1) or match.group(2))
-            visit(child, years.get(id(child)))
-
-    visit(root, None)
-    return years
-
-
-def _save_extracted(
-    policy: Policy,
-    root: Node,
-    rows: dict[int, int],
-    info: dict,
-    bodies: dict[str, IssuingBody],
-    warnings: list[str],
-) -> None:
-    """Targets, goals, tasks (with their bodies), references and key terms, each table in one
-    COPY; ``rows`` maps id(node) → provision id."""
-    doc_type = info.get("doc_type", "")
-    nodes = list(root.walk())
-    texts = [node.full_text for node in nodes]  # each node's text joined once, not per extractor
-    years = _deadline_context(root)
-    targets = []
-    if not is_non_policy(doc_type):
-        for node, text in zip(nodes, texts, strict=True):
-            for fact in find_targets(text, default_year=years.get(id(node))):
-                targets.append(
-                    (
-                        policy.pk,
-                        rows[id(node)],
-                        fact.metric[:200],
-                        fact.comparator,
-                        fact.value,
-                        fact.unit,
-                        fact.year,
-                        fact.sentence,
-                        len(targets),
-                    )
-                )
-    copy_rows(Target, TARGET_COLUMNS, targets)
-    copy_rows(
-        Goal,
-        ("policy_id", "provision_id", "text", "order"),
-        (
-            (policy.pk, rows[id(node)], text, i)
-            for i, (node, text) in enumerate(find_goals(root, doc_type))
-        ),
-    )
-    found = find_tasks(root, doc_type)
-    tasks = [
-        SavedTask(pk, title[:300])
-        for pk, (_node, title) in zip(reserve_ids(Task, len(found)), found, strict=True)
-    ]
-    copy_rows(
-        Task,
-        ("id", "policy_id", "provision_id", "title", "order"),
-        (
-            (task.pk, policy.pk, rows[id(node)], task.title, i)
-            for i, (task, (node, _title)) in enumerate(zip(tasks, found, strict=True))
-        ),
-    )
-    save_task_bodies(policy, root, rows, tasks, bodies, warnings)
-    own = normalize_title(policy.title)
-    refs = []
-    for node, text in zip(nodes, texts, strict=True):
-        if "《" not in text:
-            continue  # no 《title》, so neither a citation nor a lineage verb's object
-        lineage = find_lineage(text)
-        for title in find_cited_titles(text):
-            if normalize_title(title) != own:
-                refs.append(
-                    (
-                        policy.pk,
-                        rows[id(node)],
-                        title[:300],
-                        lineage.get(title, Reference.Relation.CITES),
-                    )
-                )
-    if final := final_title(policy.title):  # a draft points at the final version it becomes
-        refs.append((policy.pk, None, final, Reference.Relation.FINAL))
-    copy_rows(Reference, ("policy_id", "provision_id", "cited_title", "relation"), refs)
-    whole = "\n".join(texts)
-    if not policy.status_reason and (until := find_validity(whole)):
-        policy.status_reason = f"有效期至 {until.year}年{until.month}月{until.day}日"
-        policy.status_date = until
-        policy.save(update_fields=["status_reason", "status_date"])
-    copy_rows(
-        KeyTerm,
-        ("policy_id", "term", "occurrences", "curated"),
-        ((policy.pk, term, n, False) for term, n in key_terms(texts).items()),
-    )
+    return policy, count
 
 
 def resolve_references() -> None:
