@@ -75,6 +75,7 @@ STANDALONE = re.compile(
     r"|\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}[./-]\d{1,2}[./-]\d{1,2}\b.*|[〇零一二三四五六七八九]{4}年.{1,3}月.{1,3}日"
     r"|附\s*件\s*\d*\s*[:：]?.*)$"
 )
+WHITESPACE = re.compile(r"\s+")
 CLAUSE_PUNCT = re.compile(r"[，；,;：、]")
 URL_ONLY = re.compile(r"^\s*(来源[:：]\s*)?https?://\S+\s*$")
 # Chrome of WeChat articles and government web pages: UI strings, subscription prompts, menus.
@@ -238,7 +239,7 @@ def drop_table_of_contents(lines: list[Line]) -> list[Line]:
 
 
 def _nav_key(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    return WHITESPACE.sub("", text)
 
 
 def drop_repeated_navigation(lines: list[Line]) -> list[Line]:
