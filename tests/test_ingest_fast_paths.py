@@ -197,3 +197,23 @@ def test_a_large_tree_is_written_with_parents_depths_and_orders():
     # The rows went in by COPY in this transaction: the deferred foreign keys hold.
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+@pytest.mark.django_db
+def test_a_failure_while_the_provisions_stream_leaves_nothing_written(monkeypatch):
+    """Extraction runs while the provisions COPY is open: an error there cancels the COPY, the
+    caller sees the error itself, and the transaction keeps nothing of the file."""
+    from django.db import transaction
+
+    from policies.ingest import records
+
+    def broken(text, default_year=None):
+        raise ValueError("extractor broke")
+
+    monkeypatch.setattr(records, "find_targets", broken)
+    before = Provision.objects.count()
+    with pytest.raises(ValueError, match="extractor broke"):
+        with transaction.atomic():
+            ingest_source("broken_speed.txt", nested_document(3).encode(), {}, log=lambda m: None)
+    assert Provision.objects.count() == before
+    assert not Policy.objects.filter(source__name="broken_speed.txt").exists()
