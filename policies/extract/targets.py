@@ -77,6 +77,8 @@ def find_targets(text: str, default_year: int | None = None) -> list[TargetFact]
             continue
         offset = match.start() + (len(raw) - len(raw.lstrip()))
         plain = folded[offset : offset + len(stripped)]
+        if not _DIGIT.search(plain):
+            continue  # no figure and no "到…年": nothing to find, the frame stays as it was
         deadlines = [(m.start(), int(m.group(1) or m.group(2))) for m in DEADLINE.finditer(plain)]
         forward = _is_forward(plain, deadlines, frame_year)
         if deadlines:

@@ -83,7 +83,7 @@ class TreeBuilder:
         if line.rows:
             self.table(line.rows)
             return
-        if ANNEX_START.match(text):
+        if text.startswith("附") and ANNEX_START.match(text):
             annex = self.root.add(Node(kind="annex", num=tidy(text).rstrip("：:")))
             self.stack = [("annex", annex)]
             self.in_annex = True
