@@ -128,12 +128,14 @@ def build_from_outline(
     slide_level = min((line.md_level for line in body if line.md_level), default=0)
     current = 0
     target: Node | None = None
+    # The skeleton's entry names, squashed once (not once per line of the body).
+    names = {squash(node.heading) for node in nodes}
     for i, line in enumerate(body):
         following = body[i + 1] if i + 1 < len(body) else None
         heading_like = line.md_level > 0 or (
             is_unnumbered_heading(line) and following is not None and _introduces(following)
         )
-        if _in_header_row(body, i, nodes):
+        if _in_header_row(body, i, names):
             continue
         if heading_like:
             index = _best_match(line.text, nodes, current, slide_title=line.md_level == slide_level)
@@ -171,10 +173,9 @@ def _introduces(line: Line) -> bool:
     return line.bullet or ends_sentence(line.text)
 
 
-def _in_header_row(body: list[Line], i: int, nodes: list[Node]) -> bool:
+def _in_header_row(body: list[Line], i: int, names: set[str]) -> bool:
     """Consecutive bare lines that each name a skeleton entry exactly are a table's header row
     (a slide listing its part's items), not a switch to each entry in turn."""
-    names = {squash(node.heading) for node in nodes}
 
     def names_entry(line: Line) -> bool:
         return not line.md_level and squash(line.text) in names
