@@ -29,8 +29,13 @@ FRAME_ONLY = re.compile(
 )
 
 
+# The characters _FOLD changes; str.translate looks every character up in the table, so it runs
+# only on texts that hold one of them.
+_FOLDABLE = re.compile("[" + "".join(chr(code) for code in _FOLD) + "]")
+
+
 def fold(text: str) -> str:
-    return text.translate(_FOLD)
+    return text.translate(_FOLD) if _FOLDABLE.search(text) else text
 
 
 def is_non_policy(doc_type: str) -> bool:

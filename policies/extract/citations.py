@@ -8,6 +8,7 @@ abbreviations are resolved through `find_abbreviation_defs` instead.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -20,6 +21,7 @@ POLICY_SUFFIXES = (
     "指南", "指引", "细则", "规则", "战略", "措施", "政策", "决议", "公告", "通告", "批复",
     "要点", "清单", "目录", "章程", "准则",
 )  # fmt: skip
+_SUFFIXES_LONGEST_FIRST = sorted(POLICY_SUFFIXES, key=len, reverse=True)
 # Words ending in 法 that are not laws.
 _NOT_LAW = ("方法", "算法", "做法", "看法", "说法", "想法", "手法", "语法", "书法", "写法")
 # Qualifiers that, alone before a document-type word, make an abbreviation (《实施意见》), not a title.
@@ -35,6 +37,7 @@ _PHRASE_BREAK = '，。；：！？、,;:!?“”"（）()》'
 _LEADING_PREPOSITION = re.compile(r"^(?:在|对|将|把|从|按照|根据|依据|由|以|与|为|就|向|经|通过)")
 
 
+@functools.lru_cache(maxsize=8192)
 def normalize_title(title: str) -> str:
     """A comparison key for titles: one width, one dash, no quotes, spaces or draft marker.
 
@@ -55,9 +58,7 @@ def is_policy_title(title: str) -> bool:
     core = normalize_title(title)
     while (stripped := _TRAILING_PAREN.sub("", core)) != core:  # (2024-2026年), (试行)
         core = stripped
-    suffix = next(
-        (s for s in sorted(POLICY_SUFFIXES, key=len, reverse=True) if core.endswith(s)), None
-    )
+    suffix = next((s for s in _SUFFIXES_LONGEST_FIRST if core.endswith(s)), None)
     if suffix is None or core.endswith(_NOT_LAW):
         return False
     return core.removesuffix(suffix).removesuffix("行动") not in _GENERIC_QUALIFIERS

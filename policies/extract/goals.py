@@ -32,15 +32,26 @@ def find_goals(root: Node, doc_type: str = "") -> list[tuple[Node, str]]:
     if is_non_policy(doc_type):
         return []
     goals: list[tuple[Node, str]] = []
+    # Whether a node or one of its ancestors below the root heads a goal section, decided once per
+    # node from its parent's answer (parents come first in reading order).
+    in_goal: dict[int, bool] = {}
     for node in root.walk():
-        if any(is_goal_heading(n.heading) for n in node.path()):
+        parent = node.parent
+        if parent is None:
+            under_goal = False  # not below a root: no path, as Node.path() sees it
+        elif id(parent) in in_goal:
+            under_goal = in_goal[id(parent)] or is_goal_heading(node.heading)
+        else:
+            under_goal = any(is_goal_heading(n.heading) for n in node.path())
+        in_goal[id(node)] = under_goal
+        if under_goal:
             found = statements(node.text)
             if node.heading and not is_goal_heading(node.heading):
                 # The parser lifts a lead phrase ("产业保持高速增长。") into the heading; put it back.
                 lead = node.heading.rstrip("。：:")
                 found = [f"{lead}。{found[0]}", *found[1:]] if found else [lead]
             goals.extend((node, statement) for statement in found)
-        else:
+        elif "到" in node.text or "至" in node.text:  # a deadline frame opens with one of them
             goals.extend(
                 (node, sentence.strip())
                 for sentence in _SENTENCE_WITH_END.findall(node.text)

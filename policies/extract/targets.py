@@ -48,6 +48,8 @@ _PRE_COMPARATOR = re.compile(
 _FORWARD_WORDS = ("力争", "争取", "目标", "预计", "预期")
 # Reports of the present or past, not aims: 同比, 截至…, 已…, and the aspect particle in 增长了.
 _PAST = re.compile(r"同比|截至|截止|已|[比较]上年|(?<![为除])了(?!解)")
+_DIGIT = re.compile(r"\d")
+_TITLE = re.compile(r"《[^》]*》")
 _YEAR = re.compile(r"(?<!\d)(\d{4})\s*年")
 # Words around a metric that are not part of it: the deadline frame, hedges and baselines.
 _METRIC_LEAD = re.compile(
@@ -62,7 +64,10 @@ def find_targets(text: str, default_year: int | None = None) -> list[TargetFact]
     `default_year` is the deadline the caller knows applies (e.g. the plan's end year for its
     目标 section); passing it also marks undated sentences as forward-looking.
     """
-    folded = _mask_titles(fold(text))
+    folded = fold(text)
+    if not _DIGIT.search(folded):
+        return []  # every target has a figure: most provisions of a long document have none
+    folded = _mask_titles(folded)
     facts: list[TargetFact] = []
     frame_year = default_year
     for match in _SENTENCE.finditer(folded):
@@ -72,6 +77,8 @@ def find_targets(text: str, default_year: int | None = None) -> list[TargetFact]
             continue
         offset = match.start() + (len(raw) - len(raw.lstrip()))
         plain = folded[offset : offset + len(stripped)]
+        if not _DIGIT.search(plain):
+            continue  # no figure and no "到…年": nothing to find, the frame stays as it was
         deadlines = [(m.start(), int(m.group(1) or m.group(2))) for m in DEADLINE.finditer(plain)]
         forward = _is_forward(plain, deadlines, frame_year)
         if deadlines:
@@ -83,7 +90,9 @@ def find_targets(text: str, default_year: int | None = None) -> list[TargetFact]
 
 def _mask_titles(text: str) -> str:
     """Blank out 《…》 so the 2035 in 《…2035 年远景目标纲要》 is neither a year nor a figure."""
-    return re.sub(r"《[^》]*》", lambda m: "《" + "□" * (len(m.group()) - 2) + "》", text)
+    if "《" not in text:
+        return text
+    return _TITLE.sub(lambda m: "《" + "□" * (len(m.group()) - 2) + "》", text)
 
 
 def _is_forward(plain: str, deadlines: list[tuple[int, int]], frame_year: int | None) -> bool:

@@ -4,11 +4,20 @@ way, and the lead/partner bodies a division-of-labour table gives each task."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from policies.extract import find_assignments, match_task
 from policies.ingest import IngestError
 from policies.ingest.tree import Node
-from policies.models import IssuingBody, Policy, Provision, Task, TaskBody
+from policies.models import IssuingBody, Policy, Task, TaskBody
+
+
+@dataclass
+class SavedTask:
+    """A task already written (by COPY): its id and the title a table row is matched against."""
+
+    pk: int
+    title: str
 
 
 def body_for(
@@ -33,23 +42,25 @@ def body_for(
 def save_task_bodies(
     policy: Policy,
     root: Node,
-    rows: dict[int, Provision],
-    tasks: list[Task],
+    rows: dict[int, int],
+    tasks: list[SavedTask],
     bodies: dict[str, IssuingBody],
     warnings: list[str],
 ) -> None:
     """Division-of-labour tables name each task's lead and partner bodies: a row that restates a
-    task found in the text gives that task its bodies; any other row is a task of its own."""
+    task found in the text gives that task its bodies; any other row is a task of its own.
+    ``rows`` maps id(node) → provision id."""
     links = []
     for assignment in find_assignments(root):
         task = match_task(assignment.title, tasks)
         if task is None:
-            task = Task.objects.create(
+            saved = Task.objects.create(
                 policy=policy,
-                provision=rows[id(assignment.node)],
+                provision_id=rows[id(assignment.node)],
                 title=assignment.title[:300],
                 order=len(tasks),
             )
+            task = SavedTask(saved.pk, saved.title)
             tasks.append(task)
         for role, names in (
             (TaskBody.Role.LEAD, assignment.leads),
@@ -57,5 +68,5 @@ def save_task_bodies(
         ):
             for order, name in enumerate(names):
                 body = body_for(name, bodies, policy.source.name if policy.source else "", warnings)
-                links.append(TaskBody(task=task, body=body, role=role, order=order))
+                links.append(TaskBody(task_id=task.pk, body=body, role=role, order=order))
     TaskBody.objects.bulk_create(links, ignore_conflicts=True)

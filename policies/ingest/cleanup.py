@@ -57,6 +57,11 @@ ENUMERATOR_LEAD = re.compile(
 MD_IMAGE = re.compile(r"\[?!\[[^\]]*\]\([^)]*\)(\]\([^)]*\))?")
 MD_LINK = re.compile(r"\[([^\]]*)\]\((?:https?://|/|mailto:)[^)]*\)")
 BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
+MD_HEADING = re.compile(r"^(#{1,6})\s+")
+BULLET_MARKS = ("-", "*", "·", "•")
+MD_BULLET = re.compile(r"^[-*·•]\s+")
+MD_BOLD = re.compile(r"\*\*.+\*\*")
+MD_EMPHASIS = re.compile(r"\*\*|__")
 HTML_BLOCK = re.compile(r"</?(?:h[1-6]|p|div|li|ul|ol|tr|td|th|table|br|section)\b[^>]*>", re.I)
 HTML_HEADING = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1>", re.I | re.S)
 HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*\b[^<>]*>")
@@ -70,6 +75,7 @@ STANDALONE = re.compile(
     r"|\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}[./-]\d{1,2}[./-]\d{1,2}\b.*|[〇零一二三四五六七八九]{4}年.{1,3}月.{1,3}日"
     r"|附\s*件\s*\d*\s*[:：]?.*)$"
 )
+WHITESPACE = re.compile(r"\s+")
 CLAUSE_PUNCT = re.compile(r"[，；,;：、]")
 URL_ONLY = re.compile(r"^\s*(来源[:：]\s*)?https?://\S+\s*$")
 # Chrome of WeChat articles and government web pages: UI strings, subscription prompts, menus.
@@ -85,6 +91,10 @@ BOILERPLATE = re.compile(
     r"|(当前位置|您的位置|你的位置|所在位置)\s*[:：].*|.*首页\s*[>»›].*|分享到\s*[:：].*)$"
 )
 MENU = re.compile(r"^[^|]{1,12}(\s*\|\s*[^|]{1,12}){3,}$")  # 首页 | 机构设置 | 新闻动态 | …
+REPEATED_CHUNK = re.compile(r"([\u4e00-\u9fff“”‘’《》「」（）]{1,20}?)\1{2,}")
+TRIPLED_CHAR = re.compile(r"([\u4e00-\u9fff“”‘’《》「」（）])\1\1")
+DOUBLED_CHUNK = re.compile(r"([\u4e00-\u9fff“”‘’《》「」（）]{2,20}?)\1")
+CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 ONLY_PUNCT = re.compile(r"^[\s\W_]*$")
 LATIN_ONLY = re.compile(r"^[A-Za-z][A-Za-z .,&'-]{10,}$")  # English site names next to Chinese ones
 
@@ -97,22 +107,27 @@ def normalize_chars(text: str) -> str:
 
 
 def _strip_markup(raw: str) -> Line | None:
-    text = BOOKMARK.sub("", raw)
-    text = MD_IMAGE.sub("", text)
-    text = MD_LINK.sub(r"\1", text)
+    # Each rule runs only when its marker character is present: most lines carry no markup, and
+    # these checks are a large share of a long file's clean-up time.
+    text = raw
+    if "[" in text:
+        text = BOOKMARK.sub("", text)
+        text = MD_IMAGE.sub("", text)
+        text = MD_LINK.sub(r"\1", text)
     hard_break = text.endswith("  ") and bool(text.strip())
     text = text.strip()
     md_level = 0
-    if match := re.match(r"^(#{1,6})\s+", text):
+    if text.startswith("#") and (match := MD_HEADING.match(text)):
         md_level = len(match.group(1))
         text = text[match.end() :]
     bullet = False
-    if match := re.match(r"^[-*·•]\s+", text):
+    if text.startswith(BULLET_MARKS) and (match := MD_BULLET.match(text)):
         bullet = True
         text = text[match.end() :]
-    bold = bool(re.fullmatch(r"\*\*.+\*\*", text))
-    text = re.sub(r"\*\*|__", "", text).strip()
-    text = html.unescape(text)
+    bold = text.startswith("**") and MD_BOLD.fullmatch(text) is not None
+    if "**" in text or "__" in text:
+        text = MD_EMPHASIS.sub("", text)
+    text = html.unescape(text.strip())
     if not text:
         return None
     return Line(text=text, md_level=md_level, bold=bold, bullet=bullet, hard_break=hard_break)
@@ -139,30 +154,46 @@ def _explode(raw_text: str) -> list[str]:
 def collapse_duplicated_glyphs(text: str) -> str:
     """Bold PDF text is extracted glyph by glyph several times: 以以以以““““链式思维链式思维…"""
     # Whole-line repetition (the title printed 2–4 times, the last copy possibly cut short).
-    parts = text.split(" ")
-    parts = [_collapse_whole(part) for part in parts]
-    text = " ".join(parts)
-    # Runs of a short CJK chunk repeated three or more times in a row.
-    return re.sub(r"([\u4e00-\u9fff“”‘’《》「」（）]{1,20}?)\1{2,}", r"\1", text)
+    text = " ".join([_collapse_whole(part) for part in text.split(" ")])
+    # Runs of a short CJK chunk repeated three or more times in a row. Such a run holds a
+    # character tripled or a chunk of two or more characters doubled; both searches are several
+    # times cheaper than the replacing regex, which then runs only on the few lines that have one.
+    if len(text) < 3 or not (TRIPLED_CHAR.search(text) or DOUBLED_CHUNK.search(text)):
+        return text
+    return REPEATED_CHUNK.sub(r"\1", text)
 
 
 def _collapse_whole(part: str) -> str:
+    """The shortest leading unit (4+ characters, some CJK) that ``part`` repeats at least twice,
+    the last copy possibly cut short; ``part`` itself when there is none.
+
+    ``part`` repeats its first ``size`` characters exactly when ``part[size:] == part[:-size]``
+    (a period of the string). Such a size is where the first four characters occur again, so
+    only those places are compared — at C speed — instead of trying every size."""
     n = len(part)
-    for size in range(4, n // 2 + 1):
-        unit = part[:size]
-        if not re.search(r"[\u4e00-\u9fff]", unit):
-            continue
-        repeats = n // size
-        if repeats < 2:
-            break
-        rest = part[size * repeats :]
-        if part[: size * repeats] == unit * repeats and unit.startswith(rest):
-            return unit
+    head = part[:4]
+    size = part.find(head, 4)
+    while 0 < size <= n // 2:
+        if part[size:] == part[: n - size] and CJK_CHAR.search(part, 0, size):
+            return part[:size]
+        size = part.find(head, size + 1)
     return part
 
 
+class _CharWidths(dict):
+    """Character → columns it takes (2 for East Asian wide and full-width), looked up once per
+    distinct character: summing over a long file's lines stays in C."""
+
+    def __missing__(self, ch: str) -> int:
+        width = self[ch] = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        return width
+
+
+_WIDTHS = _CharWidths()
+
+
 def _display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return sum(map(_WIDTHS.__getitem__, text))
 
 
 def wrap_width(lines: list[Line]) -> int | None:
@@ -208,7 +239,7 @@ def drop_table_of_contents(lines: list[Line]) -> list[Line]:
 
 
 def _nav_key(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    return WHITESPACE.sub("", text)
 
 
 def drop_repeated_navigation(lines: list[Line]) -> list[Line]:
@@ -234,9 +265,9 @@ def drop_repeated_navigation(lines: list[Line]) -> list[Line]:
 def is_boilerplate(text: str) -> bool:
     return bool(
         BOILERPLATE.match(text)
-        or MENU.match(text)
+        or ("|" in text and MENU.match(text))
         or ONLY_PUNCT.match(text)
-        or URL_ONLY.match(text)
+        or ("http" in text and URL_ONLY.match(text))
         or LATIN_ONLY.match(text)
     )
 
@@ -279,8 +310,10 @@ def _take_table(raw: list[str], i: int) -> tuple[list[list[str]], int]:
         if len(rows) >= 2 and len(rows[0]) >= 2:
             return rows, j
         return [], i
+    if "\t" not in raw[i]:
+        return [], i
     header = [tidy_cell(cell) for cell in raw[i].split("\t")]
-    if "\t" in raw[i] and _is_header_row(header):
+    if _is_header_row(header):
         j, rows = i + 1, [header]
         while j < len(raw) and raw[j].count("\t") == len(header) - 1:
             rows.append([tidy_cell(cell) for cell in raw[j].split("\t")])
@@ -413,10 +446,12 @@ def short_file_width(lines: list[Line]) -> int | None:
         # A numbered heading is not a wrapped line; a numbered paragraph (一、… 。 …，) may be.
         and (not starts_numbered(line.text) or re.search(r"[。；;]", line.text))
     ]
-    best = (
-        max((sum(1 for w in widths if abs(w - width) <= 2), width) for width in widths)
-        if widths
-        else (0, 0)
+    # Count per distinct width, then look two columns either side: linear, not a pass over all
+    # widths for each width (a long unwrapped file has tens of thousands of such lines).
+    counts = Counter(widths)
+    best = max(
+        ((sum(counts[w] for w in range(width - 2, width + 3)), width) for width in counts),
+        default=(0, 0),
     )
     return best[1] if best[0] >= SHORT_WRAP_MIN_LINES else None
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from charset_normalizer import from_bytes
 
 from policies.ingest import IngestError
 
+# C0 control characters other than tab, line feed, form feed and carriage return.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 # Encodings Chinese government sources actually come in, tried strictly in this order.
 ENCODINGS = ("utf-8", "gb18030")
 
@@ -32,7 +36,7 @@ def decode_source(data: bytes, name: str) -> str:
 
 
 def _check_text(text: str, name: str) -> str:
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
+    controls = len(CONTROL_CHARS.findall(text))
     if controls > max(5, len(text) // 100):
         raise IngestError(f"{name}: contains {controls} control characters; not a text document")
     return text.replace("\r\n", "\n").replace("\r", "\n")

@@ -6,6 +6,7 @@ of the same kind) and its parent's eId — so reloading the same text gives the 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 
@@ -19,7 +20,13 @@ def _number(node: Node) -> int | None:
     if node.kind == "annex":
         digits = re.findall(r"\d+", node.num)
         return int(digits[0]) if digits else None
-    parsed = parse_numbering(node.num + " x") or parse_decimal_heading(node.num + "x")
+    return _label_value(node.num)
+
+
+@functools.lru_cache(maxsize=4096)
+def _label_value(num: str) -> int | None:
+    """（三） → 3. A long document prints the same few hundred labels over and over."""
+    parsed = parse_numbering(num + " x") or parse_decimal_heading(num + "x")
     return parsed.value if parsed else None
 
 

@@ -1,4 +1,4 @@
-"""Guards of a load: bounded waits, safe slugs, field sizes, empty files, the tree's levels.
+"""Guards of a load: bounded waits, safe slugs, field sizes, empty files.
 
 Small functions :mod:`policies.ingest.load` calls so that bad input is a message naming the file
 (never a DataError or IntegrityError) and a stuck or killed run never blocks the next one.
@@ -107,28 +107,14 @@ def check_fields(policy: Policy, name: str) -> None:
         raise IngestError(f"{name}: {problems}") from None
 
 
-def tree_levels(nodes: list[Node]) -> list[list[Node]]:
-    """Nodes (in walk order, parents first) grouped by distance from the root, top level first."""
-    level_of: dict[int, int] = {}
-    levels: list[list[Node]] = []
-    for node in nodes:
-        parent = node.parent
-        level = 0 if parent is None or id(parent) not in level_of else level_of[id(parent)] + 1
-        level_of[id(node)] = level
-        if level == len(levels):
-            levels.append([])
-        levels[level].append(node)
-    return levels
-
-
-def check_provision_lengths(rows: list[Provision], policy: Policy) -> None:
+def check_provision_lengths(nodes: list[Node], policy: Policy) -> None:
     """Over-long numbers or anchors are a message naming the file and field, not a DataError."""
     name = policy.source.name if policy.source_id else policy.slug
-    for row in rows:
-        for attr in ("num", "eid"):
-            limit = Provision._meta.get_field(attr).max_length
-            if len(getattr(row, attr)) > limit:
+    limits = {attr: Provision._meta.get_field(attr).max_length for attr in ("num", "eid")}
+    for node in nodes:
+        for attr, limit in limits.items():
+            if len(getattr(node, attr)) > limit:
                 raise IngestError(
-                    f"{name}: provision {row.eid[:40]!r}: {attr} is {len(getattr(row, attr))} "
+                    f"{name}: provision {node.eid[:40]!r}: {attr} is {len(getattr(node, attr))} "
                     f"characters, longer than the {limit} allowed"
                 )

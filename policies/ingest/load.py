@@ -17,18 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
-from policies.extract import (
-    find_cited_titles,
-    find_goals,
-    find_targets,
-    find_tasks,
-    normalize_title,
-)
-from policies.extract._text import DEADLINE, FRAME_ONLY, is_non_policy
-from policies.extract.lineage import final_title, find_lineage, find_validity
+from policies.extract import normalize_title
 from policies.ingest import IngestError
 from policies.ingest.assemble import (
     apply_curated,
@@ -37,42 +29,28 @@ from policies.ingest.assemble import (
     warnings_for,
 )
 from policies.ingest.blocks import SourceRead
-from policies.ingest.bodies import body_for, save_task_bodies
+from policies.ingest.bodies import body_for
 from policies.ingest.cleanup import clean_blocks
 from policies.ingest.constants import HEAD_STATUS_LINES, TITLE_MAX_CHARS
 from policies.ingest.digest import issue_of, parse_digest, publication_of
-from policies.ingest.eids import assign_eids
 from policies.ingest.guards import (
     check_fields,
-    check_provision_lengths,
     check_source_name,
     default_slug,
     free_slug,
     gave_up,
     limit_waits,
     refuse_blank,
-    tree_levels,
 )
 from policies.ingest.metadata import as_date, body_registry, metadata_bytes, metadata_for
 from policies.ingest.numbering import starts_numbered
 from policies.ingest.readers import read_source
+from policies.ingest.records import save_tree
 from policies.ingest.structure import build_document
 from policies.ingest.textmeta import read_head, take_page_table, wrapped_title
-from policies.ingest.tree import Node, ParsedDocument
+from policies.ingest.tree import ParsedDocument
 from policies.lineage import resolve_final_versions
-from policies.models import (
-    Goal,
-    IssuingBody,
-    KeyTerm,
-    Policy,
-    PolicyBody,
-    Provision,
-    Reference,
-    SourceDocument,
-    Target,
-    Task,
-)
-from policies.related import key_terms
+from policies.models import IssuingBody, Policy, PolicyBody, Reference, SourceDocument
 from policies.vocabulary import is_short_line
 from search.indexing import index_policies
 
@@ -272,150 +250,57 @@ def _save_policy(
         if body.pk not in linked:
             PolicyBody.objects.create(policy=policy, body=body, order=len(linked))
             linked.add(body.pk)
-    assign_eids(doc.root)
-    rows = _save_provisions(policy, doc.root)
-    _save_extracted(policy, doc.root, rows, info, bodies, warnings)
+    count = save_tree(policy, doc.root, info, bodies, warnings)
     if info.get("interprets"):
         Reference.objects.create(
             policy=policy, cited_title=info["interprets"], relation=Reference.Relation.INTERPRETS
         )
-    return policy, len(rows)
-
-
-def _save_provisions(policy: Policy, root: Node) -> dict[int, Provision]:
-    """Insert the tree level by level, each row's parent set at insert time (no UPDATE pass)."""
-    nodes = list(root.walk())
-    rows = [
-        Provision(
-            policy=policy,
-            kind=node.kind,
-            num=node.num,
-            heading=node.heading[:300],
-            text=node.text,
-            order=order,
-            depth=node.depth,
-            eid=node.eid,
-            rows=node.rows,
-        )
-        for order, node in enumerate(nodes)
-    ]
-    check_provision_lengths(rows, policy)
-    by_node = {id(node): row for node, row in zip(nodes, rows, strict=True)}
-    for level in tree_levels(nodes):
-        for node in level:
-            if node.parent is not None and node.parent.kind != "root":
-                by_node[id(node)].parent = by_node[id(node.parent)]  # saved one level up
-        Provision.objects.bulk_create([by_node[id(node)] for node in level], batch_size=5000)
-    return by_node
-
-
-def _deadline_context(root: Node) -> dict[int, int]:
-    """A "到2026年底" line governs the sibling lines after it (infographic goal lists)."""
-    years: dict[int, int] = {}
-
-    def visit(node: Node, inherited: int | None) -> None:
-        current = inherited
-        for child in node.children:
-            if current is not None:
-                years[id(child)] = current
-            if FRAME_ONLY.match(child.full_text):
-                match = DEADLINE.search(child.full_text)
-                current = int(match.group(1) or match.group(2))
-            visit(child, years.get(id(child)))
-
-    visit(root, None)
-    return years
-
-
-def _save_extracted(
-    policy: Policy,
-    root: Node,
-    rows: dict[int, Provision],
-    info: dict,
-    bodies: dict[str, IssuingBody],
-    warnings: list[str],
-) -> None:
-    doc_type = info.get("doc_type", "")
-    years = _deadline_context(root)
-    targets, order = [], 0
-    if not is_non_policy(doc_type):
-        for node in root.walk():
-            for fact in find_targets(node.full_text, default_year=years.get(id(node))):
-                targets.append(
-                    Target(
-                        policy=policy,
-                        provision=rows[id(node)],
-                        metric=fact.metric[:200],
-                        comparator=fact.comparator,
-                        value=fact.value,
-                        unit=fact.unit,
-                        year=fact.year,
-                        sentence=fact.sentence,
-                        order=order,
-                    )
-                )
-                order += 1
-    Target.objects.bulk_create(targets)
-    Goal.objects.bulk_create(
-        Goal(policy=policy, provision=rows[id(node)], text=text, order=i)
-        for i, (node, text) in enumerate(find_goals(root, doc_type))
-    )
-    tasks = Task.objects.bulk_create(
-        Task(policy=policy, provision=rows[id(node)], title=title[:300], order=i)
-        for i, (node, title) in enumerate(find_tasks(root, doc_type))
-    )
-    save_task_bodies(policy, root, rows, tasks, bodies, warnings)
-    own = normalize_title(policy.title)
-    refs = []
-    for node in root.walk():
-        lineage = find_lineage(node.full_text)
-        for title in find_cited_titles(node.full_text):
-            if normalize_title(title) != own:
-                refs.append(
-                    Reference(
-                        policy=policy,
-                        provision=rows[id(node)],
-                        cited_title=title[:300],
-                        relation=lineage.get(title, Reference.Relation.CITES),
-                    )
-                )
-    if final := final_title(policy.title):  # a draft points at the final version it becomes
-        refs.append(Reference(policy=policy, cited_title=final, relation=Reference.Relation.FINAL))
-    Reference.objects.bulk_create(refs)
-    whole = "\n".join(node.full_text for node in root.walk())
-    if not policy.status_reason and (until := find_validity(whole)):
-        policy.status_reason = f"有效期至 {until.year}年{until.month}月{until.day}日"
-        policy.status_date = until
-        policy.save(update_fields=["status_reason", "status_date"])
-    counts = key_terms([node.full_text for node in root.walk()])
-    KeyTerm.objects.bulk_create(
-        KeyTerm(policy=policy, term=term, occurrences=n) for term, n in counts.items()
-    )
+    return policy, count
 
 
 def resolve_references() -> None:
-    """Point every reference at the policy it names; unknown titles get a stub record."""
+    """Point every reference at the policy it names; unknown titles get a stub record.
+
+    One pass over the references as plain values, one stub lookup per distinct unknown title and
+    one UPDATE for every changed target: a large file cites tens of thousands of times."""
     index: dict[str, Policy] = {}
     for policy in Policy.objects.real():
         for title in (policy.title, policy.short_title, policy.notice_title):
             if title:
                 index.setdefault(normalize_title(title), policy)
+    keys: dict[str, str] = {}  # cited title → normalised key, each title normalised once
+    stubs: dict[str, int] = {}  # key → stub policy id
+    changed: dict[int, int] = {}  # reference id → new target id
     # A draft's final title normalises to the draft's own: policies.lineage resolves those.
-    for ref in Reference.objects.select_related("policy").exclude(
-        relation=Reference.Relation.FINAL
-    ):
-        key = normalize_title(ref.cited_title)
+    refs = Reference.objects.exclude(relation=Reference.Relation.FINAL).values_list(
+        "pk", "cited_title", "target_id", "relation", "policy_id", "policy__interprets_id"
+    )
+    for pk, cited_title, target_id, relation, policy_id, interprets_id in refs:
+        key = keys.get(cited_title)
+        if key is None:
+            key = keys[cited_title] = normalize_title(cited_title)
         target = index.get(key)
-        if target is None:
+        if target is not None:
+            target_pk = target.pk
+        elif key in stubs:
+            target_pk = stubs[key]
+        else:
             digest = hashlib.sha1(key.encode()).hexdigest()[:10]
-            target, _ = Policy.objects.get_or_create(
-                slug=f"ext-{digest}", defaults={"title": ref.cited_title, "is_stub": True}
+            stub, _ = Policy.objects.get_or_create(
+                slug=f"ext-{digest}", defaults={"title": cited_title, "is_stub": True}
             )
-        if ref.target_id != target.id:
-            ref.target = target
-            ref.save(update_fields=["target"])
-        if ref.relation == Reference.Relation.INTERPRETS and ref.policy.interprets_id != target.id:
-            Policy.objects.filter(pk=ref.policy_id).update(interprets=target)
+            target_pk = stubs[key] = stub.pk
+        if target_id != target_pk:
+            changed[pk] = target_pk
+        if relation == Reference.Relation.INTERPRETS and interprets_id != target_pk:
+            Policy.objects.filter(pk=policy_id).update(interprets=target_pk)
+    if changed:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Reference._meta.db_table} AS ref SET target_id = new.target "
+                "FROM unnest(%s::bigint[], %s::bigint[]) AS new(id, target) WHERE ref.id = new.id",
+                [list(changed), list(changed.values())],
+            )
     resolve_final_versions()
     # Stubs nobody cites any more (their document has arrived) go away.
     Policy.objects.filter(

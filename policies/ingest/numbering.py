@@ -69,8 +69,39 @@ DECIMAL = re.compile(
 )
 
 
+# The characters each family's label can open with (the arabic family: any decimal digit).
+_OPENERS = {
+    "part": "第",
+    "chapter": "第",
+    "section": "第",
+    "article": "第",
+    "box": "专",
+    "cn": CN,
+    "paren_cn": "（(",
+    "paren_arabic": "（(",
+    "circled": CIRCLED,
+}
+
+
+# First character → the patterns (in PATTERNS order) that can match a line opening with it, so
+# a line is tried against two or three patterns, not ten, and most prose lines against none.
+def _patterns_by_opener() -> dict[str, list[tuple[str, str, re.Pattern[str]]]]:
+    table: dict[str, list[tuple[str, str, re.Pattern[str]]]] = {}
+    for entry in PATTERNS:
+        for char in _OPENERS.get(entry[0], ""):
+            table.setdefault(char, []).append(entry)
+    return table
+
+
+_BY_OPENER = _patterns_by_opener()
+_DIGIT_PATTERNS = [entry for entry in PATTERNS if entry[0] not in _OPENERS]
+
+
 def parse_numbering(text: str) -> Numbering | None:
-    for family, kind, pattern in PATTERNS:
+    if not text:
+        return None
+    candidates = _BY_OPENER.get(text[0]) or (_DIGIT_PATTERNS if text[0].isdecimal() else ())
+    for family, kind, pattern in candidates:
         match = pattern.match(text)
         if not match:
             continue

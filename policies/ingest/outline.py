@@ -32,12 +32,20 @@ def _outline_like(line: Line) -> bool:
     return is_short_line(line.text, OUTLINE_ENTRY_CHARS) and not line.bullet and not line.rows
 
 
-def _run_end(lines: list[Line], i: int) -> int:
+def _next_levels(lines: list[Line]) -> list[int]:
+    """For each index, the markdown level of the first heading at or after it (0: none) — one
+    backward pass, so finding every run's level stays linear in the number of lines."""
+    levels = [0] * (len(lines) + 1)
+    for k in range(len(lines) - 1, -1, -1):
+        levels[k] = lines[k].md_level or levels[k + 1]
+    return levels
+
+
+def _run_end(lines: list[Line], i: int, next_levels: list[int]) -> int:
     """Where a run of outline-like lines starting at i ends: at prose, at a heading of a higher
     markdown level than the run's entries (the next slide), or at an entry seen twice."""
     seen: set[str] = set()
-    levels = [line.md_level for line in lines[i:] if line.md_level][:1]
-    top_level = levels[0] if levels else 0
+    top_level = next_levels[i]
     j = i
     while j < len(lines) and _outline_like(lines[j]):
         key = squash(lines[j].text)
@@ -52,9 +60,10 @@ def find_outline(lines: list[Line]) -> Outline | None:
     """The longest run of short unpunctuated lines with 8+ numbered entries, if its numbered
     entries are not repeated as numbered headings later (then it is a mere table of contents)."""
     best: Outline | None = None
+    next_levels = _next_levels(lines)
     i = 0
     while i < len(lines):
-        j = max(_run_end(lines, i), i)
+        j = max(_run_end(lines, i, next_levels), i)
         numbered = [line for line in lines[i:j] if parse_numbering(line.text)]
         if len(numbered) >= 8 and (best is None or j - i > best.end - best.start):
             best = Outline(i, j)
@@ -119,12 +128,14 @@ def build_from_outline(
     slide_level = min((line.md_level for line in body if line.md_level), default=0)
     current = 0
     target: Node | None = None
+    # The skeleton's entry names, squashed once (not once per line of the body).
+    names = {squash(node.heading) for node in nodes}
     for i, line in enumerate(body):
         following = body[i + 1] if i + 1 < len(body) else None
         heading_like = line.md_level > 0 or (
             is_unnumbered_heading(line) and following is not None and _introduces(following)
         )
-        if _in_header_row(body, i, nodes):
+        if _in_header_row(body, i, names):
             continue
         if heading_like:
             index = _best_match(line.text, nodes, current, slide_title=line.md_level == slide_level)
@@ -162,10 +173,9 @@ def _introduces(line: Line) -> bool:
     return line.bullet or ends_sentence(line.text)
 
 
-def _in_header_row(body: list[Line], i: int, nodes: list[Node]) -> bool:
+def _in_header_row(body: list[Line], i: int, names: set[str]) -> bool:
     """Consecutive bare lines that each name a skeleton entry exactly are a table's header row
     (a slide listing its part's items), not a switch to each entry in turn."""
-    names = {squash(node.heading) for node in nodes}
 
     def names_entry(line: Line) -> bool:
         return not line.md_level and squash(line.text) in names

@@ -33,6 +33,8 @@ COVER_NOTE = re.compile(
 )
 SOURCE_LABEL = re.compile(r"^(?:来源|发布机构|发布单位)\s*[:：]\s*\S{2,40}$")
 SOURCE_LINE = re.compile(r"^[（(]\s*来源\s*[:：；;]\s*(.*?)[）)]?$")
+HEADING_PUNCT = re.compile(r"[。；]")
+ARTICLE_HEADING_PUNCT = re.compile(r"[。；：，,:;]")
 LEAD_PHRASE = re.compile(r"^([^，。；：,;:“”]{2,20})。\s*(.+)$", re.S)
 
 
@@ -55,8 +57,8 @@ def numbered_node(num: Numbering) -> Node:
     rest = tidy(num.rest)
     node = Node(kind=num.kind, num=num.label)
     # An article (第X条) carries text, not a title; other labels mostly introduce headings.
-    heading_punct = r"[。；：，,:;]" if num.kind == "article" else r"[。；]"
-    if len(rest) <= 40 and not re.search(heading_punct, rest):
+    heading_punct = ARTICLE_HEADING_PUNCT if num.kind == "article" else HEADING_PUNCT
+    if len(rest) <= 40 and not heading_punct.search(rest):
         node.heading = rest
     else:
         node.heading, node.text = split_lead(rest)
@@ -81,7 +83,7 @@ class TreeBuilder:
         if line.rows:
             self.table(line.rows)
             return
-        if ANNEX_START.match(text):
+        if text.startswith("附") and ANNEX_START.match(text):
             annex = self.root.add(Node(kind="annex", num=tidy(text).rstrip("：:")))
             self.stack = [("annex", annex)]
             self.in_annex = True
@@ -243,11 +245,13 @@ def take_notes(lines: list[Line]) -> tuple[list[Line], dict[str, object]]:
     kept = []
     for line in lines:
         text = line.text.strip()
-        if DISCLOSURE.match(text):
+        # Each pattern only where its fixed first or last character is (PRINTED alone costs
+        # more than the rest of a line's clean-up checks).
+        if text.startswith(("（", "(")) and DISCLOSURE.match(text):
             notes["disclosure"] = text.strip("（）()")
-        elif match := COPIED_TO.match(text):
+        elif text.startswith("抄") and (match := COPIED_TO.match(text)):
             notes["copied_to"] = match.group(1).rstrip("。")
-        elif (match := PRINTED.match(text)) and not line.rows:
+        elif text.endswith("发") and (match := PRINTED.match(text)) and not line.rows:
             notes["printed_by"] = match.group(1).strip()
             notes["printed_on"] = find_date(text)
         else:

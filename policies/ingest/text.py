@@ -6,14 +6,18 @@ import re
 import unicodedata
 
 CJK = r"\u4e00-\u9fff"
+WHITESPACE = re.compile(r"\s+")
+CJK_GAP = re.compile(rf"(?<=[{CJK}，。；：、“”（）])\s+(?=[{CJK}，。；：、“”（）])")
 DATE_CN = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 DATE_DOTTED = re.compile(r"(\d{4})[./-](\d{1,2})[./-](\d{1,2})")
 
 
 def tidy(text: str) -> str:
     """Collapse whitespace; PDF extraction leaves spaces between CJK characters (杨 洋)."""
-    text = re.sub(r"\s+", " ", text).strip()
-    return re.sub(rf"(?<=[{CJK}，。；：、“”（）])\s+(?=[{CJK}，。；：、“”（）])", "", text)
+    if not WHITESPACE.search(text):
+        return text  # nothing to collapse or strip (most lines of a long file)
+    text = WHITESPACE.sub(" ", text).strip()
+    return CJK_GAP.sub("", text)
 
 
 def squash(text: str) -> str:

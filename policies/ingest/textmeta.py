@@ -77,6 +77,9 @@ def take_page_table(lines: list[Line]) -> tuple[list[Line], dict[str, str]]:
     table: dict[str, str] = {}
     kept = []
     for index, line in enumerate(lines):
+        if HEAD_LINES <= index < len(lines) - HEAD_LINES:
+            kept.append(line)  # a page's table sits at its top or bottom, never in the text
+            continue
         cells = [" ".join(row) for row in line.rows] if line.rows else [line.text]
         pairs = []
         for cell in cells:
@@ -85,7 +88,7 @@ def take_page_table(lines: list[Line]) -> tuple[list[Line], dict[str, str]]:
                 pairs = []
                 break
             pairs += found
-        if pairs and (index < HEAD_LINES or index >= len(lines) - HEAD_LINES):
+        if pairs:
             for match in pairs:
                 if match["value"]:
                     table.setdefault(PAGE_LABELS[match["label"]], match["value"].strip())

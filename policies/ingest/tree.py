@@ -37,10 +37,14 @@ class Node:
         return child
 
     def walk(self) -> Iterator[Node]:
-        """Depth-first, reading order, self excluded."""
-        for child in self.children:
-            yield child
-            yield from child.walk()
+        """Depth-first, reading order, self excluded. Iterative: nested generators would pass
+        every node up through each of its ancestors (a cost per level on large documents)."""
+        pending = self.children[::-1]
+        while pending:
+            node = pending.pop()
+            yield node
+            if node.children:
+                pending.extend(node.children[::-1])
 
     def path(self) -> list[Node]:
         """Ancestors from the top level down to self (the root excluded)."""
