@@ -94,6 +94,7 @@ class Catalog:
     # Share of entries holding each frequent character or bigram (statistics of ``grams``).
     gram_share: dict[str, float] = field(default_factory=dict)
     _common_grams: frozenset[str] | None = field(default=None, repr=False)
+    _newest: dict[int, int] | None = field(default=None, repr=False)
 
     def selectivity(self, term: Term) -> float:
         """Estimated share of entries a term matches (its words' rarest lexeme, per variant)."""
@@ -172,6 +173,14 @@ class Catalog:
                 g for g, share in self.gram_share.items() if share >= COMMON_SHARE
             )
         return self._common_grams
+
+    def newest_first(self) -> dict[int, int]:
+        """Policy → its place with the newest first (then by id): the order of documents
+        that answer a query equally well."""
+        if self._newest is None:
+            ordered = sorted(self.policies, key=lambda p: (-p.latest, p.pk))
+            self._newest = {p.pk: n for n, p in enumerate(ordered)}
+        return self._newest
 
     def lookups(self) -> Lookups:
         if self._lookups is None:
