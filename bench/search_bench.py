@@ -373,6 +373,11 @@ def main() -> None:
         help="after the timed build, rebuild once more cutting every text with jieba too, and "
         "report on how many provisions rjieba's words differ from jieba's",
     )
+    parser.add_argument(
+        "--build-only",
+        action="store_true",
+        help="stop after the index build (and the segmenter check): no queries, no baselines",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     print(f"machine: {machine()}")
@@ -444,6 +449,10 @@ def main() -> None:
             f"segmenter check: rjieba's words differ from jieba's on {checked.differing} of "
             f"{checked.written} provisions ({time.perf_counter() - t0:.0f} s)"
         )
+
+    if args.build_only:
+        print(f"SUMMARY provisions={total} build={build_rate:,.0f}/s (build only)")
+        return
 
     from search.query import CANDIDATES, COUNT_CAP, rum_index_ready
 
