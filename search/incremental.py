@@ -65,7 +65,7 @@ def index_policies(policy_ids: Iterable[int]) -> int:
         rewrite = [s.provision_id for s in changed if s.provision_id in stored]
         if gone or rewrite:
             SearchEntry.objects.filter(provision_id__in=[*gone, *rewrite]).delete()
-        written = run_chunks(changed, SearchEntry._meta.db_table, workers=1).written
+        written = run_chunks(changed, SearchEntry._meta.db_table).written
         candidates.note_entries([s.provision_id for s in changed])
         bump_catalog_version()
     # The saves that led here (a load saves its Policy rows) queued the same policies for a
