@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +23,7 @@ from search.chunks import ChunkResult, run_chunks
 from search.dictionary import ensure_loaded, refresh_dictionary
 from search.incremental import bump_catalog_version
 from search.sources import provision_sources
-from search.vectors import clear_caches
+from search.vectors import ProvisionSource, clear_caches
 
 # Memory for one index build: a GIN build that fits in it writes its posting lists once
 # instead of merging spilled runs. Bounded by the share of RAM one of the parallel builds
@@ -94,6 +94,39 @@ def rebuild_index(
             cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(build)}")
         raise
     return _report(result, verify_segmenter)
+
+
+def rewrite_in_bulk(sources: Sequence[ProvisionSource], replaced: Iterable[int]) -> int:
+    """Inside the caller's transaction: a new table with every entry kept as it is plus the
+    entries of ``sources``, indexed in one pass per index, swapped in; returns entries written.
+
+    For a batch as large as what it joins (a big document loaded into a small index): RUM, which
+    has no pending list, costs about a millisecond per entry inserted into the live index —
+    more than building all the indexes over kept and new entries together. The new table is
+    invisible to other connections until the caller commits, so it is filled and indexed on
+    this one (the segmenting still runs in worker processes).
+    """
+    from search.models import SearchEntry
+
+    qn = connection.ops.quote_name
+    table, build = SearchEntry._meta.db_table, _build_name()
+    with transaction.atomic():
+        _create_build_table()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {qn(build)} SELECT * FROM {qn(table)} "
+                "WHERE NOT (provision_id = ANY(%s::bigint[]))",
+                [sorted(set(replaced))],
+            )
+            # Kept entries keep their ids; new ones continue the live table's sequence.
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
+                "nextval(pg_get_serial_sequence(%s, 'id')))",
+                [build, table],
+            )
+        written = run_chunks(sources, build).written
+        _index_and_swap(index_workers=1)
+    return written
 
 
 def _report(result: ChunkResult, verified: bool) -> RebuildReport:
