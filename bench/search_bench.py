@@ -414,7 +414,8 @@ def main() -> None:
             phases["segmented"] = time.perf_counter() - t0
 
     cpu0 = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
-    written = rebuild_index(workers=args.workers, progress=progress).written
+    rebuilt = rebuild_index(workers=args.workers, progress=progress)
+    written = rebuilt.written
     build_s = time.perf_counter() - t0
     # CPU seconds of this process and its segmenting workers: on a shared machine the wall
     # time says more about the neighbours than about the code.
@@ -437,6 +438,7 @@ def main() -> None:
         f"(segmentation + COPY {seg_s:.1f} s, indexes + swap {build_s - seg_s:.1f} s; "
         f"table {size}; segmenter {'rjieba' if fast_segmenter_active() else 'jieba'})"
     )
+    print("  phases: " + ", ".join(f"{name} {s:.1f} s" for name, s in rebuilt.phases.items()))
     print(
         f"  Python CPU (reading, segmenting, COPY client side): {py_cpu:.1f} s = "
         f"{written / py_cpu:,.0f} provisions per CPU-second"

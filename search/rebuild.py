@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import connection, transaction
@@ -37,6 +38,8 @@ class RebuildReport:
     written: int
     # Provisions whose words differed between rjieba and jieba (None: not verified).
     differing: int | None = None
+    # Wall seconds per phase (reading, segmenting + COPY, indexes, champion lists, swap).
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 def maintenance_mem_mb(builds: int) -> int:
@@ -66,8 +69,11 @@ def rebuild_index(
         refresh_dictionary()
     ensure_loaded()
     clear_caches()
+    phases: dict[str, float] = {}
+    started = time.perf_counter()
     total = Provision.objects.count()
     sources = list(provision_sources())
+    phases["read"] = time.perf_counter() - started
     report = (lambda done: progress(done, total)) if progress else None
     index_workers = workers or os.cpu_count() or 1
     build = _build_name()
@@ -77,23 +83,25 @@ def rebuild_index(
         with transaction.atomic():
             _create_build_table()
             result = run_chunks(sources, build, workers=1, verify=verify_segmenter, progress=report)
-            _index_and_swap(index_workers=1)
+            _index_and_swap(index_workers=1, phases=phases)
             bump_catalog_version()
-        return _report(result, verify_segmenter)
+        return _report(result, verify_segmenter, phases)
     with transaction.atomic():
         _create_build_table()
     try:
+        started = time.perf_counter()
         result = run_chunks(
             sources, build, workers=workers, verify=verify_segmenter, progress=report
         )
+        phases["segment + COPY"] = time.perf_counter() - started
         with transaction.atomic():
-            _index_and_swap(index_workers=index_workers)
+            _index_and_swap(index_workers=index_workers, phases=phases)
             bump_catalog_version()
     except BaseException:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(build)}")
         raise
-    return _report(result, verify_segmenter)
+    return _report(result, verify_segmenter, phases)
 
 
 def rewrite_in_bulk(sources: Sequence[ProvisionSource], replaced: Iterable[int]) -> int:
@@ -129,8 +137,8 @@ def rewrite_in_bulk(sources: Sequence[ProvisionSource], replaced: Iterable[int])
     return written
 
 
-def _report(result: ChunkResult, verified: bool) -> RebuildReport:
-    return RebuildReport(result.written, result.differing if verified else None)
+def _report(result: ChunkResult, verified: bool, phases: dict[str, float]) -> RebuildReport:
+    return RebuildReport(result.written, result.differing if verified else None, phases)
 
 
 def _build_name() -> str:
@@ -186,7 +194,7 @@ def _create_indexes(statements: list[str], workers: int) -> None:
 _INDEXDEF_RE = re.compile(r"^(CREATE (?:UNIQUE )?INDEX )(\S+)( ON (?:ONLY )?)(\S+)( .*)$")
 
 
-def _index_and_swap(*, index_workers: int = 1) -> None:
+def _index_and_swap(*, index_workers: int = 1, phases: dict[str, float] | None = None) -> None:
     """Index the build table like the live one, then swap the two.
 
     With ``index_workers`` > 1 the build table must be committed (each index is built on its
@@ -196,6 +204,13 @@ def _index_and_swap(*, index_workers: int = 1) -> None:
 
     qn = connection.ops.quote_name
     table, build = SearchEntry._meta.db_table, _build_name()
+    recorded = phases if phases is not None else {}
+
+    def mark(phase: str, since: float) -> float:
+        now = time.perf_counter()
+        recorded[phase] = now - since
+        return now
+
     renames: list[str] = []
     creates: list[str] = []
     constraints: list[str] = []
@@ -226,12 +241,15 @@ def _index_and_swap(*, index_workers: int = 1) -> None:
                 )
             else:
                 renames.append(f"ALTER INDEX {qn(tmp)} RENAME TO {qn(name)}")
+        started = time.perf_counter()
         _create_indexes(creates, index_workers)
+        started = mark("indexes", started)
         # Statistics before the swap (they follow the table through the rename), and the
         # champion lists from them — both outside the lock searches wait for.
         cursor.execute(f"ANALYZE {qn(build)}")
         has_rum = any(" USING rum " in statement for statement in creates)
         lists = candidates.compute(build, workers=index_workers) if has_rum else []
+        started = mark("ANALYZE + champion lists", started)
         for statement in constraints:
             cursor.execute(statement)
         cursor.execute(
@@ -250,3 +268,4 @@ def _index_and_swap(*, index_workers: int = 1) -> None:
         for statement in renames:
             cursor.execute(statement)
         candidates.store(lists)
+        mark("constraints + swap", started)
