@@ -401,6 +401,7 @@ def resolve_references() -> None:
             if title:
                 index.setdefault(normalize_title(title), policy)
     # A draft's final title normalises to the draft's own: policies.lineage resolves those.
+    retargeted: dict[int, list[int]] = {}  # policy → the references that now cite it
     for ref in Reference.objects.select_related("policy").exclude(
         relation=Reference.Relation.FINAL
     ):
@@ -411,11 +412,15 @@ def resolve_references() -> None:
             target, _ = Policy.objects.get_or_create(
                 slug=f"ext-{digest}", defaults={"title": ref.cited_title, "is_stub": True}
             )
+            # A large document cites the same few titles thousands of times: one look-up each.
+            index[key] = target
         if ref.target_id != target.id:
-            ref.target = target
-            ref.save(update_fields=["target"])
+            retargeted.setdefault(target.id, []).append(ref.pk)
         if ref.relation == Reference.Relation.INTERPRETS and ref.policy.interprets_id != target.id:
             Policy.objects.filter(pk=ref.policy_id).update(interprets=target)
+    # One UPDATE per cited policy, not per reference (no CASE over thousands of rows either).
+    for target_id, ref_ids in retargeted.items():
+        Reference.objects.filter(pk__in=ref_ids).update(target_id=target_id)
     resolve_final_versions()
     # Stubs nobody cites any more (their document has arrived) go away.
     Policy.objects.filter(
