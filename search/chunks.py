@@ -39,12 +39,36 @@ class ChunkResult:
     differing: int = 0
 
 
+# Whether the server compresses with lz4 (None: not asked yet, in this process).
+_LZ4: bool | None = None
+
+
+def _fast_compression(cursor) -> None:
+    """Compress the entries' large values (both vectors) with lz4 instead of pglz where the server
+    can: pglz was a sixth of the COPY's server time, and lz4 also decompresses faster when a
+    search ranks the vectors. Values carry their method, so both kinds read alike; the column
+    definitions do not change. For this transaction only inside one, else for the session."""
+    global _LZ4
+    if _LZ4 is None:
+        cursor.execute(
+            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+        )
+        row = cursor.fetchone()
+        _LZ4 = bool(row and row[0])
+    if _LZ4:
+        cursor.execute(
+            "SELECT set_config('default_toast_compression', 'lz4', %s)",
+            [connection.in_atomic_block],
+        )
+
+
 def copy_lines(text: str, table: str) -> None:
     """COPY a block of entry lines (COPY text format, :data:`COLUMNS` order) into ``table``."""
     if not text:
         return
     columns = ", ".join(connection.ops.quote_name(c) for c in COLUMNS)
     with connection.cursor() as cursor:
+        _fast_compression(cursor)
         raw = cursor.cursor
         with raw.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN") as copy:
             copy.write(text)
