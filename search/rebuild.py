@@ -184,10 +184,9 @@ def _create_indexes(statements: list[str], workers: int) -> None:
         finally:
             connection.close()
 
-    # Largest first (GIN/RUM over vectors), so that the pool finishes together.
-    ordered = sorted(statements, key=lambda st: (" USING btree " in st, st))
+    # In the order given (the caller's: largest first), so that the pool finishes together.
     with ThreadPoolExecutor(builds) as pool:
-        for future in [pool.submit(run, st) for st in ordered]:
+        for future in [pool.submit(run, st) for st in statements]:
             future.result()
 
 
@@ -220,7 +219,10 @@ def _index_and_swap(*, index_workers: int = 1, phases: dict[str, float] | None =
             SELECT i.relname, pg_get_indexdef(i.oid), con.conname, con.contype
             FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
             LEFT JOIN pg_constraint con ON con.conindid = x.indexrelid AND con.conrelid = x.indrelid
-            WHERE x.indrelid = %s::regclass ORDER BY i.relname
+            WHERE x.indrelid = %s::regclass
+            -- Largest first: the live index's size stands for its build time, so that builds
+            -- running side by side finish together (longest job first).
+            ORDER BY pg_relation_size(i.oid) DESC, i.relname
             """,
             [table],
         )
