@@ -98,6 +98,31 @@ def machine() -> str:
     return f"{platform.machine()} {os.cpu_count()} CPU ({cpu}){mem}, Python {platform.python_version()}"
 
 
+def server_cpu_seconds() -> float | None:
+    """CPU seconds used so far by the local cluster (``.pgdata``): the postmaster, its exited
+    children (reaped into its own counters) and the live ones. None for another server."""
+    try:
+        postmaster = int((ROOT / ".pgdata" / "data" / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def fields(pid: int) -> list[str]:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+    try:
+        own = fields(postmaster)
+        total = sum(int(x) for x in own[11:15])  # utime, stime, cutime, cstime
+        for child in Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split():
+            try:
+                total += sum(int(x) for x in fields(int(child))[11:13])
+            except OSError:
+                pass  # exited meanwhile: already counted in the postmaster's cutime
+    except OSError:
+        return None
+    return total / tick
+
+
 def recreate_database() -> None:
     import psycopg
 
@@ -373,6 +398,11 @@ def main() -> None:
         help="after the timed build, rebuild once more cutting every text with jieba too, and "
         "report on how many provisions rjieba's words differ from jieba's",
     )
+    parser.add_argument(
+        "--build-only",
+        action="store_true",
+        help="stop after the index build (and the segmenter check): no queries, no baselines",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     print(f"machine: {machine()}")
@@ -409,7 +439,9 @@ def main() -> None:
             phases["segmented"] = time.perf_counter() - t0
 
     cpu0 = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
-    written = rebuild_index(workers=args.workers, progress=progress).written
+    server0 = server_cpu_seconds()
+    rebuilt = rebuild_index(workers=args.workers, progress=progress)
+    written = rebuilt.written
     build_s = time.perf_counter() - t0
     # CPU seconds of this process and its segmenting workers: on a shared machine the wall
     # time says more about the neighbours than about the code.
@@ -421,6 +453,7 @@ def main() -> None:
             strict=True,
         )
     )
+    server1 = server_cpu_seconds()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE search_searchentry")
         cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('search_searchentry'))")
@@ -432,10 +465,22 @@ def main() -> None:
         f"(segmentation + COPY {seg_s:.1f} s, indexes + swap {build_s - seg_s:.1f} s; "
         f"table {size}; segmenter {'rjieba' if fast_segmenter_active() else 'jieba'})"
     )
+    print("  phases: " + ", ".join(f"{name} {s:.1f} s" for name, s in rebuilt.phases.items()))
     print(
         f"  Python CPU (reading, segmenting, COPY client side): {py_cpu:.1f} s = "
         f"{written / py_cpu:,.0f} provisions per CPU-second"
     )
+
+    if server0 is not None and server1 is not None:
+        server_cpu = server1 - server0
+        print(
+            f"  PostgreSQL CPU (COPY, indexes, statistics, champion lists): {server_cpu:.1f} s; "
+            f"both: {py_cpu + server_cpu:.1f} CPU-s = "
+            f"{written / (py_cpu + server_cpu):,.0f} provisions per CPU-second "
+            f"(the wall time on {os.cpu_count()} free cores would be ≥ "
+            f"{(py_cpu + server_cpu) / (os.cpu_count() or 1):.0f} s)"
+        )
+    print(f"  load average after the build: {os.getloadavg()[0]:.1f}")
 
     if args.verify_segmenter:
         t0 = time.perf_counter()
@@ -444,6 +489,10 @@ def main() -> None:
             f"segmenter check: rjieba's words differ from jieba's on {checked.differing} of "
             f"{checked.written} provisions ({time.perf_counter() - t0:.0f} s)"
         )
+
+    if args.build_only:
+        print(f"SUMMARY provisions={total} build={build_rate:,.0f}/s (build only)")
+        return
 
     from search.query import CANDIDATES, COUNT_CAP, rum_index_ready
 

@@ -1,26 +1,35 @@
 """The one chunk runner: segment provisions and COPY their entries, in worker processes or here.
 
-Each worker COPYs its own chunks on its own connection: the rows (about 6 KB each with both
-vectors) never travel back through a pipe to be pickled and unpickled by the parent, which cost
-as much CPU as a third of the segmenting itself. Only counts come back.
+A chunk's entries travel as one block of COPY text (:func:`search.vectors.entry_line`), never as
+rows adapted value by value on the client. With many provisions the work is split over forked
+worker processes, which inherit the sources (nothing is pickled on the way in) and the loaded
+segmenter:
+
+* outside a transaction (the rebuild's build table, committed) each worker COPYs its own chunks
+  on its own connection, so only counts come back;
+* inside the caller's transaction (a load indexing its own new policy) the workers cannot see
+  the uncommitted rows, so they send their chunk's text back and this process COPYs it, on the
+  transaction's connection, while they segment the next chunks.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
 from django.db import connection, connections
 
 from search import segment
-from search.vectors import COLUMNS, ProvisionSource, entry_row
+from search.vectors import COLUMNS, ProvisionSource, entry_line
 
-# Provisions per worker task, and the number of provisions from which forking workers pays.
+# Provisions per worker task, and the number of provisions from which forking workers pays
+# (forking is cheap: the children share the parent's segmenter and sources).
 CHUNK = 2000
-PARALLEL_FROM = 20000
+PARALLEL_FROM = 6000
 
 
 @dataclass(frozen=True)
@@ -30,28 +39,92 @@ class ChunkResult:
     differing: int = 0
 
 
-def write_rows(rows: Sequence[tuple], table: str) -> int:
-    """COPY rows (in :data:`COLUMNS` order) into ``table``; the caller deletes what they replace."""
+# Whether the server compresses with lz4 (None: not asked yet, in this process).
+_LZ4: bool | None = None
+
+
+def _fast_compression(cursor) -> None:
+    """Compress the entries' large values (both vectors) with lz4 instead of pglz where the server
+    can: pglz was a sixth of the COPY's server time, and lz4 also decompresses faster when a
+    search ranks the vectors. Values carry their method, so both kinds read alike; the column
+    definitions do not change. For this transaction only inside one, else for the session."""
+    global _LZ4
+    if _LZ4 is None:
+        cursor.execute(
+            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+        )
+        row = cursor.fetchone()
+        _LZ4 = bool(row and row[0])
+    if _LZ4:
+        cursor.execute(
+            "SELECT set_config('default_toast_compression', 'lz4', %s)",
+            [connection.in_atomic_block],
+        )
+
+
+def copy_lines(text: str, table: str) -> None:
+    """COPY a block of entry lines (COPY text format, :data:`COLUMNS` order) into ``table``."""
+    if not text:
+        return
     columns = ", ".join(connection.ops.quote_name(c) for c in COLUMNS)
     with connection.cursor() as cursor:
+        _fast_compression(cursor)
         raw = cursor.cursor
         with raw.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-    return len(rows)
+            copy.write(text)
 
 
-def _index_chunk(task: tuple[Sequence[ProvisionSource], str, bool]) -> ChunkResult:
-    """Segment one chunk and COPY its rows into ``table``; counts differing provisions."""
-    chunk, table, verify = task
+def write_rows(sources: Sequence[ProvisionSource], table: str) -> int:
+    """Segment ``sources`` here and COPY their entries into ``table``; returns how many."""
+    copy_lines("".join([entry_line(s) for s in sources]), table)
+    return len(sources)
+
+
+# The sources of the run in progress: forked workers inherit them, tasks name slices of them.
+_SOURCES: Sequence[ProvisionSource] = ()
+# In a worker: the parent's database connections, kept referenced (never used, never closed —
+# closing would end the parent's session, whose transaction the rows belong to).
+_INHERITED: list = []
+
+
+def _chunk_lines(start: int, end: int, verify: bool) -> tuple[str, int]:
+    """COPY text of the entries of ``_SOURCES[start:end]`` and how many differed (verifying)."""
     segment.set_verification(verify)
-    rows: list[tuple] = []
+    chunk = _SOURCES[start:end]
+    if not verify:
+        return "".join([entry_line(s) for s in chunk]), 0
+    lines: list[str] = []
     differing = 0
     for source in chunk:
         before = segment.verification_counts()[1]
-        rows.append(entry_row(source))
+        lines.append(entry_line(source))
         differing += segment.verification_counts()[1] > before
-    return ChunkResult(write_rows(rows, table), differing)
+    return "".join(lines), differing
+
+
+def _copy_chunk(task: tuple[int, int, str, bool]) -> ChunkResult:
+    """Worker (or here): segment a slice and COPY it on this process's own connection."""
+    start, end, table, verify = task
+    text, differing = _chunk_lines(start, end, verify)
+    copy_lines(text, table)
+    return ChunkResult(end - start, differing)
+
+
+def _text_chunk(task: tuple[int, int, bool]) -> tuple[str, ChunkResult]:
+    """Worker: segment a slice and hand its COPY text back to the parent."""
+    start, end, verify = task
+    text, differing = _chunk_lines(start, end, verify)
+    return text, ChunkResult(end - start, differing)
+
+
+def _detach_inherited_connections() -> None:
+    """Worker initializer (inside the parent's transaction): forget the inherited connections
+    without closing them; the worker never touches the database."""
+    for alias in connections:
+        conn = connections[alias]
+        if conn.connection is not None:
+            _INHERITED.append(conn.connection)
+            conn.connection = None
 
 
 def run_chunks(
@@ -64,29 +137,52 @@ def run_chunks(
 ) -> ChunkResult:
     """Index ``sources`` into ``table`` chunk by chunk; in ``workers`` processes when many.
 
-    With one worker (or few sources) everything runs on this process's connection, so it works
-    inside the caller's transaction; worker processes commit their own COPYs, so the table
-    must be committed and visible to other connections.
+    Inside a transaction the rows are written on this process's connection (part of the
+    caller's transaction, however many processes segment); outside one, each worker commits its
+    own COPYs, so ``table`` must be committed and visible to other connections.
     """
+    global _SOURCES
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    tasks = [(sources[i : i + CHUNK], table, verify) for i in range(0, len(sources), CHUNK)]
+    bounds = [(i, min(i + CHUNK, len(sources))) for i in range(0, len(sources), CHUNK)]
     written = differing = 0
-    if workers <= 1 or len(sources) < PARALLEL_FROM:
-        try:
-            for task in tasks:
-                result = _index_chunk(task)
-                written, differing = written + result.written, differing + result.differing
-                if progress:
-                    progress(written)
-        finally:
-            segment.set_verification(False)
+
+    def done(result: ChunkResult) -> None:
+        nonlocal written, differing
+        written, differing = written + result.written, differing + result.differing
+        if progress:
+            progress(written)
+
+    _SOURCES = sources
+    try:
+        if workers <= 1 or len(sources) < PARALLEL_FROM:
+            for start, end in bounds:
+                done(_copy_chunk((start, end, table, verify)))
+            return ChunkResult(written, differing)
+        context = multiprocessing.get_context("fork")
+        if connection.in_atomic_block:
+            with ProcessPoolExecutor(
+                workers, mp_context=context, initializer=_detach_inherited_connections
+            ) as pool:
+                # A bounded window of chunks in flight: the texts wait here only while this
+                # process COPYs, not all at once (a 20 MB file's entries are ~1 GB of text).
+                pending: deque[Future] = deque()
+                for start, end in bounds:
+                    pending.append(pool.submit(_text_chunk, (start, end, verify)))
+                    if len(pending) > 2 * workers:
+                        text, result = pending.popleft().result()
+                        copy_lines(text, table)
+                        done(result)
+                while pending:
+                    text, result = pending.popleft().result()
+                    copy_lines(text, table)
+                    done(result)
+            return ChunkResult(written, differing)
+        # Forked workers must not share a live connection with this process: they open their own.
+        connections.close_all()
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            for result in pool.map(_copy_chunk, [(s, e, table, verify) for s, e in bounds]):
+                done(result)
         return ChunkResult(written, differing)
-    # Forked workers inherit the loaded segmenter; they must not inherit a live DB connection.
-    connections.close_all()
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        for result in pool.map(_index_chunk, tasks):
-            written, differing = written + result.written, differing + result.differing
-            if progress:
-                progress(written)
-    return ChunkResult(written, differing)
+    finally:
+        _SOURCES = ()
+        segment.set_verification(False)

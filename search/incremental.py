@@ -18,6 +18,10 @@ from search.dictionary import refresh_dictionary
 from search.sources import provision_sources
 from search.vectors import clear_caches
 
+# Fewer new entries than this are always inserted into the live table (a rebuild has a fixed
+# cost: a table, its indexes, the champion lists).
+BULK_FROM = 2000
+
 
 def bump_catalog_version() -> None:
     """Tell every process that policies, bodies or entries changed (see search.query)."""
@@ -63,10 +67,16 @@ def index_policies(policy_ids: Iterable[int]) -> int:
         current = {s.provision_id for s in sources}
         gone = [pk for pk in stored if pk not in current]
         rewrite = [s.provision_id for s in changed if s.provision_id in stored]
-        if gone or rewrite:
-            SearchEntry.objects.filter(provision_id__in=[*gone, *rewrite]).delete()
-        written = run_chunks(changed, SearchEntry._meta.db_table, workers=1).written
-        candidates.note_entries([s.provision_id for s in changed])
+        if _in_bulk(len(changed), SearchEntry.objects.count() - len(gone) - len(rewrite)):
+            from search.rebuild import rewrite_in_bulk  # rebuild imports this module
+
+            # Also recomputes the champion lists from the whole new table.
+            written = rewrite_in_bulk(changed, [*gone, *rewrite])
+        else:
+            if gone or rewrite:
+                SearchEntry.objects.filter(provision_id__in=[*gone, *rewrite]).delete()
+            written = run_chunks(changed, SearchEntry._meta.db_table).written
+            candidates.note_entries([s.provision_id for s in changed])
         bump_catalog_version()
     # The saves that led here (a load saves its Policy rows) queued the same policies for a
     # re-index on commit; they are up to date now, so that would relearn the dictionary twice.
@@ -74,6 +84,12 @@ def index_policies(policy_ids: Iterable[int]) -> int:
 
     settled(policy_ids)
     return written
+
+
+def _in_bulk(new: int, kept: int) -> bool:
+    """Whether ``new`` entries joining ``kept`` ones are written by rebuilding the table (see
+    :func:`search.rebuild.rewrite_in_bulk`) rather than inserted into the live indexes."""
+    return new >= BULK_FROM and new >= kept
 
 
 def _regex_escape(term: str) -> str:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import connection, transaction
@@ -23,7 +24,7 @@ from search.chunks import ChunkResult, run_chunks
 from search.dictionary import ensure_loaded, refresh_dictionary
 from search.incremental import bump_catalog_version
 from search.sources import provision_sources
-from search.vectors import clear_caches
+from search.vectors import ProvisionSource, clear_caches
 
 # Memory for one index build: a GIN build that fits in it writes its posting lists once
 # instead of merging spilled runs. Bounded by the share of RAM one of the parallel builds
@@ -37,6 +38,8 @@ class RebuildReport:
     written: int
     # Provisions whose words differed between rjieba and jieba (None: not verified).
     differing: int | None = None
+    # Wall seconds per phase (reading, segmenting + COPY, indexes, champion lists, swap).
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 def maintenance_mem_mb(builds: int) -> int:
@@ -66,8 +69,11 @@ def rebuild_index(
         refresh_dictionary()
     ensure_loaded()
     clear_caches()
+    phases: dict[str, float] = {}
+    started = time.perf_counter()
     total = Provision.objects.count()
     sources = list(provision_sources())
+    phases["read"] = time.perf_counter() - started
     report = (lambda done: progress(done, total)) if progress else None
     index_workers = workers or os.cpu_count() or 1
     build = _build_name()
@@ -77,27 +83,62 @@ def rebuild_index(
         with transaction.atomic():
             _create_build_table()
             result = run_chunks(sources, build, workers=1, verify=verify_segmenter, progress=report)
-            _index_and_swap(index_workers=1)
+            _index_and_swap(index_workers=1, phases=phases)
             bump_catalog_version()
-        return _report(result, verify_segmenter)
+        return _report(result, verify_segmenter, phases)
     with transaction.atomic():
         _create_build_table()
     try:
+        started = time.perf_counter()
         result = run_chunks(
             sources, build, workers=workers, verify=verify_segmenter, progress=report
         )
+        phases["segment + COPY"] = time.perf_counter() - started
         with transaction.atomic():
-            _index_and_swap(index_workers=index_workers)
+            _index_and_swap(index_workers=index_workers, phases=phases)
             bump_catalog_version()
     except BaseException:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(build)}")
         raise
-    return _report(result, verify_segmenter)
+    return _report(result, verify_segmenter, phases)
 
 
-def _report(result: ChunkResult, verified: bool) -> RebuildReport:
-    return RebuildReport(result.written, result.differing if verified else None)
+def rewrite_in_bulk(sources: Sequence[ProvisionSource], replaced: Iterable[int]) -> int:
+    """Inside the caller's transaction: a new table with every entry kept as it is plus the
+    entries of ``sources``, indexed in one pass per index, swapped in; returns entries written.
+
+    For a batch as large as what it joins (a big document loaded into a small index): RUM, which
+    has no pending list, costs about a millisecond per entry inserted into the live index —
+    more than building all the indexes over kept and new entries together. The new table is
+    invisible to other connections until the caller commits, so it is filled and indexed on
+    this one (the segmenting still runs in worker processes).
+    """
+    from search.models import SearchEntry
+
+    qn = connection.ops.quote_name
+    table, build = SearchEntry._meta.db_table, _build_name()
+    with transaction.atomic():
+        _create_build_table()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {qn(build)} SELECT * FROM {qn(table)} "
+                "WHERE NOT (provision_id = ANY(%s::bigint[]))",
+                [sorted(set(replaced))],
+            )
+            # Kept entries keep their ids; new ones continue the live table's sequence.
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
+                "nextval(pg_get_serial_sequence(%s, 'id')))",
+                [build, table],
+            )
+        written = run_chunks(sources, build).written
+        _index_and_swap(index_workers=1)
+    return written
+
+
+def _report(result: ChunkResult, verified: bool, phases: dict[str, float]) -> RebuildReport:
+    return RebuildReport(result.written, result.differing if verified else None, phases)
 
 
 def _build_name() -> str:
@@ -143,17 +184,16 @@ def _create_indexes(statements: list[str], workers: int) -> None:
         finally:
             connection.close()
 
-    # Largest first (GIN/RUM over vectors), so that the pool finishes together.
-    ordered = sorted(statements, key=lambda st: (" USING btree " in st, st))
+    # In the order given (the caller's: largest first), so that the pool finishes together.
     with ThreadPoolExecutor(builds) as pool:
-        for future in [pool.submit(run, st) for st in ordered]:
+        for future in [pool.submit(run, st) for st in statements]:
             future.result()
 
 
 _INDEXDEF_RE = re.compile(r"^(CREATE (?:UNIQUE )?INDEX )(\S+)( ON (?:ONLY )?)(\S+)( .*)$")
 
 
-def _index_and_swap(*, index_workers: int = 1) -> None:
+def _index_and_swap(*, index_workers: int = 1, phases: dict[str, float] | None = None) -> None:
     """Index the build table like the live one, then swap the two.
 
     With ``index_workers`` > 1 the build table must be committed (each index is built on its
@@ -163,6 +203,13 @@ def _index_and_swap(*, index_workers: int = 1) -> None:
 
     qn = connection.ops.quote_name
     table, build = SearchEntry._meta.db_table, _build_name()
+    recorded = phases if phases is not None else {}
+
+    def mark(phase: str, since: float) -> float:
+        now = time.perf_counter()
+        recorded[phase] = now - since
+        return now
+
     renames: list[str] = []
     creates: list[str] = []
     constraints: list[str] = []
@@ -172,7 +219,10 @@ def _index_and_swap(*, index_workers: int = 1) -> None:
             SELECT i.relname, pg_get_indexdef(i.oid), con.conname, con.contype
             FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
             LEFT JOIN pg_constraint con ON con.conindid = x.indexrelid AND con.conrelid = x.indrelid
-            WHERE x.indrelid = %s::regclass ORDER BY i.relname
+            WHERE x.indrelid = %s::regclass
+            -- Largest first: the live index's size stands for its build time, so that builds
+            -- running side by side finish together (longest job first).
+            ORDER BY pg_relation_size(i.oid) DESC, i.relname
             """,
             [table],
         )
@@ -193,12 +243,15 @@ def _index_and_swap(*, index_workers: int = 1) -> None:
                 )
             else:
                 renames.append(f"ALTER INDEX {qn(tmp)} RENAME TO {qn(name)}")
+        started = time.perf_counter()
         _create_indexes(creates, index_workers)
+        started = mark("indexes", started)
         # Statistics before the swap (they follow the table through the rename), and the
         # champion lists from them — both outside the lock searches wait for.
         cursor.execute(f"ANALYZE {qn(build)}")
         has_rum = any(" USING rum " in statement for statement in creates)
         lists = candidates.compute(build, workers=index_workers) if has_rum else []
+        started = mark("ANALYZE + champion lists", started)
         for statement in constraints:
             cursor.execute(statement)
         cursor.execute(
@@ -217,3 +270,4 @@ def _index_and_swap(*, index_workers: int = 1) -> None:
         for statement in renames:
             cursor.execute(statement)
         candidates.store(lists)
+        mark("constraints + swap", started)

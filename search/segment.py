@@ -31,7 +31,6 @@ import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import jieba
 from django.conf import settings
@@ -213,7 +212,7 @@ def set_extra_terms(terms: Iterable[str], version: int | None = None) -> None:
                 _SEGMENTER.fast.add_word(new, _SEGMENTER.extra_freqs[new], None)
         _SEGMENTER.extra_terms = wanted
         _SEGMENTER.dictionary_version = version
-        _word_info.cache_clear()
+        _clear_word_info()
 
 
 def loaded_dictionary_version() -> int | None:
@@ -246,7 +245,13 @@ class Slot:
     end: int
 
 
-@lru_cache(maxsize=262_144)
+# Word → what lexemes() needs of it (see _word_info); a plain dict read in the hot loop instead of
+# an lru_cache call per token. Cleared when the dictionary changes, and when it grows past this.
+_WORD_INFO: dict[str, tuple[str, tuple[str, ...], bool, bool] | None] = {}
+_WORD_INFO_MAX = 262_144
+_MISSING = object()
+
+
 def _word_info(word: str) -> tuple[str, tuple[str, ...], bool, bool] | None:
     """What :func:`lexemes` needs of one segmenter word, computed once per distinct word.
 
@@ -254,38 +259,68 @@ def _word_info(word: str) -> tuple[str, tuple[str, ...], bool, bool] | None:
     punctuation and space. Depends on the dictionary: cleared by :func:`set_extra_terms`.
     """
     if not _WORD_RE.search(word) or word.isspace():
-        return None
-    word = word[:MAX_LEXEME_CHARS]
-    if _ASCII_ALNUM.search(word) and not _CJK_RE.search(word):
-        parts = _LATIN_PARTS_RE.findall(word)
-        variants = [p for p in parts if p != word]
-        if word.endswith("%") and word[:-1] not in variants:
-            variants.append(word[:-1])
+        info = None
     else:
-        variants = _sub_words(word)
-    return word, tuple(variants), bool(_NUMBER_RE.match(word)), bool(_CJK_RE.match(word))
+        lexeme = word[:MAX_LEXEME_CHARS]
+        if _ASCII_ALNUM.search(lexeme) and not _CJK_RE.search(lexeme):
+            parts = _LATIN_PARTS_RE.findall(lexeme)
+            variants = [p for p in parts if p != lexeme]
+            if lexeme.endswith("%") and lexeme[:-1] not in variants:
+                variants.append(lexeme[:-1])
+        else:
+            variants = _sub_words(lexeme)
+        info = (
+            lexeme,
+            tuple(variants),
+            bool(_NUMBER_RE.match(lexeme)),
+            bool(_CJK_RE.match(lexeme)),
+        )
+    if len(_WORD_INFO) >= _WORD_INFO_MAX:
+        _WORD_INFO.clear()
+    _WORD_INFO[word] = info
+    return info
+
+
+def _clear_word_info() -> None:
+    _WORD_INFO.clear()
+
+
+# One positioned slot: (position, lexeme, variants, start, end).
+SlotTuple = tuple[int, str, tuple[str, ...], int, int]
+
+
+def lexeme_slots(text: str) -> list[SlotTuple]:
+    """:func:`lexemes` as plain tuples — the index build's hot path (no object per word).
+
+    The one implementation of the rules in the module docstring; :func:`lexemes` wraps it.
+    """
+    slots: list[SlotTuple] = []
+    info_of = _WORD_INFO.get
+    position = 0
+    previous_is_number = False
+    previous_end = -1
+    for token, start, end in segment(text):
+        position += 1
+        info = info_of(token, _MISSING)
+        if info is _MISSING:
+            info = _word_info(token)
+        if info is None:
+            previous_is_number = False
+            continue
+        word, variants, is_number, starts_cjk = info
+        # A number followed directly by a word: also index "3万亿元", "2029年" at the number.
+        if previous_is_number and starts_cjk and previous_end == start:
+            p_position, p_word, p_variants, p_start, p_end = slots[-1]
+            joined = (p_word + word)[:MAX_LEXEME_CHARS]
+            slots[-1] = (p_position, p_word, (*p_variants, joined), p_start, p_end)
+        slots.append((position, word, variants, start, end))
+        previous_is_number, previous_end = is_number, end
+    return slots
 
 
 def lexemes(text: str) -> list[Slot]:
     """Positioned lexemes of already normalized text (see module docstring). Positions start at 1."""
-    slots: list[Slot] = []
-    position = 0
-    previous: Slot | None = None
-    previous_is_number = False
-    for token, start, end in segment(text):
-        position += 1
-        info = _word_info(token)
-        if info is None:
-            previous = None
-            continue
-        word, variants, is_number, starts_cjk = info
-        slot = Slot(position, word, list(variants), start, end)
-        # A number followed directly by a word: also index "3万亿元", "2029年" at the number.
-        if previous is not None and previous.end == start and previous_is_number and starts_cjk:
-            previous.variants.append((previous.word + word)[:MAX_LEXEME_CHARS])
-        slots.append(slot)
-        previous, previous_is_number = slot, is_number
-    return slots
+    return [Slot(p, w, list(v), s, e) for p, w, v, s, e in lexeme_slots(text)]
 
 
 def lexeme_set(text: str) -> list[str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from itertools import groupby
+from operator import itemgetter
 
 from search.vectors import PolicyContext, ProvisionSource
 
@@ -22,7 +24,16 @@ def provision_sources(policy_ids: Iterable[int] | None = None) -> Iterator[Provi
     )
     for policy_id, order, body_id in links:
         bodies[policy_id].append((order, body_id))
-    for policy in policies.order_by("pk").iterator(chunk_size=500):
+    # All provisions in one ordered query (not one per policy), grouped by policy as they come.
+    provisions = Provision.objects.order_by("policy_id", "order").values_list(
+        "policy_id", "pk", "parent_id", "num", "order", "heading", "text"
+    )
+    if policy_ids is not None:
+        provisions = provisions.filter(policy_id__in=policies.values("pk"))
+    by_policy = groupby(provisions.iterator(chunk_size=5000), key=itemgetter(0))
+    contexts = {policy.pk: policy for policy in policies.order_by("pk")}
+    for policy_id, group in by_policy:
+        policy = contexts[policy_id]
         ordered = sorted(bodies.get(policy.pk, []))
         context = PolicyContext(
             policy_id=policy.pk,
@@ -32,11 +43,7 @@ def provision_sources(policy_ids: Iterable[int] | None = None) -> Iterator[Provi
             status=policy.status,
             year=policy.year,
         )
-        rows = list(
-            Provision.objects.filter(policy_id=policy.pk)
-            .order_by("order")
-            .values_list("pk", "parent_id", "num", "order", "heading", "text")
-        )
+        rows = [row[1:] for row in group]
         bare_containers = {
             pk for pk, _, _, _, heading, text in rows if heading and not text.strip()
         }

@@ -8,6 +8,7 @@ worker processes (see :mod:`search.chunks`).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,6 +30,7 @@ MAX_POSITION = 16383
 # rewrites every entry (2: no weight-C context section in the words).
 ENTRY_FORMAT = "2"
 MAX_POSITIONS_PER_LEXEME = 255
+_SPACE_RE = re.compile(r"\s")
 
 COLUMNS = (
     "provision_id",
@@ -109,17 +111,52 @@ def clear_caches() -> None:
     _shared_section.cache_clear()
 
 
+# Position labels as tsvector input writes them ("12A"; weight D is the default, unmarked),
+# looked up instead of formatted once per lexeme.
+_LABELS = {
+    weight: [f"{i}{weight}" if weight != WEIGHT_TEXT else str(i) for i in range(MAX_POSITION + 1)]
+    for weight in (WEIGHT_HEADING, WEIGHT_PATH, WEIGHT_TEXT)
+}
+
+
+def _add_section(positions: dict[str, list[str]], weight: str, text: str, offset: int) -> int:
+    """Lay one section out from ``offset`` into ``positions``; returns its last position used.
+
+    Positions of a lexeme are kept in the order they occur, at most MAX_POSITIONS_PER_LEXEME.
+    """
+    labels = _LABELS[weight]
+    last = 0
+    get = positions.get
+    for position, word, variants, _start, _end in segment.lexeme_slots(compact(text)):
+        at = offset + position
+        label = labels[at if at < MAX_POSITION else MAX_POSITION]
+        last = position
+        bucket = get(word)
+        if bucket is None:
+            positions[word] = [label]
+        elif len(bucket) < MAX_POSITIONS_PER_LEXEME:
+            bucket.append(label)
+        for variant in variants:
+            bucket = get(variant)
+            if bucket is None:
+                positions[variant] = [label]
+            elif len(bucket) < MAX_POSITIONS_PER_LEXEME:
+                bucket.append(label)
+    return last
+
+
 def _section(weight: str, text: str, offset: int) -> tuple[tuple[tuple[str, str], ...], int]:
     """``(lexeme, position label)`` pairs of one section laid out from ``offset``, and the last
     position used within the section."""
+    labels = _LABELS[weight]
     pairs: list[tuple[str, str]] = []
     last = 0
-    for slot in segment.lexemes(compact(text)):
-        pos = min(offset + slot.position, MAX_POSITION)
-        last = slot.position
-        label = f"{pos}{weight}" if weight != WEIGHT_TEXT else str(pos)
-        pairs.append((slot.word, label))
-        for variant in slot.variants:
+    for position, word, variants, _start, _end in segment.lexeme_slots(compact(text)):
+        at = offset + position
+        label = labels[at if at < MAX_POSITION else MAX_POSITION]
+        last = position
+        pairs.append((word, label))
+        for variant in variants:
             pairs.append((variant, label))
     return tuple(pairs), last
 
@@ -139,18 +176,23 @@ def words_vector(sections: Sequence[tuple[str, str]]) -> str:
             continue
         if "'" in text or "\\" in text:
             plain = False
-        shared = weight == WEIGHT_PATH
-        pairs, last = (_shared_section if shared else _section)(weight, text, offset)
-        for lexeme, label in pairs:
-            bucket = positions.get(lexeme)
-            if bucket is None:
-                positions[lexeme] = [label]
-            elif len(bucket) < MAX_POSITIONS_PER_LEXEME:
-                bucket.append(label)
+        if weight == WEIGHT_PATH:
+            pairs, last = _shared_section(weight, text, offset)
+            for lexeme, label in pairs:
+                bucket = positions.get(lexeme)
+                if bucket is None:
+                    positions[lexeme] = [label]
+                elif len(bucket) < MAX_POSITIONS_PER_LEXEME:
+                    bucket.append(label)
+        else:
+            last = _add_section(positions, weight, text, offset)
         offset += last + 2  # a gap: phrases never run from one section into the next
+    # In PostgreSQL's order (bytewise, which code point order is for UTF-8): the server checks
+    # for sorted input before sorting, and parsing vectors is most of the COPY's server time.
+    ordered = sorted(positions.items())
     if plain:
-        return " ".join(["'" + lex + "':" + ",".join(p) for lex, p in positions.items()])
-    return " ".join([f"{_quote(lex)}:{','.join(p)}" for lex, p in positions.items()])
+        return " ".join(["'" + lex + "':" + ",".join(p) for lex, p in ordered])
+    return " ".join([f"{_quote(lex)}:{','.join(p)}" for lex, p in ordered])
 
 
 def gram_lexemes(compact_text: str) -> list[str]:
@@ -162,10 +204,18 @@ def gram_lexemes(compact_text: str) -> list[str]:
 
 
 def grams_vector(compact_text: str) -> str:
-    grams = gram_lexemes(compact_text)
-    if "'" in compact_text or "\\" in compact_text:
-        return " ".join(quote_lexeme(g) for g in grams)
-    return "'" + "' '".join(grams) + "'" if grams else ""
+    """tsvector input of :func:`gram_lexemes` (a set: the stored vector is sorted anyway)."""
+    chars = compact_text.replace(" ", "")
+    if not chars:
+        return ""
+    grams = set(chars)
+    grams.update([chars[i : i + 2] for i in range(len(chars) - 1)])
+    if _SPACE_RE.search(chars):  # rare: a gram made only of other whitespace is no lexeme
+        grams = {g for g in grams if g.strip()}
+    ordered = sorted(grams)  # PostgreSQL's order, see words_vector
+    if "'" in chars or "\\" in chars:
+        return " ".join([quote_lexeme(g) for g in ordered])
+    return "'" + "' '".join(ordered) + "'" if ordered else ""
 
 
 def _quote(lexeme: str) -> str:
@@ -208,4 +258,72 @@ def entry_row(source: ProvisionSource) -> tuple:
         ctx.status,
         ctx.year,
         source.fingerprint(),
+    )
+
+
+# COPY's text format: a backslash, tab, newline or carriage return inside a field is escaped.
+_COPY_SPECIAL_RE = re.compile(r"[\\\t\n\r]")
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_NULL = "\\N"
+
+
+def _copy_field(value: str) -> str:
+    return value.translate(_COPY_ESCAPES) if _COPY_SPECIAL_RE.search(value) else value
+
+
+def _copy_text_array(values: Sequence[str]) -> str:
+    """A text[] literal, every element quoted (so none reads as NULL), COPY-escaped."""
+    if not values:
+        return "{}"
+    quoted = [
+        '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        if ('"' in v or "\\" in v)
+        else '"' + v + '"'
+        for v in values
+    ]
+    return _copy_field("{" + ",".join(quoted) + "}")
+
+
+def entry_line(source: ProvisionSource) -> str:
+    """:func:`entry_row` as one line of COPY's text format (newline included).
+
+    What the build writes: a chunk's lines are joined and sent as one block, so no value is
+    adapted one by one on the client (that cost as much as a third of the segmenting).
+    """
+    (
+        provision_id,
+        policy_id,
+        order,
+        words,
+        grams,
+        own,
+        topic,
+        path,
+        body_ids,
+        lead_body_id,
+        doc_type,
+        status,
+        year,
+        fingerprint,
+    ) = entry_row(source)
+    return (
+        "\t".join(
+            (
+                str(provision_id),
+                str(policy_id),
+                str(order),
+                _copy_field(words),
+                _copy_field(grams),
+                _copy_field(own),
+                _copy_field(topic),
+                _copy_text_array(path),
+                "{" + ",".join(map(str, body_ids)) + "}",
+                _COPY_NULL if lead_body_id is None else str(lead_body_id),
+                _copy_field(doc_type),
+                _copy_field(status),
+                _COPY_NULL if year is None else str(year),
+                fingerprint,
+            )
+        )
+        + "\n"
     )
