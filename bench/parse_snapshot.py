@@ -39,24 +39,9 @@ def default_files() -> list[Path]:
 
 
 def create_database() -> None:
-    import psycopg
+    from benchdb import recreate_database
 
-    from portal.settings import database_from_env
-
-    admin = database_from_env()
-    with psycopg.connect(
-        dbname="postgres",
-        user=admin["USER"],
-        password=admin.get("PASSWORD") or None,
-        host=admin["HOST"],
-        port=admin["PORT"] or None,
-        autocommit=True,
-    ) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(
-            f"CREATE DATABASE \"{DB_NAME}\" TEMPLATE template0 ENCODING 'UTF8' "
-            "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
-        )
+    recreate_database(DB_NAME)
 
 
 def snapshot() -> dict:

@@ -39,6 +39,18 @@ def ranked(q: str, **filters) -> list[tuple[str, str]]:
     return [(h.policy_slug, h.eid) for h in search(SearchParams(q=q, **filters)).items]
 
 
+def ranked_by_the_rum_stage(q: str, monkeypatch) -> list[tuple[str, str]]:
+    """The page with 30 candidates from the RUM stage (no champion lists); afterwards the lists
+    (threshold 40) and 30 candidates are what searches use."""
+    monkeypatch.setattr(rank, "CANDIDATES", 30)
+    monkeypatch.setattr(run, "champion_candidates", lambda *args: None)
+    page = ranked(q)
+    monkeypatch.undo()
+    monkeypatch.setattr(candidates, "CHAMPION_MIN_MATCHES", 40)
+    monkeypatch.setattr(rank, "CANDIDATES", 30)
+    return page
+
+
 def candidates_taken(monkeypatch) -> list[object]:
     """The candidates each ranking of the searches that follow is given (recorded in order)."""
     taken: list[object] = []
@@ -71,12 +83,7 @@ def test_lists_hold_the_best_matches_of_frequent_lexemes(champions) -> None:
 @pytest.mark.parametrize("q", ["数据", "发展"])
 def test_frequent_word_takes_the_same_candidates_from_its_list(champions, q, monkeypatch) -> None:
     """The list is the RUM stage's own order for the word: the same ranked page, one look-up."""
-    monkeypatch.setattr(rank, "CANDIDATES", 30)  # of 200+ matches in the seed documents
-    monkeypatch.setattr(run, "champion_candidates", lambda *args: None)
-    rum_stage = ranked(q)
-    monkeypatch.undo()
-    monkeypatch.setattr(candidates, "CHAMPION_MIN_MATCHES", 40)
-    monkeypatch.setattr(rank, "CANDIDATES", 30)
+    rum_stage = ranked_by_the_rum_stage(q, monkeypatch)  # 30 of 200+ matches
     taken = candidates_taken(monkeypatch)
     assert ranked(q) == rum_stage
     assert len(rum_stage) == 10
@@ -101,12 +108,7 @@ def test_filters_take_whole_lists_and_rare_words_keep_the_rum_stage(champions, m
 
 def test_common_words_leave_the_list_of_the_other(champions, monkeypatch) -> None:
     """数据 发展: 数据 is in most entries, so 发展's list gives the candidates."""
-    monkeypatch.setattr(rank, "CANDIDATES", 30)
-    monkeypatch.setattr(run, "champion_candidates", lambda *args: None)
-    rum_stage = ranked("数据 发展")
-    monkeypatch.undo()
-    monkeypatch.setattr(candidates, "CHAMPION_MIN_MATCHES", 40)
-    monkeypatch.setattr(rank, "CANDIDATES", 30)
+    rum_stage = ranked_by_the_rum_stage("数据 发展", monkeypatch)
     monkeypatch.setattr(Catalog, "common_lexemes", lambda self: frozenset({"数据"}))
     taken = candidates_taken(monkeypatch)
     assert ranked("数据 发展")[:3] == rum_stage[:3]
@@ -157,12 +159,7 @@ def test_several_frequent_terms_take_the_entries_on_every_list(champions, monkey
 
 def test_too_few_on_every_list_go_on_to_the_rum_stage(champions, monkeypatch) -> None:
     """When the intersection leaves too few (here: none), the RUM stage ranks the matches."""
-    monkeypatch.setattr(rank, "CANDIDATES", 30)
-    monkeypatch.setattr(run, "champion_candidates", lambda *args: None)
-    rum_stage = ranked("数据 发展")
-    monkeypatch.undo()
-    monkeypatch.setattr(candidates, "CHAMPION_MIN_MATCHES", 40)
-    monkeypatch.setattr(rank, "CANDIDATES", 30)
+    rum_stage = ranked_by_the_rum_stage("数据 发展", monkeypatch)
     nothing = ChampionCTE("c AS MATERIALIZED (SELECT NULL::bigint AS id WHERE FALSE),", [])
     monkeypatch.setattr(candidates, "_on_every_list", lambda clauses, pool: nothing)
     monkeypatch.setattr(Catalog, "common_lexemes", lambda self: frozenset())
