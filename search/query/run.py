@@ -152,11 +152,13 @@ def _search(params: SearchParams, *, count: bool = False, corrected: bool = Fals
     if results.relaxed:
         results.message = "没有同时包含全部检索词的条款，以下为部分匹配的结果。"
 
-    if full_total < SUGGEST_BELOW and not documents and weights.typo_suggestions:
+    # A correction's own search looks for no further corrections: the caller keeps its own
+    # suggestions, and discards the search unless it matches.
+    if full_total < SUGGEST_BELOW and not documents and weights.typo_suggestions and not corrected:
         results.suggestions = corrected_queries(params.q)
         # Nothing matches every word as typed, and a one-edit correction does: its results,
         # saying so, as search engines do (a quoted query is taken literally).
-        if full_total == 0 and results.suggestions and not corrected and '"' not in params.q:
+        if full_total == 0 and results.suggestions and '"' not in params.q:
             better = _search(replace(params, q=results.suggestions[0]), corrected=True)
             if better.total_full:
                 better.query, better.searched_instead = results.query, results.suggestions[0]
@@ -169,7 +171,7 @@ def _search(params: SearchParams, *, count: bool = False, corrected: bool = Fals
     if total == 0:
         if not documents:
             results.message = "没有找到匹配的条款。"
-            if not results.suggestions:
+            if not results.suggestions and not corrected:
                 results.suggestions = similar_terms(q)
         return results
 
