@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from django.db import connection, connections
 
+from portal.compression import fast_compression
 from search import segment
 from search.vectors import COLUMNS, ProvisionSource, entry_line
 
@@ -39,36 +40,13 @@ class ChunkResult:
     differing: int = 0
 
 
-# Whether the server compresses with lz4 (None: not asked yet, in this process).
-_LZ4: bool | None = None
-
-
-def _fast_compression(cursor) -> None:
-    """Compress the entries' large values (both vectors) with lz4 instead of pglz where the server
-    can: pglz was a sixth of the COPY's server time, and lz4 also decompresses faster when a
-    search ranks the vectors. Values carry their method, so both kinds read alike; the column
-    definitions do not change. For this transaction only inside one, else for the session."""
-    global _LZ4
-    if _LZ4 is None:
-        cursor.execute(
-            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
-        )
-        row = cursor.fetchone()
-        _LZ4 = bool(row and row[0])
-    if _LZ4:
-        cursor.execute(
-            "SELECT set_config('default_toast_compression', 'lz4', %s)",
-            [connection.in_atomic_block],
-        )
-
-
 def copy_lines(text: str, table: str) -> None:
     """COPY a block of entry lines (COPY text format, :data:`COLUMNS` order) into ``table``."""
     if not text:
         return
     columns = ", ".join(connection.ops.quote_name(c) for c in COLUMNS)
     with connection.cursor() as cursor:
-        _fast_compression(cursor)
+        fast_compression(cursor)
         raw = cursor.cursor
         with raw.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN") as copy:
             copy.write(text)
@@ -117,9 +95,10 @@ def _text_chunk(task: tuple[int, int, bool]) -> tuple[str, ChunkResult]:
     return text, ChunkResult(end - start, differing)
 
 
-def _detach_inherited_connections() -> None:
+def detach_inherited_connections() -> None:
     """Worker initializer (inside the parent's transaction): forget the inherited connections
-    without closing them; the worker never touches the database."""
+    without closing them; a worker that writes opens its own (``connect`` starts it afresh,
+    outside the parent's atomic blocks)."""
     for alias in connections:
         conn = connections[alias]
         if conn.connection is not None:
@@ -134,12 +113,14 @@ def run_chunks(
     workers: int | None = None,
     verify: bool = False,
     progress: Callable[[int], None] | None = None,
+    own_connections: bool = False,
 ) -> ChunkResult:
     """Index ``sources`` into ``table`` chunk by chunk; in ``workers`` processes when many.
 
     Inside a transaction the rows are written on this process's connection (part of the
-    caller's transaction, however many processes segment); outside one, each worker commits its
-    own COPYs, so ``table`` must be committed and visible to other connections.
+    caller's transaction, however many processes segment); outside one, or with
+    ``own_connections`` (a table built aside of the caller's transaction), each worker commits
+    its own COPYs, so ``table`` must be committed and visible to other connections.
     """
     global _SOURCES
     workers = workers if workers is not None else (os.cpu_count() or 1)
@@ -159,9 +140,18 @@ def run_chunks(
                 done(_copy_chunk((start, end, table, verify)))
             return ChunkResult(written, differing)
         context = multiprocessing.get_context("fork")
+        tasks = [(s, e, table, verify) for s, e in bounds]
+        if connection.in_atomic_block and own_connections:
+            # The caller's transaction stays open here; each worker opens its own connection.
+            with ProcessPoolExecutor(
+                workers, mp_context=context, initializer=detach_inherited_connections
+            ) as pool:
+                for result in pool.map(_copy_chunk, tasks):
+                    done(result)
+            return ChunkResult(written, differing)
         if connection.in_atomic_block:
             with ProcessPoolExecutor(
-                workers, mp_context=context, initializer=_detach_inherited_connections
+                workers, mp_context=context, initializer=detach_inherited_connections
             ) as pool:
                 # A bounded window of chunks in flight: the texts wait here only while this
                 # process COPYs, not all at once (a 20 MB file's entries are ~1 GB of text).
@@ -180,7 +170,7 @@ def run_chunks(
         # Forked workers must not share a live connection with this process: they open their own.
         connections.close_all()
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            for result in pool.map(_copy_chunk, [(s, e, table, verify) for s, e in bounds]):
+            for result in pool.map(_copy_chunk, tasks):
                 done(result)
         return ChunkResult(written, differing)
     finally:

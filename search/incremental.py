@@ -67,7 +67,7 @@ def index_policies(policy_ids: Iterable[int]) -> int:
         current = {s.provision_id for s in sources}
         gone = [pk for pk in stored if pk not in current]
         rewrite = [s.provision_id for s in changed if s.provision_id in stored]
-        if _in_bulk(len(changed), SearchEntry.objects.count() - len(gone) - len(rewrite)):
+        if in_bulk(len(changed), SearchEntry.objects.count() - len(gone) - len(rewrite)):
             from search.rebuild import rewrite_in_bulk  # rebuild imports this module
 
             # Also recomputes the champion lists from the whole new table.
@@ -86,7 +86,7 @@ def index_policies(policy_ids: Iterable[int]) -> int:
     return written
 
 
-def _in_bulk(new: int, kept: int) -> bool:
+def in_bulk(new: int, kept: int) -> bool:
     """Whether ``new`` entries joining ``kept`` ones are written by rebuilding the table (see
     :func:`search.rebuild.rewrite_in_bulk`) rather than inserted into the live indexes."""
     return new >= BULK_FROM and new >= kept

@@ -6,13 +6,15 @@ The work is split by what it touches:
 * :mod:`search.sources` — reading the policies and provisions entries are computed from;
 * :mod:`search.chunks` — the one chunk runner (segment + COPY, in worker processes when many);
 * :mod:`search.incremental` — :func:`index_policies` after edits and loads (changed entries only);
-* :mod:`search.rebuild` — :func:`rebuild_index` for ``manage.py reindex`` (new table, swap).
+* :mod:`search.rebuild` — :func:`rebuild_index` for ``manage.py reindex`` (new table, swap);
+* :mod:`search.ahead` — a large new policy's entries computed while its load goes on.
 
 This module keeps the names other apps import.
 """
 
 from __future__ import annotations
 
+from search import ahead
 from search.chunks import run_chunks, write_rows
 from search.incremental import bump_catalog_version, index_policies
 from search.rebuild import RebuildReport, rebuild_index
@@ -33,6 +35,7 @@ __all__ = [
     "PolicyContext",
     "ProvisionSource",
     "RebuildReport",
+    "ahead",
     "bump_catalog_version",
     "entry_row",
     "gram_lexemes",

@@ -20,7 +20,7 @@ from pathlib import Path
 from django.db import connection, transaction
 
 from search import candidates
-from search.chunks import ChunkResult, run_chunks
+from search.chunks import PARALLEL_FROM, ChunkResult, run_chunks
 from search.dictionary import ensure_loaded, refresh_dictionary
 from search.incremental import bump_catalog_version
 from search.sources import provision_sources
@@ -76,18 +76,18 @@ def rebuild_index(
     phases["read"] = time.perf_counter() - started
     report = (lambda done: progress(done, total)) if progress else None
     index_workers = workers or os.cpu_count() or 1
-    build = _build_name()
+    build = build_name()
     if connection.in_atomic_block:
         # Inside the caller's transaction (tests): other connections cannot see the new table,
         # so this process fills it on its own connection.
         with transaction.atomic():
-            _create_build_table()
+            create_build_table()
             result = run_chunks(sources, build, workers=1, verify=verify_segmenter, progress=report)
             _index_and_swap(index_workers=1, phases=phases)
             bump_catalog_version()
         return _report(result, verify_segmenter, phases)
     with transaction.atomic():
-        _create_build_table()
+        create_build_table()
     try:
         started = time.perf_counter()
         result = run_chunks(
@@ -110,49 +110,173 @@ def rewrite_in_bulk(sources: Sequence[ProvisionSource], replaced: Iterable[int])
 
     For a batch as large as what it joins (a big document loaded into a small index): RUM, which
     has no pending list, costs about a millisecond per entry inserted into the live index —
-    more than building all the indexes over kept and new entries together. The new table is
-    invisible to other connections until the caller commits, so it is filled and indexed on
-    this one (the segmenting still runs in worker processes).
+    more than building all the indexes over kept and new entries together.
+
+    The new table is built *aside* when it can be (:func:`_fill_aside`): created and filled on
+    other connections and committed, so that the workers COPY on their own connections and the
+    indexes and champion lists are built several at once; only the swap (with the foreign keys,
+    checked against the caller's uncommitted rows) is part of the caller's transaction. Else —
+    a small batch, one core, or entries this transaction itself changed — it is filled and
+    indexed on this connection.
     """
+    from search import ahead
     from search.models import SearchEntry
 
     qn = connection.ops.quote_name
-    table, build = SearchEntry._meta.db_table, _build_name()
+    table, build = SearchEntry._meta.db_table, build_name()
+    replaced = sorted(set(replaced))
+    workers = os.cpu_count() or 1
+    left = ahead.adopt(sources)  # the build table exists (committed) when this is not None
+    if left is not None or (workers > 1 and len(sources) >= PARALLEL_FROM):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {qn(table)} WHERE NOT (provision_id = ANY(%s::bigint[]))",
+                [replaced],
+            )
+            kept = [row[0] for row in cursor.fetchall()]
+        if _fill_aside(kept, create=left is None):
+            try:
+                _write_aside(sources if left is None else left, workers)
+                with transaction.atomic():
+                    _index_and_swap(index_workers=workers)
+            except BaseException:
+                drop_aside()
+                raise
+            return len(sources)
     with transaction.atomic():
-        _create_build_table()
+        create_build_table()
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {qn(build)} SELECT * FROM {qn(table)} "
                 "WHERE NOT (provision_id = ANY(%s::bigint[]))",
-                [sorted(set(replaced))],
+                [replaced],
             )
-            # Kept entries keep their ids; new ones continue the live table's sequence.
-            cursor.execute(
-                "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
-                "nextval(pg_get_serial_sequence(%s, 'id')))",
-                [build, table],
-            )
+            _continue_ids(cursor)
         written = run_chunks(sources, build).written
         _index_and_swap(index_workers=1)
     return written
+
+
+def _write_aside(sources: Sequence[ProvisionSource], workers: int) -> None:
+    """Entries of ``sources`` into the build table committed aside: by worker processes on their
+    own connections, or for a few by a thread on its own (never on this transaction's
+    connection, which would lock the table the index builds then wait for)."""
+    if workers > 1 and len(sources) >= PARALLEL_FROM:
+        run_chunks(sources, build_name(), workers=workers, own_connections=True)
+    elif sources:
+        on_own_connection(lambda: run_chunks(sources, build_name(), workers=1))
+
+
+def reserve_ids(count: int) -> None:
+    """Ids for ``count`` new entries of the build table, drawn from the live table's sequence up
+    front (entries written ahead, before the kept ones join them with their own ids)."""
+    from search.models import SearchEntry
+
+    table = SearchEntry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
+        start = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [table, start + count]
+        )
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, false)", [build_name(), start]
+        )
+
+
+def _continue_ids(cursor) -> None:
+    """Kept entries keep their ids; new ones continue the live table's sequence."""
+    from search.models import SearchEntry
+
+    table, build = SearchEntry._meta.db_table, build_name()
+    cursor.execute(
+        "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
+        "nextval(pg_get_serial_sequence(%s, 'id')))",
+        [build, table],
+    )
+
+
+def on_own_connection(work: Callable[[], object]) -> object:
+    """Run ``work`` in a thread, hence on a connection of its own, committed as it goes (outside
+    the caller's transaction); the server ends the session soon if this process dies."""
+
+    def run() -> object:
+        try:
+            with connection.cursor() as cursor:
+                if connection.pg_version >= 140000:
+                    cursor.execute("SET client_connection_check_interval = '2s'")
+            return work()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(run).result()
+
+
+def _fill_aside(kept: Sequence[int], *, create: bool = True) -> bool:
+    """On another connection, create the build table (or take the one written ahead) and commit
+    it with the entries ``kept`` (ids of the live table, as the caller's transaction sees it);
+    False, with no table left behind, when the committed live table does not hold exactly those
+    (this transaction changed some)."""
+    from search.models import SearchEntry
+
+    qn = connection.ops.quote_name
+    table, build = SearchEntry._meta.db_table, build_name()
+
+    def fill() -> bool:
+        with transaction.atomic():
+            if create:
+                create_build_table()
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {qn(build)} SELECT * FROM {qn(table)} "
+                    "WHERE id = ANY(%s::bigint[])",
+                    [list(kept)],
+                )
+                if cursor.rowcount != len(kept):
+                    transaction.set_rollback(True)
+                    return False
+                _continue_ids(cursor)
+        return True
+
+    if on_own_connection(fill):
+        return True
+    if not create:
+        drop_aside()
+    return False
+
+
+def drop_aside() -> None:
+    """Drop a build table committed aside (best effort: the next build drops it anyway)."""
+    qn = connection.ops.quote_name
+
+    def drop() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")
+            cursor.execute(f"DROP TABLE IF EXISTS {qn(build_name())}")
+
+    try:
+        on_own_connection(drop)
+    except Exception:  # the caller's own error is the one to report
+        pass
 
 
 def _report(result: ChunkResult, verified: bool, phases: dict[str, float]) -> RebuildReport:
     return RebuildReport(result.written, result.differing if verified else None, phases)
 
 
-def _build_name() -> str:
+def build_name() -> str:
     from search.models import SearchEntry
 
     return f"{SearchEntry._meta.db_table}_build"
 
 
-def _create_build_table() -> None:
+def create_build_table() -> None:
     """Create the build table as an unindexed copy of the entry table."""
     from search.models import SearchEntry
 
     qn = connection.ops.quote_name
-    table, build = SearchEntry._meta.db_table, _build_name()
+    table, build = SearchEntry._meta.db_table, build_name()
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {qn(build)}")
         cursor.execute(
@@ -180,6 +304,8 @@ def _create_indexes(statements: list[str], workers: int) -> None:
         try:
             with connection.cursor() as cursor:  # this thread's own connection
                 cursor.execute(f"SET maintenance_work_mem = '{memory}'")
+                if connection.pg_version >= 140000:  # ends soon if this process dies
+                    cursor.execute("SET client_connection_check_interval = '2s'")
                 cursor.execute(statement)
         finally:
             connection.close()
@@ -202,7 +328,7 @@ def _index_and_swap(*, index_workers: int = 1, phases: dict[str, float] | None =
     from search.models import SearchEntry
 
     qn = connection.ops.quote_name
-    table, build = SearchEntry._meta.db_table, _build_name()
+    table, build = SearchEntry._meta.db_table, build_name()
     recorded = phases if phases is not None else {}
 
     def mark(phase: str, since: float) -> float:

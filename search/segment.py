@@ -215,6 +215,11 @@ def set_extra_terms(terms: Iterable[str], version: int | None = None) -> None:
         _clear_word_info()
 
 
+def extra_frequencies() -> dict[str, int]:
+    """The extra terms loaded and the frequency each got (what cutting depends on)."""
+    return dict(_SEGMENTER.extra_freqs)
+
+
 def loaded_dictionary_version() -> int | None:
     return _SEGMENTER.dictionary_version
 

@@ -35,51 +35,61 @@ def provision_sources(policy_ids: Iterable[int] | None = None) -> Iterator[Provi
     for policy_id, group in by_policy:
         policy = contexts[policy_id]
         ordered = sorted(bodies.get(policy.pk, []))
-        context = PolicyContext(
-            policy_id=policy.pk,
-            body_ids=tuple(body_id for _, body_id in ordered),
-            lead_body_id=ordered[0][1] if ordered else None,
-            doc_type=policy.doc_type,
-            status=policy.status,
-            year=policy.year,
+        yield from policy_sources(
+            policy_context(policy, [body_id for _, body_id in ordered]),
+            [row[1:] for row in group],
         )
-        rows = [row[1:] for row in group]
-        bare_containers = {
-            pk for pk, _, _, _, heading, text in rows if heading and not text.strip()
-        }
-        headings = {pk: (parent_id, num, heading) for pk, parent_id, num, _, heading, _ in rows}
-        # First child of each heading-only container inherits the container's heading as topic.
-        opened: dict[int, str] = {}
-        seen_parents: set[int] = set()
-        for pk, parent_id, _num, _order, heading, _text in rows:
-            if parent_id is None or parent_id in seen_parents:
-                continue
-            seen_parents.add(parent_id)
-            _, _, parent_heading = headings.get(parent_id, (None, "", ""))
-            if parent_heading and not heading and parent_id in bare_containers:
-                opened[pk] = parent_heading
-        leads = lead_ins(rows)
-        for pk, parent_id, _num, order, heading, text in rows:
-            path: list[str] = []
-            labels: list[str] = []
-            ancestor = parent_id
-            while ancestor is not None and ancestor in headings:
-                ancestor, ancestor_num, ancestor_heading = headings[ancestor]
-                if ancestor_heading:
-                    path.append(ancestor_heading)
-                label = f"{ancestor_num}{ancestor_heading}".strip()
-                if label:
-                    labels.append(label[:300])
-            yield ProvisionSource(
-                provision_id=pk,
-                order=order,
-                heading=heading,
-                path_text=" ".join([*reversed(path), *leads.get(pk, ())]),
-                path_labels=tuple(reversed(labels)),
-                text=text,
-                context=context,
-                topic_heading=heading or opened.get(pk, ""),
-            )
+
+
+def policy_context(policy, body_ids: list[int]) -> PolicyContext:
+    """What every entry of ``policy`` shares; ``body_ids`` in the policy's order of bodies."""
+    return PolicyContext(
+        policy_id=policy.pk,
+        body_ids=tuple(body_ids),
+        lead_body_id=body_ids[0] if body_ids else None,
+        doc_type=policy.doc_type,
+        status=policy.status,
+        year=policy.year,
+    )
+
+
+def policy_sources(context: PolicyContext, rows: list[tuple]) -> Iterator[ProvisionSource]:
+    """The sources of one policy's provisions, from ``rows`` of (pk, parent_id, num, order,
+    heading, text) in reading order — as read back from the database or as a load writes them."""
+    bare_containers = {pk for pk, _, _, _, heading, text in rows if heading and not text.strip()}
+    headings = {pk: (parent_id, num, heading) for pk, parent_id, num, _, heading, _ in rows}
+    # First child of each heading-only container inherits the container's heading as topic.
+    opened: dict[int, str] = {}
+    seen_parents: set[int] = set()
+    for pk, parent_id, _num, _order, heading, _text in rows:
+        if parent_id is None or parent_id in seen_parents:
+            continue
+        seen_parents.add(parent_id)
+        _, _, parent_heading = headings.get(parent_id, (None, "", ""))
+        if parent_heading and not heading and parent_id in bare_containers:
+            opened[pk] = parent_heading
+    leads = lead_ins(rows)
+    for pk, parent_id, _num, order, heading, text in rows:
+        path: list[str] = []
+        labels: list[str] = []
+        ancestor = parent_id
+        while ancestor is not None and ancestor in headings:
+            ancestor, ancestor_num, ancestor_heading = headings[ancestor]
+            if ancestor_heading:
+                path.append(ancestor_heading)
+            label = f"{ancestor_num}{ancestor_heading}".strip()
+            if label:
+                labels.append(label[:300])
+        yield ProvisionSource(
+            provision_id=pk,
+            order=order,
+            heading=heading,
+            path_text=" ".join([*reversed(path), *leads.get(pk, ())]),
+            path_labels=tuple(reversed(labels)),
+            text=text,
+            context=context,
+            topic_heading=heading or opened.get(pk, ""),
+        )
 
 
 # A short paragraph ending in a colon introduces the siblings after it (到2025年： / 主要目标：

@@ -209,7 +209,7 @@ def test_workers_inside_a_transaction_write_what_one_process_writes(monkeypatch)
 def test_a_large_batch_is_written_by_rebuilding_the_table(monkeypatch) -> None:
     """The bulk path (a new table, indexes built once, swapped in inside the transaction) gives
     the same entries as inserting them, keeps the other entries' ids and the table's indexes."""
-    monkeypatch.setattr(incremental, "_in_bulk", lambda new, kept: True)
+    monkeypatch.setattr(incremental, "in_bulk", lambda new, kept: True)
     policy = Policy.objects.get(slug=POLICY)
     before = entries()
     ids = dict(SearchEntry.objects.values_list("provision_id", "id"))
@@ -237,7 +237,7 @@ def test_a_large_batch_is_written_by_rebuilding_the_table(monkeypatch) -> None:
     # A new entry after the swap takes the next id of the live table's sequence.
     provision = policy.provisions.order_by("order").first()
     Provision.objects.filter(pk=provision.pk).update(text=provision.text + "。")
-    monkeypatch.setattr(incremental, "_in_bulk", lambda new, kept: False)
+    monkeypatch.setattr(incremental, "in_bulk", lambda new, kept: False)
     assert index_policies([policy.pk]) == 1
     assert SearchEntry.objects.get(provision_id=provision.pk).id > max(after.values())
 

@@ -21,6 +21,7 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from policies.extract import normalize_title
+from portal.compression import fast_compression
 from policies.ingest import IngestError
 from policies.ingest.assemble import (
     apply_curated,
@@ -52,7 +53,7 @@ from policies.ingest.tree import ParsedDocument
 from policies.lineage import resolve_final_versions
 from policies.models import IssuingBody, Policy, PolicyBody, Reference, SourceDocument
 from policies.vocabulary import is_short_line
-from search.indexing import index_policies
+from search.indexing import ahead, index_policies
 
 
 @dataclass
@@ -360,6 +361,8 @@ def ingest_source(
     if not pairs:
         raise IngestError(f"{name}: no document found in the file")
     # The original bytes and the overrides are kept, so a re-parse can run this again.
+    with connection.cursor() as cursor:
+        fast_compression(cursor)
     stored = {"original": data, "format": read.format, "overrides": overrides or {}}
     if existing:
         existing.policies.all().delete()
@@ -387,6 +390,11 @@ def finish_load(results: list[LoadResult]) -> None:
     loaded = [pk for result in results for pk in result.policy_ids]
     if loaded:
         resolve_references()
+        if ahead.running():
+            # The deferred foreign-key checks of every row written, now, while the entries are
+            # still being computed on the other core (else they are most of the commit).
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         index_policies(loaded)
 
 
@@ -399,7 +407,7 @@ def load_files(
 ) -> list[LoadResult]:
     """Load files in one transaction: a failing file leaves the database as it was."""
     try:
-        with transaction.atomic():
+        with ahead.enabled(), transaction.atomic():
             limit_waits()
             bodies = sync_bodies()
             results = []

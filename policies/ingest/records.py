@@ -38,6 +38,7 @@ from policies.models import (
     Task,
 )
 from policies.related import key_terms
+from search.indexing import ahead
 
 PROVISION_COLUMNS = (
     "id",
@@ -90,9 +91,16 @@ def save_tree(
     check_provision_lengths(nodes, policy)
     ids = reserve_ids(Provision, len(nodes))
     by_node = {id(node): pk for node, pk in zip(nodes, ids, strict=True)}
+    # A large policy's search entries are computed on another core while this load goes on.
+    plan = ahead.plan(policy, len(nodes))
+    written: list[tuple] = []
     with streaming_copy(Provision, PROVISION_COLUMNS) as copy:
         for row in _provision_rows(policy, root, nodes, by_node):
             copy.write_row(row)
+            if plan:  # (pk, parent_id, num, order, heading, text), as the index reads them
+                written.append((row[0], row[2], row[4], row[7], row[5], row[6]))
+        if plan:
+            plan.start(written)
         # The server stores the provisions while this runs: extraction needs no query.
         found = extract(policy, root, nodes, by_node, info.get("doc_type", ""))
     _write_extracted(policy, root, by_node, found, bodies, warnings)

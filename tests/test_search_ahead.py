@@ -1,0 +1,132 @@
+"""Indexing ahead (search.ahead): a large policy's entries computed in a forked process while its
+load goes on are exactly the entries indexing in place writes — or are not used at all."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.db import connection
+
+from policies.ingest import IngestError
+from policies.ingest.load import load_files
+from policies.models import Policy
+from search import ahead, chunks, rebuild, segment
+from search.query import SearchParams, search
+from search.sources import provision_sources
+
+pytestmark = pytest.mark.django_db
+
+COLUMNS = (
+    'provision_id, policy_id, "order", words, grams, compact, topic_heading_compact, path, '
+    "body_ids, lead_body_id, doc_type, status, year, source_hash"
+)
+# Small enough for a test, large enough to take the parallel paths once lowered to this.
+PARALLEL = 1000
+
+
+def plan_text(chapters: int) -> str:
+    """A plan of ``chapters`` × 10 provisions that marks new dictionary terms (a quoted coinage,
+    a cited title), so that the forked process has to learn them as the load does."""
+    lines = ["青川市数据资产入表推进工作方案", "青川市人民政府办公室", "2026年5月8日"]
+    for c in range(1, chapters + 1):
+        lines.append(f"第{c}章 数据资产发展任务")
+        for i in range(1, 4):
+            lines.append(f"{i}. 推进“数据资产入表”试点")
+            for s in range(1, 3):
+                lines.append(
+                    f"（{s}）依据《青川市数据资产管理办法》，到2028年，入表企业达到{c + i + s}家。"
+                )
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def small_parallel(monkeypatch):
+    monkeypatch.setattr(ahead, "PARALLEL_FROM", PARALLEL)
+    monkeypatch.setattr(rebuild, "PARALLEL_FROM", PARALLEL)
+    monkeypatch.setattr(chunks, "PARALLEL_FROM", PARALLEL)
+    adopted: list = []
+    real = ahead.adopt
+
+    def spy(sources):
+        left = real(sources)
+        adopted.append(None if left is None else len(left))
+        return left
+
+    monkeypatch.setattr(ahead, "adopt", spy)
+    return adopted
+
+
+def entries_of(policy_id: int, table: str = "search_searchentry") -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {COLUMNS} FROM {table} WHERE policy_id = %s ORDER BY provision_id",
+            [policy_id],
+        )
+        return cursor.fetchall()
+
+
+def computed_in_place(policy_id: int) -> list[tuple]:
+    """The entries this process computes for the policy now, with the loaded dictionary."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE in_place (LIKE search_searchentry INCLUDING DEFAULTS "
+            "INCLUDING IDENTITY)"
+        )
+    chunks.run_chunks(list(provision_sources([policy_id])), "in_place", workers=1)
+    return entries_of(policy_id, "in_place")
+
+
+def build_table_exists() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [rebuild.build_name()])
+        return cursor.fetchone()[0]
+
+
+def test_a_large_load_adopts_the_entries_computed_ahead(tmp_path, small_parallel):
+    path = tmp_path / "qingchuan_assets.txt"
+    path.write_text(plan_text(220), encoding="utf-8")
+
+    load_files([path], log=lambda message: None)
+
+    assert small_parallel == [0]  # a run was adopted, and nothing was left to compute
+    policy = Policy.objects.get(source__name=path.name)
+    stored = entries_of(policy.pk)
+    assert len(stored) == policy.provisions.count() == 220 * 10  # chapters, items, sub-items
+    assert stored == computed_in_place(policy.pk)
+    # The coinage the process learned on its own is one word of the index, as the load's.
+    hits = search(SearchParams(q="数据资产入表")).items
+    assert hits and hits[0].policy_slug == policy.slug
+    assert not ahead.running() and not build_table_exists()
+
+
+def test_entries_cut_with_another_dictionary_are_not_used(tmp_path, small_parallel, monkeypatch):
+    parent, real = os.getpid(), segment.extra_frequencies
+    # In this process only: the dictionary the load learned differs from the process's.
+    monkeypatch.setattr(
+        segment,
+        "extra_frequencies",
+        lambda: {**real(), "不同的词": 1} if os.getpid() == parent else real(),
+    )
+    path = tmp_path / "qingchuan_assets.txt"
+    path.write_text(plan_text(220), encoding="utf-8")
+
+    load_files([path], log=lambda message: None)
+
+    assert small_parallel == [None]  # refused: computed again
+    policy = Policy.objects.get(source__name=path.name)
+    assert entries_of(policy.pk) == computed_in_place(policy.pk)
+    assert not build_table_exists()
+
+
+def test_a_failing_load_stops_the_run_and_drops_its_table(tmp_path, small_parallel):
+    big, blank = tmp_path / "qingchuan_assets.txt", tmp_path / "blank.txt"
+    big.write_text(plan_text(220), encoding="utf-8")
+    blank.write_text("\u3000\n", encoding="utf-8")
+
+    with pytest.raises(IngestError, match="only whitespace"):
+        load_files([big, blank], log=lambda message: None)
+
+    assert small_parallel == []  # never reached the indexing
+    assert not ahead.running() and not build_table_exists()
+    assert not Policy.objects.filter(source__name=big.name).exists()
