@@ -151,6 +151,7 @@ test: venv db secret chromium
 # SIZE=provisions (default 200000). The dedicated-engine comparison needs the bench extra
 # (tantivy, pinned in requirements.lock and pyproject's [bench]).
 SIZE ?= 200000
+SENTENCES ?= 1
 bench: venv db secret
 	$(VPY) bench/search_bench.py --provisions $(SIZE)
 
@@ -166,8 +167,10 @@ replica-stop:
 bench-serve: venv db migrate load
 	$(VPY) bench/serve_bench.py
 
+# SENTENCES per sub-item: 1 (default) gives ~95-byte provisions, 211k of them in 20 MB; 3 gives
+# ~190 bytes, 105k of them (the shape of the file issue 8 measured).
 bench-import: venv db migrate
-	$(VPY) bench/import_bench.py
+	$(VPY) bench/import_bench.py --sentences $(SENTENCES)
 
 eval: venv db secret
 	$(VPY) manage.py evaluate_search fixtures/eval/dev_queries.json

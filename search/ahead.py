@@ -19,12 +19,14 @@ table.
 from __future__ import annotations
 
 import ctypes
+import logging
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection
 
@@ -33,7 +35,12 @@ from search.chunks import CHUNK, PARALLEL_FROM, copy_lines, detach_inherited_con
 from search.sources import policy_context, policy_sources
 from search.vectors import ProvisionSource, clear_caches, entry_line
 
+logger = logging.getLogger(__name__)
+
 _PR_SET_PDEATHSIG = 1  # <sys/prctl.h>
+# At most this many entries join an indexed table row by row (RUM takes about a millisecond
+# each): up to this many kept entries, the indexes are built as soon as the children are done.
+INDEX_AHEAD_KEPT = 5000
 
 
 @dataclass
@@ -42,6 +49,10 @@ class _Run:
     # Each child sends the dictionary it cut with (term → frequency) once its entries are in.
     receivers: list
     policy_id: int
+    sources: list[ProvisionSource]
+    # Waits for the children, then (when few entries are to join) builds the table's indexes.
+    waiter: threading.Thread | None = None
+    frequencies: list = field(default_factory=list)
 
 
 _enabled = False
@@ -71,6 +82,8 @@ class Plan:
     body_ids: list[int]
     terms: set[str]  # the dictionary's terms now (the child adds what the new texts mark)
     body_names: list[str]
+    # Few entries are kept beside the new ones: the indexes can be built before they join.
+    index_ahead: bool
 
     def start(self, rows: Sequence[tuple]) -> None:
         """Fork the processes for ``rows`` — (pk, parent_id, num, order, heading, text) in
@@ -87,7 +100,7 @@ class Plan:
         on_own_connection(lambda: (create_build_table(), reserve_ids(len(sources))))
         context = multiprocessing.get_context("fork")
         share = -(-len(sources) // (os.cpu_count() or 1))
-        run = _Run([], [], self.policy.pk)
+        run = _Run([], [], self.policy.pk, sources)
         for start in range(0, len(sources), share):
             receiver, sender = context.Pipe(duplex=False)
             # Forked: the child gets these objects as they are, nothing is pickled on the way.
@@ -100,6 +113,8 @@ class Plan:
             sender.close()
             run.processes.append(process)
             run.receivers.append(receiver)
+        run.waiter = threading.Thread(target=_wait_and_index, args=(run, self.index_ahead))
+        run.waiter.start()
         _run = run
 
 
@@ -118,14 +133,15 @@ def plan(policy, count: int) -> Plan | None:
 
     if not _enabled or _run is not None or (os.cpu_count() or 1) < 2 or count < PARALLEL_FROM:
         return None
-    if not in_bulk(count, SearchEntry.objects.count()):
+    kept = SearchEntry.objects.count()
+    if not in_bulk(count, kept):
         return None
     body_ids = list(
         PolicyBody.objects.filter(policy=policy).order_by("order").values_list("body_id", flat=True)
     )
     terms = set(DictionaryTerm.objects.values_list("term", flat=True))
     names = [name for body in IssuingBody.objects.all() for name in body.all_names]
-    return Plan(policy, body_ids, terms, names)
+    return Plan(policy, body_ids, terms, names, index_ahead=kept <= INDEX_AHEAD_KEPT)
 
 
 def _write_ahead(sources, texts, terms, body_names, sender) -> None:
@@ -138,12 +154,32 @@ def _write_ahead(sources, texts, terms, body_names, sender) -> None:
     segment.set_extra_terms(terms | learned)
     clear_caches()
     with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('application_name', %s, false)", [_session_name()])
         if connection.pg_version >= 140000:  # the server ends the session soon if this dies
             cursor.execute("SET client_connection_check_interval = '2s'")
     for start in range(0, len(sources), CHUNK):
         copy_lines("".join([entry_line(s) for s in sources[start : start + CHUNK]]), _table())
     sender.send(segment.extra_frequencies())
     sender.close()
+
+
+def _wait_and_index(run: _Run, index: bool) -> None:
+    """In a thread of the load's process (it waits on pipes and sockets, holding no lock the
+    load needs): collect what each child cut with, then build the table's indexes if asked —
+    while the load still resolves references, checks foreign keys and learns the dictionary."""
+    from search.rebuild import index_build_table
+
+    for receiver, process in zip(run.receivers, run.processes, strict=True):
+        try:
+            run.frequencies.append(receiver.recv())
+        except EOFError:  # the child failed (its traceback is on stderr)
+            run.frequencies.append(None)
+        process.join()
+    if index and None not in run.frequencies:
+        try:
+            index_build_table(workers=os.cpu_count() or 1)
+        except Exception:  # the indexes are built at the swap instead
+            logger.exception("building the indexes ahead failed")
 
 
 def _die_with_parent() -> None:
@@ -162,6 +198,29 @@ def _table() -> str:
     return build_name()
 
 
+def sources_for(policy_ids: set[int]) -> dict[int, list[ProvisionSource]]:
+    """The sources the run ahead was given, for its policy among ``policy_ids`` — when they are
+    still what the database holds, so that the load need not read and lay them out again.
+
+    A load only adds and deletes provisions (nothing updates one in place), so the same ids
+    mean the same rows; the policy's context (type, status, year, bodies) is compared whole.
+    """
+    from policies.models import Policy, PolicyBody, Provision
+
+    if _run is None or _run.policy_id not in policy_ids:
+        return {}
+    policy = Policy.objects.filter(pk=_run.policy_id).first()
+    if policy is None:
+        return {}
+    bodies = PolicyBody.objects.filter(policy=policy).order_by("order")
+    context = policy_context(policy, list(bodies.values_list("body_id", flat=True)))
+    ids = set(Provision.objects.filter(policy=policy).values_list("pk", flat=True))
+    given = _run.sources
+    if any(s.context != context for s in given[:1]) or ids != {s.provision_id for s in given}:
+        return {}
+    return {policy.pk: list(given)}
+
+
 def adopt(sources: Sequence[ProvisionSource]) -> list[ProvisionSource] | None:
     """After the run ahead (if any) has finished: the sources its entries do not cover — the
     build table then holds the rest, committed — or None when there was no usable run (its
@@ -170,15 +229,9 @@ def adopt(sources: Sequence[ProvisionSource]) -> list[ProvisionSource] | None:
     run, _run = _run, None
     if run is None:
         return None
-    frequencies = []
-    for receiver, process in zip(run.receivers, run.processes, strict=True):
-        try:
-            frequencies.append(receiver.recv())
-        except EOFError:  # the child failed (its traceback is on stderr)
-            frequencies.append(None)
-        process.join()
+    run.waiter.join()
     loaded = segment.extra_frequencies()
-    if any(cut != loaded for cut in frequencies):
+    if any(cut != loaded for cut in run.frequencies):
         _drop()
         return None
     from search.rebuild import on_own_connection
@@ -203,7 +256,13 @@ def adopt(sources: Sequence[ProvisionSource]) -> list[ProvisionSource] | None:
 
         on_own_connection(forget)
     done = {pk for pk, fingerprint in rows if wanted.get(pk) == fingerprint}
-    return [source for source in sources if source.provision_id not in done]
+    left = [source for source in sources if source.provision_id not in done]
+    if len(left) > INDEX_AHEAD_KEPT:
+        # Many entries still to come: into an unindexed table, indexed once at the swap.
+        from search.rebuild import drop_build_indexes
+
+        drop_build_indexes()
+    return left
 
 
 def cancel() -> None:
@@ -214,8 +273,33 @@ def cancel() -> None:
         return
     for process in run.processes:
         process.kill()
-        process.join()
+    run.waiter.join()
+    _end_sessions()
     _drop()
+
+
+def _session_name() -> str:
+    """The children's sessions are named after the load's process (see _end_sessions)."""
+    return f"policykb-ahead-{os.getppid() if multiprocessing.parent_process() else os.getpid()}"
+
+
+def _end_sessions() -> None:
+    """End the killed children's sessions and wait for them (up to 5 s each): a session killed
+    mid-COPY would hold its lock on the build table until the server noticed."""
+    from search.rebuild import on_own_connection
+
+    def end() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+                "WHERE application_name = %s AND pid <> pg_backend_pid()",
+                [_session_name()],
+            )
+
+    try:
+        on_own_connection(end)
+    except Exception:  # best effort: the server ends them on its own soon after
+        logger.exception("ending the sessions of a cancelled run ahead failed")
 
 
 def _drop() -> None:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from search import candidates
+from search import ahead, candidates
 from search.chunks import run_chunks
 from search.dictionary import refresh_dictionary
 from search.sources import provision_sources
@@ -58,7 +58,10 @@ def index_policies(policy_ids: Iterable[int]) -> int:
                 "provision_id", "source_hash"
             )
         )
-        sources = list(provision_sources(policy_ids))
+        # A large policy indexed ahead (search.ahead) brings its sources along.
+        known = ahead.sources_for(policy_ids)
+        sources = [source for group in known.values() for source in group]
+        sources += provision_sources(policy_ids - known.keys())
         changed = [
             s
             for s in sources

@@ -9,6 +9,7 @@ of renames.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import time
@@ -316,6 +317,65 @@ def _create_indexes(statements: list[str], workers: int) -> None:
             future.result()
 
 
+def _build_indexes(cursor) -> list[tuple[str, str, str, str | None, str | None]]:
+    """The live table's indexes as ``(name, build index name, CREATE INDEX on the build table,
+    constraint name, constraint type)``, largest first: the live index's size stands for its
+    build time, so that builds running side by side finish together (longest job first)."""
+    from search.models import SearchEntry
+
+    qn = connection.ops.quote_name
+    table, build = SearchEntry._meta.db_table, build_name()
+    cursor.execute(
+        """
+        SELECT i.relname, pg_get_indexdef(i.oid), con.conname, con.contype
+        FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+        LEFT JOIN pg_constraint con ON con.conindid = x.indexrelid AND con.conrelid = x.indrelid
+        WHERE x.indrelid = %s::regclass
+        ORDER BY pg_relation_size(i.oid) DESC, i.relname
+        """,
+        [table],
+    )
+    found = []
+    for name, indexdef, conname, contype in cursor.fetchall():
+        # Named after the live index, so that indexes built ahead are recognised.
+        tmp = f"{build}_{hashlib.md5(name.encode()).hexdigest()[:8]}"
+        match = _INDEXDEF_RE.match(indexdef)
+        if not match:
+            raise RuntimeError(f"cannot rebuild index {name}: {indexdef}")
+        head, _, on, _, tail = match.groups()
+        found.append((name, tmp, f"{head}{qn(tmp)}{on}{qn(build)}{tail}", conname, contype))
+    return found
+
+
+def _built_ahead(cursor) -> set[str]:
+    """Names of the build table's indexes that exist already (see search.ahead)."""
+    cursor.execute(
+        "SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+        "WHERE x.indrelid = to_regclass(%s)",
+        [build_name()],
+    )
+    return {row[0] for row in cursor.fetchall()}
+
+
+def index_build_table(workers: int) -> None:
+    """Build the build table's indexes now (on connections of their own: it is committed)."""
+    with connection.cursor() as cursor:
+        statements = [create for _, _, create, _, _ in _build_indexes(cursor)]
+    _create_indexes(statements, workers)
+
+
+def drop_build_indexes() -> None:
+    """Drop indexes built ahead (before many rows join the table, which then indexes once)."""
+    qn = connection.ops.quote_name
+
+    def drop() -> None:
+        with connection.cursor() as cursor:
+            for name in _built_ahead(cursor):
+                cursor.execute(f"DROP INDEX IF EXISTS {qn(name)}")
+
+    on_own_connection(drop)
+
+
 _INDEXDEF_RE = re.compile(r"^(CREATE (?:UNIQUE )?INDEX )(\S+)( ON (?:ONLY )?)(\S+)( .*)$")
 
 
@@ -340,25 +400,11 @@ def _index_and_swap(*, index_workers: int = 1, phases: dict[str, float] | None =
     creates: list[str] = []
     constraints: list[str] = []
     with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT i.relname, pg_get_indexdef(i.oid), con.conname, con.contype
-            FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
-            LEFT JOIN pg_constraint con ON con.conindid = x.indexrelid AND con.conrelid = x.indrelid
-            WHERE x.indrelid = %s::regclass
-            -- Largest first: the live index's size stands for its build time, so that builds
-            -- running side by side finish together (longest job first).
-            ORDER BY pg_relation_size(i.oid) DESC, i.relname
-            """,
-            [table],
-        )
-        for n, (name, indexdef, conname, contype) in enumerate(cursor.fetchall()):
-            tmp = f"{build}_i{n}"
-            match = _INDEXDEF_RE.match(indexdef)
-            if not match:
-                raise RuntimeError(f"cannot rebuild index {name}: {indexdef}")
-            head, _, on, _, tail = match.groups()
-            creates.append(f"{head}{qn(tmp)}{on}{qn(build)}{tail}")
+        built = _built_ahead(cursor)
+        indexes = _build_indexes(cursor)
+        for name, tmp, create, conname, contype in indexes:
+            if tmp not in built:
+                creates.append(create)
             if conname and contype in ("p", "u"):
                 kind = "PRIMARY KEY" if contype == "p" else "UNIQUE"
                 constraints.append(
@@ -375,7 +421,7 @@ def _index_and_swap(*, index_workers: int = 1, phases: dict[str, float] | None =
         # Statistics before the swap (they follow the table through the rename), and the
         # champion lists from them — both outside the lock searches wait for.
         cursor.execute(f"ANALYZE {qn(build)}")
-        has_rum = any(" USING rum " in statement for statement in creates)
+        has_rum = any(" USING rum " in create for _, _, create, _, _ in indexes)
         lists = candidates.compute(build, workers=index_workers) if has_rum else []
         started = mark("ANALYZE + champion lists", started)
         for statement in constraints:

@@ -80,8 +80,16 @@ class ProvisionSource:
         """Digest of every input of the entry: equal digests mean an equal row.
 
         Incremental indexing compares it with the stored ``source_hash`` and re-segments only
-        provisions whose inputs changed (a dictionary change is handled separately).
+        provisions whose inputs changed (a dictionary change is handled separately). Computed
+        once per source (a load asks for it up to three times per provision).
         """
+        known = self.__dict__.get("_fingerprint")
+        if known is None:
+            known = self._digest()
+            object.__setattr__(self, "_fingerprint", known)  # frozen: not a field, not compared
+        return known
+
+    def _digest(self) -> str:
         ctx = self.context
         parts = (
             ENTRY_FORMAT,

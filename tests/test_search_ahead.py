@@ -83,11 +83,24 @@ def build_table_exists() -> bool:
         return cursor.fetchone()[0]
 
 
+def live_indexes() -> list[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, regexp_replace(indexdef, 'INDEX \\S+ ON', 'INDEX ON') "
+            "FROM pg_indexes WHERE tablename = 'search_searchentry' ORDER BY 1"
+        )
+        return cursor.fetchall()
+
+
 def test_a_large_load_adopts_the_entries_computed_ahead(tmp_path, small_parallel):
     path = tmp_path / "qingchuan_assets.txt"
     path.write_text(plan_text(220), encoding="utf-8")
+    indexes = live_indexes()
 
     load_files([path], log=lambda message: None)
+
+    # Built ahead (few entries were kept), then swapped in under the live names.
+    assert live_indexes() == indexes and len(indexes) >= 6
 
     assert small_parallel == [0]  # a run was adopted, and nothing was left to compute
     policy = Policy.objects.get(source__name=path.name)
