@@ -108,8 +108,8 @@ def main() -> None:
 
     from policies.ingest.guards import limit_waits
     from policies.ingest.load import finish_load, ingest_source, sync_bodies
-    from search.indexing import ahead
     from policies.models import Provision
+    from search.indexing import ahead
 
     assert connection.settings_dict["NAME"] == DB_NAME
     call_command("migrate", verbosity=0)

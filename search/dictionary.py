@@ -76,7 +76,7 @@ def clean_term(raw: str) -> str | None:
 # have none, and are skipped without running the patterns (learning reads every text).
 _MARKERS = (
     ("称", _DEFINED_RE, "defined"),
-    ("“\"「", _QUOTED_RE, "quoted"),
+    ('“"「', _QUOTED_RE, "quoted"),
     ("《", _TITLE_RE, "title"),
 )
 

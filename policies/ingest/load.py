@@ -21,7 +21,6 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from policies.extract import normalize_title
-from portal.compression import fast_compression
 from policies.ingest import IngestError
 from policies.ingest.assemble import (
     apply_curated,
@@ -53,6 +52,7 @@ from policies.ingest.tree import ParsedDocument
 from policies.lineage import resolve_final_versions
 from policies.models import IssuingBody, Policy, PolicyBody, Reference, SourceDocument
 from policies.vocabulary import is_short_line
+from portal.compression import fast_compression
 from search.indexing import ahead, index_policies
 
 
