@@ -4,8 +4,14 @@ load goes on are exactly the entries indexing in place writes — or are not use
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from policies.ingest import IngestError
@@ -14,6 +20,7 @@ from policies.models import Policy
 from search import ahead, chunks, rebuild, segment
 from search.query import SearchParams, search
 from search.sources import provision_sources
+from tests.test_ingest_guards import NOTICE, big_source
 
 pytestmark = pytest.mark.django_db
 
@@ -142,4 +149,63 @@ def test_a_failing_load_stops_the_run_and_drops_its_table(tmp_path, small_parall
 
     assert small_parallel == []  # never reached the indexing
     assert not ahead.running() and not build_table_exists()
+    assert not Policy.objects.filter(source__name=big.name).exists()
+
+
+@pytest.mark.django_db(transaction=False)
+def test_a_loader_killed_while_its_children_write_leaves_no_session_behind(tmp_path):
+    """Kill the loader once its children are writing the build table: they die with it, their
+    sessions end, nothing holds a lock on the table, and the next load runs at once."""
+    big = tmp_path / "big_ahead.txt"
+    # Large enough that the children would still be writing for seconds after the kill.
+    big.write_text(big_source(100_000), encoding="utf-8")
+    small = tmp_path / "small_after.txt"
+    small.write_text(NOTICE.format(topic="数据"), encoding="utf-8")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.test_settings",
+        "DJANGO_DB_NAME": connection.settings_dict["NAME"],
+    }
+    manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "load_policies"]
+    loader = subprocess.Popen([*manage, str(big)], env=env, stdout=subprocess.DEVNULL)
+    watcher = connection.copy()  # autocommit, outside the test's transaction
+    watcher.connect()
+    watcher.set_autocommit(True)
+
+    def sessions() -> int:
+        with watcher.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
+                [f"policykb-ahead-{loader.pid}"],
+            )
+            return cursor.fetchone()[0]
+
+    try:
+        deadline = time.monotonic() + 120
+        while sessions() == 0:
+            assert loader.poll() is None, "the load ended before its children wrote"
+            assert time.monotonic() < deadline, "no child ever wrote ahead"
+            time.sleep(0.1)
+        loader.send_signal(signal.SIGKILL)
+        loader.wait(timeout=10)
+        deadline = time.monotonic() + 3
+        while sessions():
+            assert time.monotonic() < deadline, "the children's sessions outlived the loader"
+            time.sleep(0.2)
+        with watcher.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE relation = to_regclass(%s)",
+                [rebuild.build_name()],
+            )
+            assert cursor.fetchone()[0] == 0
+    finally:
+        watcher.close()
+        if loader.poll() is None:
+            loader.kill()
+    started = time.monotonic()
+    second = subprocess.run(
+        [*manage, "--dry-run", str(small)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert second.returncode == 0, second.stderr
+    assert time.monotonic() - started < 30
     assert not Policy.objects.filter(source__name=big.name).exists()
