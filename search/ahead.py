@@ -57,12 +57,15 @@ class _Run:
 
 _enabled = False
 _run: _Run | None = None
+# Whether a build table was committed aside in the enabled block (a rollback after its swap
+# brings it back: dropped on leaving the block).
+_aside = False
 
 
 @contextmanager
 def enabled() -> Iterator[None]:
     """Allow indexing ahead inside the block (a load that ends in finish_load)."""
-    global _enabled
+    global _enabled, _aside
     outer = _enabled
     _enabled = True
     try:
@@ -71,6 +74,15 @@ def enabled() -> Iterator[None]:
         _enabled = outer
         if not outer:
             cancel()
+            if _aside:
+                _aside = False
+                _drop()
+
+
+def built_aside() -> None:
+    """Note that a build table was committed aside (see :func:`enabled`)."""
+    global _aside
+    _aside = True
 
 
 @dataclass
@@ -96,26 +108,37 @@ class Plan:
         texts.append(f"{self.policy.title}\n{self.policy.short_title}")
         # Loaded here once, not once per child (the load needs it later anyway).
         segment.fast_segmenter_active()
-        # The table, committed on a connection of its own (this one is busy with the COPY).
-        on_own_connection(lambda: (create_build_table(), reserve_ids(len(sources))))
-        context = multiprocessing.get_context("fork")
-        share = -(-len(sources) // (os.cpu_count() or 1))
-        run = _Run([], [], self.policy.pk, sources)
-        for start in range(0, len(sources), share):
-            receiver, sender = context.Pipe(duplex=False)
-            # Forked: the child gets these objects as they are, nothing is pickled on the way.
-            process = context.Process(
-                target=_write_ahead,
-                args=(sources[start : start + share], texts, self.terms, self.body_names, sender),
-                daemon=True,
-            )
-            process.start()
-            sender.close()
-            run.processes.append(process)
-            run.receivers.append(receiver)
-        run.waiter = threading.Thread(target=_wait_and_index, args=(run, self.index_ahead))
-        run.waiter.start()
-        _run = run
+        built_aside()
+        run = _run = _Run([], [], self.policy.pk, sources)
+        try:
+            # The table, committed on a connection of its own.
+            on_own_connection(lambda: (create_build_table(), reserve_ids(len(sources))))
+            context = multiprocessing.get_context("fork")
+            share = -(-len(sources) // (os.cpu_count() or 1))
+            for start in range(0, len(sources), share):
+                receiver, sender = context.Pipe(duplex=False)
+                # Forked: the child gets these objects as they are, nothing is pickled.
+                process = context.Process(
+                    target=_write_ahead,
+                    args=(
+                        sources[start : start + share],
+                        texts,
+                        self.terms,
+                        self.body_names,
+                        sender,
+                        os.getpid(),
+                    ),
+                    daemon=True,
+                )
+                process.start()
+                sender.close()
+                run.processes.append(process)
+                run.receivers.append(receiver)
+            run.waiter = threading.Thread(target=_wait_and_index, args=(run, self.index_ahead))
+            run.waiter.start()
+        except Exception:  # an optimisation only: the load indexes in place instead
+            logger.exception("indexing ahead could not start")
+            cancel()
 
 
 def running() -> bool:
@@ -144,17 +167,17 @@ def plan(policy, count: int) -> Plan | None:
     return Plan(policy, body_ids, terms, names, index_ahead=kept <= INDEX_AHEAD_KEPT)
 
 
-def _write_ahead(sources, texts, terms, body_names, sender) -> None:
+def _write_ahead(sources, texts, terms, body_names, sender, parent: int) -> None:
     """A child: learn the new texts' terms, cut with them, COPY into the build table."""
     from search.dictionary import learn_terms
 
-    _die_with_parent()
+    _die_with_parent(parent)
     detach_inherited_connections()
     learned = set(learn_terms(texts, body_names))
     segment.set_extra_terms(terms | learned)
     clear_caches()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('application_name', %s, false)", [_session_name()])
+        cursor.execute("SELECT set_config('application_name', %s, false)", [_session_name(parent)])
         if connection.pg_version >= 140000:  # the server ends the session soon if this dies
             cursor.execute("SET client_connection_check_interval = '2s'")
     for start in range(0, len(sources), CHUNK):
@@ -169,20 +192,22 @@ def _wait_and_index(run: _Run, index: bool) -> None:
     while the load still resolves references, checks foreign keys and learns the dictionary."""
     from search.rebuild import index_build_table
 
-    for receiver, process in zip(run.receivers, run.processes, strict=True):
-        try:
-            run.frequencies.append(receiver.recv())
-        except EOFError:  # the child failed (its traceback is on stderr)
-            run.frequencies.append(None)
-        process.join()
-    if index and None not in run.frequencies:
-        try:
+    try:
+        for receiver, process in zip(run.receivers, run.processes, strict=True):
+            try:
+                run.frequencies.append(receiver.recv())
+            except (EOFError, OSError):  # the child failed (its traceback is on stderr)
+                run.frequencies.append(None)
+            process.join()
+        if index and None not in run.frequencies:
             index_build_table(workers=os.cpu_count() or 1)
-        except Exception:  # the indexes are built at the swap instead
-            logger.exception("building the indexes ahead failed")
+    except Exception:  # the indexes are built at the swap instead
+        logger.exception("building the indexes ahead failed")
+    finally:
+        connection.close()  # this thread's own
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     """Ask Linux to kill this child when the load's process dies (a killed loader must leave
     nothing writing behind); elsewhere the server-side checks still end its session."""
     try:
@@ -190,6 +215,8 @@ def _die_with_parent() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):
         pass
+    if os.getppid() != parent:  # the load died before the request took effect
+        os._exit(1)
 
 
 def _table() -> str:
@@ -231,9 +258,20 @@ def adopt(sources: Sequence[ProvisionSource]) -> list[ProvisionSource] | None:
         return None
     run.waiter.join()
     loaded = segment.extra_frequencies()
-    if any(cut != loaded for cut in run.frequencies):
+    cut = run.frequencies
+    if len(cut) != len(run.processes) or any(each != loaded for each in cut):
         _drop()
         return None
+    try:
+        return _left_over(sources)
+    except Exception:  # an optimisation only: everything is computed again
+        logger.exception("adopting the entries written ahead failed")
+        _drop()
+        return None
+
+
+def _left_over(sources: Sequence[ProvisionSource]) -> list[ProvisionSource]:
+    """Forget entries written ahead that differ from ``sources``; the sources still to write."""
     from search.rebuild import on_own_connection
 
     qn = connection.ops.quote_name
@@ -273,14 +311,15 @@ def cancel() -> None:
         return
     for process in run.processes:
         process.kill()
-    run.waiter.join()
+    if run.waiter is not None:
+        run.waiter.join()
     _end_sessions()
     _drop()
 
 
-def _session_name() -> str:
+def _session_name(load: int | None = None) -> str:
     """The children's sessions are named after the load's process (see _end_sessions)."""
-    return f"policykb-ahead-{os.getppid() if multiprocessing.parent_process() else os.getpid()}"
+    return f"policykb-ahead-{load or os.getpid()}"
 
 
 def _end_sessions() -> None:

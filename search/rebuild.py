@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from search import candidates
@@ -129,21 +130,22 @@ def rewrite_in_bulk(sources: Sequence[ProvisionSource], replaced: Iterable[int])
     workers = os.cpu_count() or 1
     left = ahead.adopt(sources)  # the build table exists (committed) when this is not None
     if left is not None or (workers > 1 and len(sources) >= PARALLEL_FROM):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT id FROM {qn(table)} WHERE NOT (provision_id = ANY(%s::bigint[]))",
-                [replaced],
-            )
-            kept = [row[0] for row in cursor.fetchall()]
-        if _fill_aside(kept, create=left is None):
-            try:
+        ahead.built_aside()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT id FROM {qn(table)} WHERE NOT (provision_id = ANY(%s::bigint[]))",
+                    [replaced],
+                )
+                kept = [row[0] for row in cursor.fetchall()]
+            if _fill_aside(kept, create=left is None):
                 _write_aside(sources if left is None else left, workers)
                 with transaction.atomic():
                     _index_and_swap(index_workers=workers)
-            except BaseException:
-                drop_aside()
-                raise
-            return len(sources)
+                return len(sources)
+        except BaseException:
+            drop_aside()
+            raise
     with transaction.atomic():
         create_build_table()
         with connection.cursor() as cursor:
@@ -175,13 +177,16 @@ def reserve_ids(count: int) -> None:
 
     table = SearchEntry._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
-        start = cursor.fetchone()[0]
+        # One statement, so that no other session draws an id between the read and the jump.
         cursor.execute(
-            "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [table, start + count]
+            "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
+            "nextval(pg_get_serial_sequence(%s, 'id')) + %s)",
+            [table, table, count],
         )
+        end = cursor.fetchone()[0]
         cursor.execute(
-            "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, false)", [build_name(), start]
+            "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, false)",
+            [build_name(), end - count],
         )
 
 
@@ -204,6 +209,12 @@ def on_own_connection(work: Callable[[], object]) -> object:
     def run() -> object:
         try:
             with connection.cursor() as cursor:
+                # Bounded like the load's own waits: a lock the caller's transaction holds would
+                # otherwise be a wait no deadlock detector sees.
+                cursor.execute(
+                    "SELECT set_config('lock_timeout', %s, false)",
+                    [f"{getattr(settings, 'INGEST_LOCK_TIMEOUT', 30)}s"],
+                )
                 if connection.pg_version >= 140000:
                     cursor.execute("SET client_connection_check_interval = '2s'")
             return work()

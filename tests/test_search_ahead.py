@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 
 from policies.ingest import IngestError
@@ -209,3 +210,16 @@ def test_a_loader_killed_while_its_children_write_leaves_no_session_behind(tmp_p
     assert second.returncode == 0, second.stderr
     assert time.monotonic() - started < 30
     assert not Policy.objects.filter(source__name=big.name).exists()
+
+
+def test_a_dry_run_leaves_no_build_table(tmp_path, small_parallel):
+    """The dry run's rollback undoes the swap, which brings the committed build table back
+    (every entry, every index): leaving the load drops it."""
+    path = tmp_path / "qingchuan_assets.txt"
+    path.write_text(plan_text(220), encoding="utf-8")
+
+    call_command("load_policies", "--dry-run", str(path), verbosity=0)
+
+    assert small_parallel == [0]
+    assert not build_table_exists()
+    assert not Policy.objects.filter(source__name=path.name).exists()

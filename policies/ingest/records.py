@@ -99,9 +99,13 @@ def save_tree(
             copy.write_row(row)
             if plan:  # (pk, parent_id, num, order, heading, text), as the index reads them
                 written.append((row[0], row[2], row[4], row[7], row[5], row[6]))
-        if plan:
-            plan.start(written)
-        # The server stores the provisions while this runs: extraction needs no query.
+        if not plan:
+            # The server stores the provisions while this runs: extraction needs no query.
+            found = extract(policy, root, nodes, by_node, info.get("doc_type", ""))
+    if plan:
+        # Forked once the COPY's sending thread is done (a fork copies no other thread), then
+        # extraction runs beside the forked processes.
+        plan.start(written)
         found = extract(policy, root, nodes, by_node, info.get("doc_type", ""))
     _write_extracted(policy, root, by_node, found, bodies, warnings)
     return len(nodes)

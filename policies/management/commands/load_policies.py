@@ -14,6 +14,7 @@ from django.db import transaction
 
 from policies.ingest import IngestError
 from policies.ingest.load import LoadResult, load_files
+from search.indexing import ahead
 
 
 class Command(BaseCommand):
@@ -48,7 +49,8 @@ class Command(BaseCommand):
 
         force = options["force"] or options["dry_run"]
         try:
-            with transaction.atomic():
+            # Outside the transaction: leaving it drops a build table a rollback brought back.
+            with ahead.enabled(), transaction.atomic():
                 results = load_files(paths, force=force, log=log, progress=progress)
                 if options["dry_run"]:
                     transaction.set_rollback(True)
