@@ -53,6 +53,11 @@ PROVISION_COLUMNS = (
     "eid",
     "rows",
 )
+# What the search index reads of a provision, in its order: pk, parent_id, num, order, heading,
+# text (search.sources.policy_sources).
+_INDEXED = [
+    PROVISION_COLUMNS.index(name) for name in ("id", "parent_id", "num", "order", "heading", "text")
+]
 TARGET_COLUMNS = (
     "policy_id",
     "provision_id",
@@ -91,21 +96,15 @@ def save_tree(
     check_provision_lengths(nodes, policy)
     ids = reserve_ids(Provision, len(nodes))
     by_node = {id(node): pk for node, pk in zip(nodes, ids, strict=True)}
-    # A large policy's search entries are computed on another core while this load goes on.
-    plan = ahead.plan(policy, len(nodes))
-    written: list[tuple] = []
+    rows = list(_provision_rows(policy, root, nodes, by_node))
+    # A large policy's search entries are computed on the other cores while this load goes on;
+    # forked before the COPY below starts its sending thread (a fork copies no other thread).
+    if plan := ahead.plan(policy, len(nodes)):
+        plan.start([tuple(row[i] for i in _INDEXED) for row in rows])
     with streaming_copy(Provision, PROVISION_COLUMNS) as copy:
-        for row in _provision_rows(policy, root, nodes, by_node):
+        for row in rows:
             copy.write_row(row)
-            if plan:  # (pk, parent_id, num, order, heading, text), as the index reads them
-                written.append((row[0], row[2], row[4], row[7], row[5], row[6]))
-        if not plan:
-            # The server stores the provisions while this runs: extraction needs no query.
-            found = extract(policy, root, nodes, by_node, info.get("doc_type", ""))
-    if plan:
-        # Forked once the COPY's sending thread is done (a fork copies no other thread), then
-        # extraction runs beside the forked processes.
-        plan.start(written)
+        # The server stores the provisions while this runs: extraction needs no query.
         found = extract(policy, root, nodes, by_node, info.get("doc_type", ""))
     _write_extracted(policy, root, by_node, found, bodies, warnings)
     return len(nodes)
