@@ -175,18 +175,39 @@ def big_source(provisions: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-@pytest.mark.django_db(transaction=False)
-def test_killed_loader_leaves_no_locks(tmp_path):
-    """Start a large load in another process, kill it mid-run, and load again at once."""
-    big = write(tmp_path, "big_load.txt", big_source(20_000))
-    small = write(tmp_path, "small_load.txt", NOTICE.format(topic="数据"))
+def _loader_command() -> tuple[list[str], dict[str, str]]:
+    """``manage.py load_policies`` in another process, on the test database."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "portal.test_settings",
         "DJANGO_DB_NAME": connection.settings_dict["NAME"],
     }
-    manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "load_policies"]
-    loader = subprocess.Popen([*manage, str(big)], env=env, stdout=subprocess.DEVNULL)
+    return [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "load_policies"], env
+
+
+def start_loader(path: Path) -> subprocess.Popen:
+    manage, env = _loader_command()
+    return subprocess.Popen([*manage, str(path)], env=env, stdout=subprocess.DEVNULL)
+
+
+def load_again_at_once(path: Path) -> str:
+    """A dry-run load of ``path`` right away: it must succeed within 30 s; returns its output."""
+    manage, env = _loader_command()
+    started = time.monotonic()
+    second = subprocess.run(
+        [*manage, "--dry-run", str(path)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert second.returncode == 0, second.stderr
+    assert time.monotonic() - started < 30
+    return second.stdout
+
+
+@pytest.mark.django_db(transaction=False)
+def test_killed_loader_leaves_no_locks(tmp_path):
+    """Start a large load in another process, kill it mid-run, and load again at once."""
+    big = write(tmp_path, "big_load.txt", big_source(20_000))
+    small = write(tmp_path, "small_load.txt", NOTICE.format(topic="数据"))
+    loader = start_loader(big)
     # A connection of its own in autocommit: inside the test's transaction pg_stat_activity
     # would be a snapshot that never changes.
     watcher = connection.copy()
@@ -214,13 +235,7 @@ def test_killed_loader_leaves_no_locks(tmp_path):
         watcher.close()
         if loader.poll() is None:
             loader.kill()
-    started = time.monotonic()
-    second = subprocess.run(
-        [*manage, "--dry-run", str(small)], env=env, capture_output=True, text=True, timeout=120
-    )
-    assert second.returncode == 0, second.stderr
-    assert "Loaded 1 of 1 file(s) (dry run, rolled back)" in second.stdout
-    assert time.monotonic() - started < 30
+    assert "Loaded 1 of 1 file(s) (dry run, rolled back)" in load_again_at_once(small)
     # Nothing of the killed run was committed.
     assert not SourceDocument.objects.filter(name="big_load.txt").exists()
     assert not Provision.objects.filter(policy__source__name="big_load.txt").exists()
