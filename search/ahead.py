@@ -170,6 +170,7 @@ def plan(policy, count: int) -> Plan | None:
 def _write_ahead(sources, texts, terms, body_names, sender, parent: int) -> None:
     """A child: learn the new texts' terms, cut with them, COPY into the build table."""
     from search.dictionary import learn_terms
+    from search.rebuild import side_session
 
     _die_with_parent(parent)
     detach_inherited_connections()
@@ -177,9 +178,7 @@ def _write_ahead(sources, texts, terms, body_names, sender, parent: int) -> None
     segment.set_extra_terms(terms | learned)
     clear_caches()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('application_name', %s, false)", [_session_name(parent)])
-        if connection.pg_version >= 140000:  # the server ends the session soon if this dies
-            cursor.execute("SET client_connection_check_interval = '2s'")
+        side_session(cursor, application_name=_session_name(parent))
     for start in range(0, len(sources), CHUNK):
         copy_lines("".join([entry_line(s) for s in sources[start : start + CHUNK]]), _table())
     sender.send(segment.extra_frequencies())
@@ -282,8 +281,13 @@ def _left_over(sources: Sequence[ProvisionSource]) -> list[ProvisionSource]:
             return cursor.fetchall()
 
     wanted = {source.provision_id: source.fingerprint() for source in sources}
-    rows = on_own_connection(written)
-    stale = [pk for pk, fingerprint in rows if wanted.get(pk) != fingerprint]
+    done: set[int] = set()
+    stale: list[int] = []
+    for pk, fingerprint in on_own_connection(written):
+        if wanted.get(pk) == fingerprint:
+            done.add(pk)
+        else:
+            stale.append(pk)
     if stale:
 
         def forget() -> None:
@@ -293,7 +297,6 @@ def _left_over(sources: Sequence[ProvisionSource]) -> list[ProvisionSource]:
                 )
 
         on_own_connection(forget)
-    done = {pk for pk, fingerprint in rows if wanted.get(pk) == fingerprint}
     left = [source for source in sources if source.provision_id not in done]
     if len(left) > INDEX_AHEAD_KEPT:
         # Many entries still to come: into an unindexed table, indexed once at the swap.

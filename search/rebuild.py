@@ -202,21 +202,27 @@ def _continue_ids(cursor) -> None:
     )
 
 
+def side_session(cursor, **settings_: str) -> None:
+    """Settings of a side connection (a thread's or a forked process's, beside the caller's
+    transaction), ``settings_`` included: the server ends the session soon if its process dies."""
+    if connection.pg_version >= 140000:
+        settings_["client_connection_check_interval"] = "2s"
+    for name, value in settings_.items():
+        cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
+
+
 def on_own_connection(work: Callable[[], object]) -> object:
     """Run ``work`` in a thread, hence on a connection of its own, committed as it goes (outside
-    the caller's transaction); the server ends the session soon if this process dies."""
+    the caller's transaction)."""
 
     def run() -> object:
         try:
             with connection.cursor() as cursor:
                 # Bounded like the load's own waits: a lock the caller's transaction holds would
                 # otherwise be a wait no deadlock detector sees.
-                cursor.execute(
-                    "SELECT set_config('lock_timeout', %s, false)",
-                    [f"{getattr(settings, 'INGEST_LOCK_TIMEOUT', 30)}s"],
+                side_session(
+                    cursor, lock_timeout=f"{getattr(settings, 'INGEST_LOCK_TIMEOUT', 30)}s"
                 )
-                if connection.pg_version >= 140000:
-                    cursor.execute("SET client_connection_check_interval = '2s'")
             return work()
         finally:
             connection.close()
@@ -315,9 +321,7 @@ def _create_indexes(statements: list[str], workers: int) -> None:
     def run(statement: str) -> None:
         try:
             with connection.cursor() as cursor:  # this thread's own connection
-                cursor.execute(f"SET maintenance_work_mem = '{memory}'")
-                if connection.pg_version >= 140000:  # ends soon if this process dies
-                    cursor.execute("SET client_connection_check_interval = '2s'")
+                side_session(cursor, maintenance_work_mem=memory)
                 cursor.execute(statement)
         finally:
             connection.close()
