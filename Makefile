@@ -167,8 +167,8 @@ replica-stop:
 bench-serve: venv db migrate load
 	$(VPY) bench/serve_bench.py
 
-# SENTENCES per sub-item: 1 (default) gives ~95-byte provisions, 211k of them in 20 MB; 3 gives
-# ~190 bytes, 105k of them (the shape of the file issue 8 measured).
+# SENTENCES per sub-item (a mean): 1 (default) gives ~95-byte provisions, 211k of them in 20 MB;
+# 3 gives 98k; 2.75 gives ~190 bytes, 105k of them (the shape of the file issue 8 measured).
 bench-import: venv db migrate
 	$(VPY) bench/import_bench.py --sentences $(SENTENCES)
 

@@ -147,7 +147,8 @@ def test_runs_bound_their_waits():
 
 
 def test_lock_wait_gives_up_with_a_message(tmp_path, settings):
-    """Another session holding the bodies' rows: the load fails fast and says why."""
+    """Another session holding the index state (as a concurrent load does while it learns the
+    dictionary): the load fails fast and says why."""
     settings.INGEST_LOCK_TIMEOUT = 1
     path = write(tmp_path, "waits.txt", NOTICE.format(topic="数据"))
     holder = connection.copy()
@@ -155,7 +156,8 @@ def test_lock_wait_gives_up_with_a_message(tmp_path, settings):
         holder.connect()
         holder.set_autocommit(False)
         with holder.cursor() as cursor:
-            cursor.execute("SELECT id FROM policies_issuingbody FOR UPDATE")
+            cursor.execute("SELECT id FROM search_indexstate FOR UPDATE")
+            assert cursor.fetchall() == [(1,)]
         with pytest.raises(CommandError, match="a lock was not granted in time"):
             run(str(path))
     finally:
@@ -214,7 +216,7 @@ def test_killed_loader_leaves_no_locks(tmp_path):
     watcher.connect()
     watcher.set_autocommit(True)
     try:
-        # Wait until its transaction holds the bodies' row locks (sync_bodies runs first).
+        # Wait until its transaction has written (it holds a transaction id from then on).
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             with watcher.cursor() as cursor:

@@ -160,3 +160,58 @@ def test_dictionary_learns_marked_terms_bodies_and_curated_words() -> None:
     assert terms["习近平科技创新重要论述"] == "defined"  # （以下简称习近平科技创新重要论述）in 001
     assert terms["发改委"] == "body"
     assert terms["隐私计算"] == "curated"
+
+
+def test_a_load_leaves_nothing_to_reindex_at_its_commit(
+    tmp_path, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    """The stubs a load creates for titles it cites are indexed with it: their saves must not
+    queue a second re-index (it learns the whole dictionary again: 1.8 s at 105k clauses)."""
+    from policies.ingest.load import load_files
+    from search import signals
+
+    calls: list[list[int]] = []
+    real = signals.index_policies
+    monkeypatch.setattr(
+        signals, "index_policies", lambda ids: calls.append(sorted(ids)) or real(ids)
+    )
+    source = tmp_path / "parrot_notice.txt"
+    source.write_text(
+        "关于推进鹦鹉螺数据服务的通知\n"
+        "一、依据《鹦鹉螺数据服务管理条例》，推进鹦鹉螺数据服务。\n"
+        "二、到2027年，培育鹦鹉螺数据服务企业20家。\n",
+        encoding="utf-8",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        load_files([source], log=lambda message: None)
+    stub = Policy.objects.get(title="鹦鹉螺数据服务管理条例")
+    assert stub.is_stub
+    assert calls == []
+    hits = search(SearchParams(q="鹦鹉螺数据服务企业")).items
+    assert [h.policy_slug for h in hits][:1] == [Policy.objects.get(source__name=source.name).slug]
+
+
+def test_body_registry_sync_writes_only_what_changed(
+    monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    from policies.ingest.load import sync_bodies
+    from search import signals
+
+    calls: list[list[int]] = []
+    real = signals.index_policies
+    monkeypatch.setattr(
+        signals, "index_policies", lambda ids: calls.append(sorted(ids)) or real(ids)
+    )
+    body = IssuingBody.objects.get(name="工业和信息化部")
+    curated = body.aliases
+    assert "工信部" in curated
+    IssuingBody.objects.filter(pk=body.pk).update(aliases=["工信旧部"])
+    with django_capture_on_commit_callbacks(execute=True):
+        names = sync_bodies()
+    body.refresh_from_db()
+    assert body.aliases == curated
+    assert names["工信部"] == body and "工信旧部" not in names
+    # Only the changed body's policies are re-indexed (its names are their context).
+    plan = Policy.objects.get(slug="miit-2021-179-big-data-industry-plan")
+    assert calls == [sorted(body.policy_links.values_list("policy_id", flat=True))]
+    assert plan.pk in calls[0]

@@ -71,12 +71,21 @@ class LoadResult:
 
 
 def sync_bodies() -> dict[str, IssuingBody]:
-    """Upsert the curated body registry; returns every name and alias → body."""
+    """Upsert the curated body registry; returns every name and alias → body.
+
+    Only new or changed bodies are written: saving a body queues a re-index of every policy it
+    issued for the commit (its names are their context), which on every load would re-index
+    much of the corpus for nothing."""
+    stored = {body.name: body for body in IssuingBody.objects.all()}
     for entry in body_registry():
-        IssuingBody.objects.update_or_create(
-            name=entry["name"],
-            defaults={"slug": entry["slug"], "aliases": entry.get("aliases", [])},
-        )
+        wanted = {"slug": entry["slug"], "aliases": entry.get("aliases", [])}
+        body = stored.get(entry["name"])
+        if body is None:
+            IssuingBody.objects.create(name=entry["name"], **wanted)
+        elif any(getattr(body, field) != value for field, value in wanted.items()):
+            for field, value in wanted.items():
+                setattr(body, field, value)
+            body.save(update_fields=list(wanted))
     lookup: dict[str, IssuingBody] = {}
     for body in IssuingBody.objects.all():
         for name in body.all_names:
@@ -259,8 +268,9 @@ def _save_policy(
     return policy, count
 
 
-def resolve_references() -> None:
+def resolve_references() -> list[int]:
     """Point every reference at the policy it names; unknown titles get a stub record.
+    Returns the ids of the stubs created.
 
     One pass over the references as plain values, one stub lookup per distinct unknown title and
     one UPDATE for every changed target: a large file cites tens of thousands of times."""
@@ -271,6 +281,7 @@ def resolve_references() -> None:
                 index.setdefault(normalize_title(title), policy)
     keys: dict[str, str] = {}  # cited title → normalised key, each title normalised once
     stubs: dict[str, int] = {}  # key → stub policy id
+    created: list[int] = []
     changed: dict[int, int] = {}  # reference id → new target id
     # A draft's final title normalises to the draft's own: policies.lineage resolves those.
     refs = Reference.objects.exclude(relation=Reference.Relation.FINAL).values_list(
@@ -287,10 +298,12 @@ def resolve_references() -> None:
             target_pk = stubs[key]
         else:
             digest = hashlib.sha1(key.encode()).hexdigest()[:10]
-            stub, _ = Policy.objects.get_or_create(
+            stub, new = Policy.objects.get_or_create(
                 slug=f"ext-{digest}", defaults={"title": cited_title, "is_stub": True}
             )
             target_pk = stubs[key] = stub.pk
+            if new:
+                created.append(stub.pk)
         if target_id != target_pk:
             changed[pk] = target_pk
         if relation == Reference.Relation.INTERPRETS and interprets_id != target_pk:
@@ -307,6 +320,7 @@ def resolve_references() -> None:
     Policy.objects.filter(
         is_stub=True, cited_by__isnull=True, interpretations__isnull=True
     ).delete()
+    return created
 
 
 def load_file(
@@ -389,7 +403,9 @@ def finish_load(results: list[LoadResult]) -> None:
     """After a run's files are saved: resolve references, refresh the index, once per run."""
     loaded = [pk for result in results for pk in result.policy_ids]
     if loaded:
-        resolve_references()
+        # New stubs are indexed with the loaded policies (they have no clauses, but their save
+        # queued a re-index for the commit, which would learn the whole dictionary again).
+        loaded += resolve_references()
         if ahead.running():
             # The deferred foreign-key checks of every row written, now, while the entries are
             # still being computed on the other core (else they are most of the commit).
