@@ -78,3 +78,11 @@ def test_word_file(tmp_path):
     text = clauses(policy)
     assert "到2028年，全市建成数字农场50个，农业生产数字化率达到45%。" in text
     assert "建设数字农场" in text and "培育农业数据人才" in text
+
+
+def test_a_changed_file_reloads_with_its_new_bytes(tmp_path):
+    text = "关于推进鹦鹉螺数据服务的通知\n一、推进鹦鹉螺数据服务。\n二、到2027年，培育鹦鹉螺企业{n}家。\n"
+    first = load(tmp_path, "parrot.txt", text.format(n=20).encode())
+    second = load(tmp_path, "parrot.txt", text.format(n=30).encode("gb18030"))
+    assert first.source_id == second.source_id
+    assert [float(t.value) for t in second.targets.all()] == [30.0]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
@@ -338,6 +339,19 @@ def load_file(
     return ingest_source(path.name, data, bodies, force=force, log=log)
 
 
+def store_original(source: SourceDocument, data: bytes) -> None:
+    """Keep the file's bytes, sent as one binary parameter: Django's client-side binding would
+    spell them out as a hex literal twice their size for the server to parse (1.1 against
+    0.25 s for 20 MB)."""
+    source.original = data
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(
+            f"UPDATE {SourceDocument._meta.db_table} SET original = %b WHERE id = %s",
+            [data, source.pk],
+        )
+
+
 def ingest_source(
     name: str,
     data: bytes,
@@ -377,18 +391,19 @@ def ingest_source(
     # The original bytes and the overrides are kept, so a re-parse can run this again.
     with connection.cursor() as cursor:
         fast_compression(cursor)
-    stored = {"original": data, "format": read.format, "overrides": overrides or {}}
+    stored = {"format": read.format, "overrides": overrides or {}}
     if existing:
         existing.policies.all().delete()
         existing.sha256, existing.loaded_at = sha, timezone.now()
         for field_name, value in stored.items():
             setattr(existing, field_name, value)
-        existing.save()
+        existing.save(update_fields=["sha256", "loaded_at", *stored])  # the bytes: below
         source = existing
     else:
         source = SourceDocument.objects.create(
             name=name, sha256=sha, loaded_at=timezone.now(), **stored
         )
+    store_original(source, data)
     result = LoadResult(name, "loaded")
     for doc, info in pairs:
         result.warnings.extend(warnings_for(info, name))
