@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from types import SimpleNamespace
 
@@ -205,3 +206,69 @@ def test_common_bigrams_are_left_to_the_like_check(monkeypatch) -> None:
     after = search(SearchParams(q='"高质量数据集"'))
     assert after.total == before.total == 13  # clauses whose text, heading or path has it
     assert [h.eid for h in after.items] == [h.eid for h in before.items]
+
+
+def _plan(q: str):
+    from search.normalize import normalize_query
+    from search.query.catalog import current_catalog
+    from search.query.parse import parse_query
+    from search.query.plan import build_plan
+    from search.query.weights import active
+
+    catalog = current_catalog()
+    parsed = parse_query(normalize_query(q), catalog, active())
+    meta_ids = [[] for _ in parsed.positive]
+    return build_plan(parsed.terms, meta_ids, SearchParams(q=q), catalog, active())
+
+
+def _count(where: str, params: list) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM search_searchentry e WHERE {where}", params)
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize(
+    "q", ["数据 安全", "人工智能 医疗", "算力 基础设施 建设", "数据要素 -市场"]
+)
+def test_the_words_probe_finds_only_matches(q: str) -> None:
+    """The probe's entries are a subset of the query's matches (it is a lower bound), and for
+    words as the index holds them, most of them."""
+    plan = _plan(q)
+    assert plan.words_probe
+    probe = f"e.words @@ %s::tsquery AND {plan.rest_where}"
+    probe_params = [plan.words_probe, *plan.rest_params]
+    found, total = _count(probe, probe_params), _count(plan.where, plan.params)
+    assert 0 < found <= total
+    assert _count(f"{probe} AND NOT ({plan.where})", [*probe_params, *plan.params]) == 0
+
+
+def test_no_words_probe_for_a_phrase() -> None:
+    assert _plan('"数据安全" 保障').words_probe == ""
+    assert _plan("数据安全 保障").words_probe == "(('数据安全')) & (('保障'))"
+
+
+def test_a_conjunction_past_the_cap_is_counted_by_its_words_alone(client, monkeypatch) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE search_searchentry")  # the shares that say the cap is reachable
+    monkeypatch.setattr(catalog_module, "_catalog", Catalog())  # reloaded with them
+    monkeypatch.setattr(facets, "COUNT_CAP", 10)
+    statements: list[str] = []
+    real = facets.fetchall
+    monkeypatch.setattr(
+        facets,
+        "fetchall",
+        lambda sql, params, **kw: statements.append(sql) or real(sql, params, **kw),
+    )
+    body = client.get(API, {"q": "数据 安全"}).json()
+    assert len(statements) == 1 and "e.words @@ %s::tsquery AND TRUE" in statements[0]
+    assert (body["total"], body["total_is_estimate"], body["facet_basis"]) == (10, True, 10)
+    assert sum(f["count"] for f in body["facets"]["type"]) == 10 + body["document_total"]
+    # Below the cap the probe comes up short and the full conditions are counted (at 363
+    # entries the statistics would not even try it: a share that makes the cap reachable).
+    monkeypatch.setattr(facets, "COUNT_CAP", 90)
+    plan = dataclasses.replace(_plan("数据 安全"), most_share=1.0)
+    statements.clear()
+    total, capped, _facets = count(plan, catalog_module.current_catalog())
+    assert len(statements) == 2 and "e.words @@ %s::tsquery AND TRUE" in statements[0]
+    assert (total, capped) == (_count(plan.where, plan.params), False)
+    assert 10 < total < 90

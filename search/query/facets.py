@@ -22,11 +22,37 @@ SEQSCAN_SELECTIVITY = 0.3
 
 
 def facets_and_total(plan: Plan, catalog: Catalog) -> tuple[int, bool, dict[str, list[FacetValue]]]:
-    """(total, whether total is the COUNT_CAP lower bound, facets over the counted matches)."""
-    sql = f"""
+    """(total, whether total is the COUNT_CAP lower bound, facets over the counted matches).
+
+    Several words that often occur together are found more than their statistics predict, so
+    such a query is counted, and counting its full conditions builds a bitmap for each word and
+    each substring path (数据安全 保障 体系: 72 ms at 200k entries). A subset of the matches —
+    the entries holding every term's words — is read first: when it alone passes the cap, the
+    total is the cap either way and its first matches are as good a basis for the facets.
+    """
+    seqscan = plan.selectivity >= SEQSCAN_SELECTIVITY
+    # Only where the statistics allow more matches than the cap: else it is one more query.
+    if plan.words_probe and not seqscan and plan.most_share * catalog.entries > COUNT_CAP:
+        rows = fetchall(
+            _counting_sql(f"e.words @@ %s::tsquery AND {plan.rest_where}"),
+            [plan.words_probe, *plan.rest_params],
+        )
+        if _total(rows) > COUNT_CAP:
+            return COUNT_CAP, True, to_facets(_counts(rows), catalog)
+    rows = fetchall(_counting_sql(plan.where), plan.params, allow_seqscan=seqscan)
+    total = _total(rows)
+    facets = to_facets(_counts(rows), catalog)
+    if total > COUNT_CAP:
+        return COUNT_CAP, True, facets
+    return total, False, facets
+
+
+def _counting_sql(where: str) -> str:
+    """The count of matches (up to COUNT_CAP + 1) and the facets of the first COUNT_CAP."""
+    return f"""
         WITH m AS MATERIALIZED (
             SELECT e.body_ids, e.doc_type, e.status, e.year
-            FROM search_searchentry e WHERE {plan.where} LIMIT {COUNT_CAP + 1}
+            FROM search_searchentry e WHERE {where} LIMIT {COUNT_CAP + 1}
         ), f AS MATERIALIZED (SELECT * FROM m LIMIT {COUNT_CAP})
         SELECT 'total', NULL, count(*) FROM m
         UNION ALL SELECT 'type', doc_type, count(*) FROM f WHERE doc_type <> '' GROUP BY doc_type
@@ -34,18 +60,18 @@ def facets_and_total(plan: Plan, catalog: Catalog) -> tuple[int, bool, dict[str,
         UNION ALL SELECT 'year', year::text, count(*) FROM f WHERE year IS NOT NULL GROUP BY year
         UNION ALL SELECT 'body', b::text, count(*) FROM f, unnest(f.body_ids) AS b GROUP BY b
     """
-    rows = fetchall(sql, plan.params, allow_seqscan=plan.selectivity >= SEQSCAN_SELECTIVITY)
-    total = 0
+
+
+def _total(rows: list[tuple]) -> int:
+    return next(count for kind, _value, count in rows if kind == "total")
+
+
+def _counts(rows: list[tuple]) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {"body": {}, "type": {}, "status": {}, "year": {}}
     for kind, value, count in rows:
-        if kind == "total":
-            total = count
-        else:
+        if kind != "total":
             counts[kind][value] = count
-    facets = to_facets(counts, catalog)
-    if total > COUNT_CAP:
-        return COUNT_CAP, True, facets
-    return total, False, facets
+    return counts
 
 
 # Statistics estimating at least this many matches: not counted at all (the GIN bitmaps of a

@@ -142,9 +142,14 @@ class Plan:
     rest_where: str = "TRUE"
     rest_params: list = field(default_factory=list)
     selectivity: float = 0.0  # estimated share of entries that match (see Catalog.selectivity)
+    # The estimated share of the least frequent term: what the statistics allow at most.
+    most_share: float = 0.0
     # The share of entries the statistics vouch match (see Catalog.known_share), or None.
     known_share: float | None = None
     partial: bool = False  # entries matching only some terms take part
+    # One tsquery an entry matching by its own words alone satisfies, and that implies every
+    # positive term: a cheap lower bound of the match set (see facets.facets_and_total), or "".
+    words_probe: str = ""
 
 
 def filters(params: SearchParams, catalog: Catalog) -> tuple[list[str], list]:
@@ -317,9 +322,28 @@ def build_plan(
         rest_where=" AND ".join(rest) or "TRUE",
         rest_params=rest_args,
         selectivity=selectivity,
+        most_share=min(shares, default=0.0),
         known_share=known_share(words_of, catalog) if partial_terms is None else None,
         partial=partial_terms is not None,
+        words_probe=words_probe(positive) if partial_terms is None else "",
     )
+
+
+def words_probe(terms: list[Term]) -> str:
+    """A tsquery requiring, for every term, all words of one of its variants ("" when a term has
+    no words: a quoted phrase or an unsegmentable string). An entry that matches it matches
+    each term by its own words (own_sql), so it satisfies the whole conjunction: one GIN scan,
+    which skips through the frequent words' posting lists, instead of a bitmap per word and
+    per substring path."""
+    clauses = []
+    for term in terms:
+        alternatives = [
+            tsquery_and(v.words, OWN_WEIGHTS) for v in term.variants if v.words and not term.phrase
+        ]
+        if not alternatives:
+            return ""
+        clauses.append("(" + " | ".join(f"({a})" for a in dict.fromkeys(alternatives)) + ")")
+    return " & ".join(clauses)
 
 
 def known_share(terms: list[Term], catalog: Catalog) -> float | None:
