@@ -105,19 +105,19 @@ def _search(params: SearchParams, *, count: bool = False, corrected: bool = Fals
     # lower bound and the facets describe the candidates ranked in full (see ESTIMATE_FROM).
     # Filters keep about the share of documents they keep; exclusions are not estimated, nor
     # are words the statistics do not list (their share is only an upper bound).
+    passing = share_passing(params, catalog)
     estimated = (
         not count
         and plan.known_share is not None
         and not any(t.negated for t in parsed.terms)
         and rank.rum_index_ready()
-        and plan.known_share * catalog.entries * share_passing(params, catalog)
-        >= counting.ESTIMATE_FROM
+        and plan.known_share * catalog.entries * passing >= counting.ESTIMATE_FROM
     )
     facets: dict | None = None
     if estimated:
         total, estimate = counting.COUNT_CAP, True
     else:
-        total, estimate, facets = facets_and_total(plan, catalog)
+        total, estimate, facets = facets_and_total(plan, catalog, passing)
     full_total = total
     scoring = parsed.terms
     # Fewer clauses than a page match everything: fill with clauses matching some of the words,
@@ -140,7 +140,7 @@ def _search(params: SearchParams, *, count: bool = False, corrected: bool = Fals
                 partial_terms=partial,
                 idf=idf(partial_positive, catalog),
             )
-            more, more_estimate, more_facets = facets_and_total(partial_plan, catalog)
+            more, more_estimate, more_facets = facets_and_total(partial_plan, catalog, passing)
             if more > total:
                 plan, scoring = partial_plan, partial
                 total, estimate, facets = more, more_estimate, more_facets
