@@ -63,8 +63,12 @@ def substring_sql(substring: str) -> tuple[str, list]:
     if len(grams) > MAX_PREFILTER_GRAMS:
         step = (len(grams) - 1) / (MAX_PREFILTER_GRAMS - 1)
         grams = [grams[round(i * step)] for i in range(MAX_PREFILTER_GRAMS)]
+    # The LIKE is only the recheck of the grams' candidates: written so that the trigram index
+    # cannot serve it. The planner misjudges how many entries bigrams match, and ANDing both
+    # indexes' bitmaps cost their sum — at 1M entries "高质量数据集" 92–99 against 54–62 ms
+    # counted through the grams alone, C2M 77 against 7 ms (trigrams of Latin text are common).
     return (
-        "(e.grams @@ %s::tsquery AND e.compact LIKE %s)",
+        "(e.grams @@ %s::tsquery AND (e.compact || '') LIKE %s)",
         [tsquery_and(list(dict.fromkeys(grams))), like_pattern(substring)],
     )
 
