@@ -17,6 +17,19 @@ from search.query import SearchParams, search
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def reindexes(monkeypatch) -> list[list[int]]:
+    """The policy ids of each re-index the commit runs (search.signals), as they happen."""
+    from search import signals
+
+    calls: list[list[int]] = []
+    real = signals.index_policies
+    monkeypatch.setattr(
+        signals, "index_policies", lambda ids: calls.append(sorted(ids)) or real(ids)
+    )
+    return calls
+
+
 def slugs_and_eids(q: str) -> list[tuple[str, str]]:
     return [(h.policy_slug, h.eid) for h in search(SearchParams(q=q)).items]
 
@@ -79,15 +92,8 @@ def test_policy_title_edit_changes_context_and_alias_edit_expands(
 
 
 def test_many_edits_in_one_transaction_reindex_once_after_commit(
-    monkeypatch, django_capture_on_commit_callbacks
+    reindexes, django_capture_on_commit_callbacks
 ) -> None:
-    from search import signals
-
-    calls: list[list[int]] = []
-    real = signals.index_policies
-    monkeypatch.setattr(
-        signals, "index_policies", lambda ids: calls.append(sorted(ids)) or real(ids)
-    )
     policy = Policy.objects.get(slug="ndrc-2024-1836-data-industry")
     provisions = list(policy.provisions.order_by("order")[:3])
     with django_capture_on_commit_callbacks(execute=True):
@@ -96,8 +102,8 @@ def test_many_edits_in_one_transaction_reindex_once_after_commit(
             provision.save()
         policy.short_title = "数据产业意见"
         policy.save()
-        assert calls == []  # nothing before the commit
-    assert calls == [[policy.pk]]
+        assert reindexes == []  # nothing before the commit
+    assert reindexes == [[policy.pk]]
     hits = search(SearchParams(q='"鹦鹉螺"', limit=10)).items
     assert sorted(h.eid for h in hits) == sorted(p.eid for p in provisions)
 
@@ -163,18 +169,12 @@ def test_dictionary_learns_marked_terms_bodies_and_curated_words() -> None:
 
 
 def test_a_load_leaves_nothing_to_reindex_at_its_commit(
-    tmp_path, monkeypatch, django_capture_on_commit_callbacks
+    tmp_path, reindexes, django_capture_on_commit_callbacks
 ) -> None:
     """The stubs a load creates for titles it cites are indexed with it: their saves must not
     queue a second re-index (it learns the whole dictionary again: 1.8 s at 105k clauses)."""
     from policies.ingest.load import load_files
-    from search import signals
 
-    calls: list[list[int]] = []
-    real = signals.index_policies
-    monkeypatch.setattr(
-        signals, "index_policies", lambda ids: calls.append(sorted(ids)) or real(ids)
-    )
     source = tmp_path / "parrot_notice.txt"
     source.write_text(
         "关于推进鹦鹉螺数据服务的通知\n"
@@ -186,22 +186,16 @@ def test_a_load_leaves_nothing_to_reindex_at_its_commit(
         load_files([source], log=lambda message: None)
     stub = Policy.objects.get(title="鹦鹉螺数据服务管理条例")
     assert stub.is_stub
-    assert calls == []
+    assert reindexes == []
     hits = search(SearchParams(q="鹦鹉螺数据服务企业")).items
     assert [h.policy_slug for h in hits][:1] == [Policy.objects.get(source__name=source.name).slug]
 
 
 def test_body_registry_sync_writes_only_what_changed(
-    monkeypatch, django_capture_on_commit_callbacks
+    reindexes, django_capture_on_commit_callbacks
 ) -> None:
     from policies.ingest.load import sync_bodies
-    from search import signals
 
-    calls: list[list[int]] = []
-    real = signals.index_policies
-    monkeypatch.setattr(
-        signals, "index_policies", lambda ids: calls.append(sorted(ids)) or real(ids)
-    )
     body = IssuingBody.objects.get(name="工业和信息化部")
     curated = body.aliases
     assert "工信部" in curated
@@ -213,5 +207,5 @@ def test_body_registry_sync_writes_only_what_changed(
     assert names["工信部"] == body and "工信旧部" not in names
     # Only the changed body's policies are re-indexed (its names are their context).
     plan = Policy.objects.get(slug="miit-2021-179-big-data-industry-plan")
-    assert calls == [sorted(body.policy_links.values_list("policy_id", flat=True))]
-    assert plan.pk in calls[0]
+    assert reindexes == [sorted(body.policy_links.values_list("policy_id", flat=True))]
+    assert plan.pk in reindexes[0]
