@@ -47,7 +47,7 @@ TAILS = [
 def generate(megabytes: float, seed: int, sentences: float = 1) -> str:
     """``sentences`` per sub-item: 1 gives ~95-byte provisions (many of them: the hard case),
     2 gives ~140 bytes — real policies run 150–650 bytes a provision (the seeds' averages).
-    A fraction mixes the two counts around it (2.8: 105k provisions in 20 MB, the file issue 8
+    A fraction mixes the two counts around it (2.75: 105k provisions in 20 MB, the file issue 8
     measured)."""
     rng = random.Random(seed)
     lines = ["关于加快推进数据产业高质量发展的实施意见（基准测试）"]

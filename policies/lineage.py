@@ -125,19 +125,24 @@ def stub_slug(title: str) -> str:
     return "ext-" + hashlib.sha1(normalize_title(title).encode()).hexdigest()[:10]
 
 
-def resolve_final_versions() -> None:
+def resolve_final_versions() -> list[int]:
     """Point each draft's "final version" reference at the held final text (same title without
-    the draft marker, not itself a draft), or at a stub until the final text is loaded."""
+    the draft marker, not itself a draft), or at a stub until the final text is loaded.
+    Returns the ids of the stubs created."""
+    created: list[int] = []
     finals: dict[str, Policy] = {}
     for policy in Policy.objects.real().exclude(status__in=DRAFT_STATUSES).newest_first():
         finals.setdefault(normalize_title(policy.title), policy)
     for ref in Reference.objects.filter(relation=R.FINAL).select_related("target"):
         target = finals.get(normalize_title(ref.cited_title))
         if target is None or target.pk == ref.policy_id:
-            target, _ = Policy.objects.get_or_create(
+            target, new = Policy.objects.get_or_create(
                 slug=stub_slug(ref.cited_title),
                 defaults={"title": ref.cited_title, "is_stub": True},
             )
+            if new:
+                created.append(target.pk)
         if ref.target_id != target.pk:
             ref.target = target
             ref.save(update_fields=["target"])
+    return created

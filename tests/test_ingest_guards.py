@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from policies.ingest import IngestError
-from policies.ingest.guards import default_slug, limit_waits
+from policies.ingest.guards import LOAD_LOCK, default_slug, limit_waits
 from policies.models import Policy, Provision, SourceDocument
 
 pytestmark = pytest.mark.django_db
@@ -147,8 +147,7 @@ def test_runs_bound_their_waits():
 
 
 def test_lock_wait_gives_up_with_a_message(tmp_path, settings):
-    """Another session holding the index state (as a concurrent load does while it learns the
-    dictionary): the load fails fast and says why."""
+    """Another load running (holding the loads' lock): this one fails fast and says why."""
     settings.INGEST_LOCK_TIMEOUT = 1
     path = write(tmp_path, "waits.txt", NOTICE.format(topic="数据"))
     holder = connection.copy()
@@ -156,8 +155,7 @@ def test_lock_wait_gives_up_with_a_message(tmp_path, settings):
         holder.connect()
         holder.set_autocommit(False)
         with holder.cursor() as cursor:
-            cursor.execute("SELECT id FROM search_indexstate FOR UPDATE")
-            assert cursor.fetchall() == [(1,)]
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOAD_LOCK])
         with pytest.raises(CommandError, match="a lock was not granted in time"):
             run(str(path))
     finally:

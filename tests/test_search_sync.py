@@ -171,13 +171,14 @@ def test_dictionary_learns_marked_terms_bodies_and_curated_words() -> None:
 def test_a_load_leaves_nothing_to_reindex_at_its_commit(
     tmp_path, reindexes, django_capture_on_commit_callbacks
 ) -> None:
-    """The stubs a load creates for titles it cites are indexed with it: their saves must not
-    queue a second re-index (it learns the whole dictionary again: 1.8 s at 105k clauses)."""
+    """The stubs a load creates (for titles it cites, for a draft's final text) are indexed with
+    it: their saves must not queue a second re-index (it learns the whole dictionary again:
+    1.8 s at 105k clauses)."""
     from policies.ingest.load import load_files
 
     source = tmp_path / "parrot_notice.txt"
     source.write_text(
-        "关于推进鹦鹉螺数据服务的通知\n"
+        "关于推进鹦鹉螺数据服务的通知（征求意见稿）\n"
         "一、依据《鹦鹉螺数据服务管理条例》，推进鹦鹉螺数据服务。\n"
         "二、到2027年，培育鹦鹉螺数据服务企业20家。\n",
         encoding="utf-8",
@@ -185,7 +186,8 @@ def test_a_load_leaves_nothing_to_reindex_at_its_commit(
     with django_capture_on_commit_callbacks(execute=True):
         load_files([source], log=lambda message: None)
     stub = Policy.objects.get(title="鹦鹉螺数据服务管理条例")
-    assert stub.is_stub
+    final = Policy.objects.get(title="关于推进鹦鹉螺数据服务的通知")  # the draft's final text
+    assert stub.is_stub and final.is_stub
     assert reindexes == []
     hits = search(SearchParams(q="鹦鹉螺数据服务企业")).items
     assert [h.policy_slug for h in hits][:1] == [Policy.objects.get(source__name=source.name).slug]

@@ -41,6 +41,19 @@ def limit_waits() -> None:
             cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
 
 
+# pg_advisory_xact_lock's key for "a load is running" (any constant; this one spells "pkb load").
+LOAD_LOCK = 0x706B_6220_6C6F_6164
+
+
+def one_load_at_a_time() -> None:
+    """Wait (up to the transaction's lock timeout) until no other load runs, then hold that
+    until this transaction ends. Two loads side by side would pick the same free slugs and stub
+    rows and fail with a raw IntegrityError or a deadlock; this way the second one waits, or
+    gives up with a message (:func:`gave_up`). Released by the server when the session dies."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOAD_LOCK])
+
+
 def gave_up(exc: OperationalError) -> Exception:
     """An IngestError saying which wait ran out, or the database error itself."""
     state = getattr(getattr(exc, "__cause__", None), "sqlstate", None)

@@ -41,6 +41,7 @@ from policies.ingest.guards import (
     free_slug,
     gave_up,
     limit_waits,
+    one_load_at_a_time,
     refuse_blank,
 )
 from policies.ingest.metadata import as_date, body_registry, metadata_bytes, metadata_for
@@ -54,6 +55,7 @@ from policies.lineage import resolve_final_versions
 from policies.models import IssuingBody, Policy, PolicyBody, Reference, SourceDocument
 from policies.vocabulary import is_short_line
 from portal.compression import fast_compression
+from portal.routers import primary_only
 from search.indexing import ahead, index_policies
 
 
@@ -76,7 +78,11 @@ def sync_bodies() -> dict[str, IssuingBody]:
 
     Only new or changed bodies are written: saving a body queues a re-index of every policy it
     issued for the commit (its names are their context), which on every load would re-index
-    much of the corpus for nothing."""
+    much of the corpus for nothing.
+
+    Every load path begins here, inside its transaction, so this is where it waits for any other
+    load to finish (:func:`~policies.ingest.guards.one_load_at_a_time`)."""
+    one_load_at_a_time()
     stored = {body.name: body for body in IssuingBody.objects.all()}
     for entry in body_registry():
         wanted = {"slug": entry["slug"], "aliases": entry.get("aliases", [])}
@@ -316,7 +322,7 @@ def resolve_references() -> list[int]:
                 "FROM unnest(%s::bigint[], %s::bigint[]) AS new(id, target) WHERE ref.id = new.id",
                 [list(changed), list(changed.values())],
             )
-    resolve_final_versions()
+    created += resolve_final_versions()
     # Stubs nobody cites any more (their document has arrived) go away.
     Policy.objects.filter(
         is_stub=True, cited_by__isnull=True, interpretations__isnull=True
@@ -345,7 +351,8 @@ def store_original(source: SourceDocument, data: bytes) -> None:
     0.25 s for 20 MB)."""
     source.original = data
     connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
+    # Errors as Django's (a timeout must reach gave_up as an OperationalError).
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(
             f"UPDATE {SourceDocument._meta.db_table} SET original = %b WHERE id = %s",
             [data, source.pk],
@@ -438,7 +445,8 @@ def load_files(
 ) -> list[LoadResult]:
     """Load files in one transaction: a failing file leaves the database as it was."""
     try:
-        with ahead.enabled(), transaction.atomic():
+        # Reads too from the primary: the load reads back what its transaction wrote.
+        with primary_only(), ahead.enabled(), transaction.atomic():
             limit_waits()
             bodies = sync_bodies()
             results = []
