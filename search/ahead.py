@@ -150,7 +150,7 @@ def plan(policy, count: int) -> Plan | None:
     """A plan for ``policy``'s ``count`` new provisions, when indexing ahead pays: inside
     :func:`enabled`, more than one core, nothing running ahead yet, and a batch large enough to
     rebuild the entry table (see search.incremental)."""
-    from policies.models import IssuingBody, PolicyBody
+    from policies.models import IssuingBody
     from search.incremental import in_bulk
     from search.models import DictionaryTerm, SearchEntry
 
@@ -159,12 +159,17 @@ def plan(policy, count: int) -> Plan | None:
     kept = SearchEntry.objects.count()
     if not in_bulk(count, kept):
         return None
-    body_ids = list(
-        PolicyBody.objects.filter(policy=policy).order_by("order").values_list("body_id", flat=True)
-    )
     terms = set(DictionaryTerm.objects.values_list("term", flat=True))
     names = [name for body in IssuingBody.objects.all() for name in body.all_names]
-    return Plan(policy, body_ids, terms, names, index_ahead=kept <= INDEX_AHEAD_KEPT)
+    return Plan(policy, _body_ids(policy), terms, names, index_ahead=kept <= INDEX_AHEAD_KEPT)
+
+
+def _body_ids(policy) -> list[int]:
+    """The policy's issuing bodies, in its order (its entries' context)."""
+    from policies.models import PolicyBody
+
+    bodies = PolicyBody.objects.filter(policy=policy).order_by("order")
+    return list(bodies.values_list("body_id", flat=True))
 
 
 def _write_ahead(sources, texts, terms, body_names, sender, parent: int) -> None:
@@ -231,15 +236,14 @@ def sources_for(policy_ids: set[int]) -> dict[int, list[ProvisionSource]]:
     A load only adds and deletes provisions (nothing updates one in place), so the same ids
     mean the same rows; the policy's context (type, status, year, bodies) is compared whole.
     """
-    from policies.models import Policy, PolicyBody, Provision
+    from policies.models import Policy, Provision
 
     if _run is None or _run.policy_id not in policy_ids:
         return {}
     policy = Policy.objects.filter(pk=_run.policy_id).first()
     if policy is None:
         return {}
-    bodies = PolicyBody.objects.filter(policy=policy).order_by("order")
-    context = policy_context(policy, list(bodies.values_list("body_id", flat=True)))
+    context = policy_context(policy, _body_ids(policy))
     ids = set(Provision.objects.filter(policy=policy).values_list("pk", flat=True))
     given = _run.sources
     if any(s.context != context for s in given[:1]) or ids != {s.provision_id for s in given}:

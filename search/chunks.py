@@ -140,16 +140,7 @@ def run_chunks(
                 done(_copy_chunk((start, end, table, verify)))
             return ChunkResult(written, differing)
         context = multiprocessing.get_context("fork")
-        tasks = [(s, e, table, verify) for s, e in bounds]
-        if connection.in_atomic_block and own_connections:
-            # The caller's transaction stays open here; each worker opens its own connection.
-            with ProcessPoolExecutor(
-                workers, mp_context=context, initializer=detach_inherited_connections
-            ) as pool:
-                for result in pool.map(_copy_chunk, tasks):
-                    done(result)
-            return ChunkResult(written, differing)
-        if connection.in_atomic_block:
+        if connection.in_atomic_block and not own_connections:
             with ProcessPoolExecutor(
                 workers, mp_context=context, initializer=detach_inherited_connections
             ) as pool:
@@ -167,10 +158,14 @@ def run_chunks(
                     copy_lines(text, table)
                     done(result)
             return ChunkResult(written, differing)
-        # Forked workers must not share a live connection with this process: they open their own.
-        connections.close_all()
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            for result in pool.map(_copy_chunk, tasks):
+        # Forked workers must not share a live connection with this process: they open their
+        # own. A transaction of the caller stays open here, so its connection is only forgotten
+        # in the workers; otherwise it is closed first.
+        initializer = detach_inherited_connections if connection.in_atomic_block else None
+        if initializer is None:
+            connections.close_all()
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=initializer) as pool:
+            for result in pool.map(_copy_chunk, [(s, e, table, verify) for s, e in bounds]):
                 done(result)
         return ChunkResult(written, differing)
     finally:

@@ -94,6 +94,8 @@ def sync_bodies() -> dict[str, IssuingBody]:
                 setattr(body, field, value)
             body.save(update_fields=list(wanted))
     lookup: dict[str, IssuingBody] = {}
+    # Read again, in the model's order (by name, the database's collation): which body a name
+    # shared by two maps to stays as it was.
     for body in IssuingBody.objects.all():
         for name in body.all_names:
             lookup[name] = body
