@@ -8,6 +8,7 @@ bodies, 发文字号, dates, publication or authors — without touching the cla
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
 import threading
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from django.conf import settings
 from portal.routers import read_connection as connection
 from search.dictionary import ensure_loaded
 from search.normalize import compact, normalize_query
-from search.query.lookup import SubstringIndex, date_keys, grouped, within
+from search.query.lookup import PolicySets, SubstringIndex, date_keys, grouped, within
 from search.query.parse import Term
 
 _PUNCT_RE = re.compile(r"[^\w]", re.UNICODE)
@@ -95,6 +96,7 @@ class Catalog:
     gram_share: dict[str, float] = field(default_factory=dict)
     _common_grams: frozenset[str] | None = field(default=None, repr=False)
     _newest: dict[int, int] | None = field(default=None, repr=False)
+    _sets: PolicySets | None = field(default=None, repr=False)
 
     def selectivity(self, term: Term) -> float:
         """Estimated share of entries a term matches (its words' rarest lexeme, per variant)."""
@@ -181,6 +183,12 @@ class Catalog:
             ordered = sorted(self.policies, key=lambda p: (-p.latest, p.pk))
             self._newest = {p.pk: n for n, p in enumerate(ordered)}
         return self._newest
+
+    def sets(self) -> PolicySets:
+        """The policies as sets by their facet values (for filters and document facets)."""
+        if self._sets is None:
+            self._sets = PolicySets((p.pk, p.facet_keys) for p in self.policies)
+        return self._sets
 
     def lookups(self) -> Lookups:
         if self._lookups is None:
@@ -356,7 +364,28 @@ def current_catalog() -> Catalog:
         with _catalog_lock:
             if _catalog.version != version:
                 _catalog = _load_catalog(version)
+                _out_of_collection(_catalog)
     return _catalog
+
+
+def _out_of_collection(catalog: Catalog) -> None:
+    """The catalog (with its look-ups) and the dictionary live until the next load, unchanged:
+    moved out of the cyclic garbage collector's sight (``gc.freeze``).
+
+    A search allocates thousands of objects (数据 names 10,000 documents at 1M entries), which
+    sets off collections; each full one walked every object of the catalog and the dictionary —
+    62 ms a search at 1M entries, 7 ms with them frozen. Reference counting still frees them
+    when a newer catalog replaces this one; the collection before the freeze clears any cycles
+    (an older catalog's included) so that nothing unreachable is frozen.
+    """
+    catalog.lookups()
+    catalog.sets()
+    catalog.newest_first()
+    catalog.common_lexemes()
+    catalog.common_grams()
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def document_intent(query_compact: str, catalog: Catalog) -> dict[int, float]:

@@ -6,7 +6,10 @@ documents, not for every clause of them: each such document is listed once, with
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections import defaultdict
+from dataclasses import dataclass, field
 from operator import itemgetter
 
 from django.urls import reverse
@@ -63,8 +66,45 @@ def share_passing(params: SearchParams, catalog: Catalog) -> float:
         return 0.0
     if not _filtered(params):
         return 1.0
-    kept = sum(1 for p in catalog.policies if _passes_filters(p, params, catalog))
-    return kept / len(catalog.policies)
+    # The filters as sets of policies: the same test as _passes_filters, without a loop over
+    # every policy in Python (13 ms with 20,000 policies).
+    sets = catalog.sets()
+    kept = sets.every
+    for kind, value in (("type", params.type), ("status", params.status)):
+        if value:
+            kept &= sets.having.get((kind, value), 0)
+    if params.body:
+        kept &= sets.having.get(("body", str(catalog.body_id_by_slug.get(params.body))), 0)
+    if params.year_from is not None or params.year_to is not None:
+        low = params.year_from if params.year_from is not None else -1
+        high = params.year_to if params.year_to is not None else 10**6
+        years = [m for (k, v), m in sets.having.items() if k == "year" and low <= int(v) <= high]
+        kept &= functools.reduce(operator.or_, years, 0)
+    if params.policy:
+        policy = catalog.policy_by_slug.get(params.policy)
+        kept &= sets.of([policy.pk]) if policy else 0
+    return kept.bit_count() / len(catalog.policies)
+
+
+@dataclass(frozen=True)
+class MatchedDocuments:
+    """Documents whose metadata answers every positive term, strongest first, as policy ids:
+    a one-word query (数据) names thousands of documents, of which a page shows a few and the
+    facets count all — no object per document."""
+
+    pks: list[int] = field(default_factory=list)
+    reasons: dict[int, list[str]] | dict[int, str] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.pks)
+
+    def first(self, n: int, catalog: Catalog) -> list[tuple[PolicyMeta, list[str]]]:
+        """The first ``n``, each with why it matched."""
+        return [(catalog.policy_by_pk[pk], self._why(pk)) for pk in self.pks[:n]]
+
+    def _why(self, pk: int) -> list[str]:
+        why = self.reasons[pk]
+        return [why] if isinstance(why, str) else why
 
 
 def matching_documents(
@@ -73,31 +113,30 @@ def matching_documents(
     negative_matches: list[dict[int, str]],
     params: SearchParams,
     catalog: Catalog,
-) -> list[tuple[PolicyMeta, list[str]]]:
+) -> MatchedDocuments:
     """Documents whose metadata answers every positive term (``terms``), strongest first."""
     if not positive_matches:
-        return []
-    ids = set(positive_matches[0])
-    for found in positive_matches[1:]:
-        ids &= set(found)
-    for found in negative_matches:
-        ids -= set(found)
+        return MatchedDocuments()
     named_bodies = {catalog.body_by_name.get(bare(t.text)) for t in terms} - {None}
     filtered = _filtered(params)
     first, more = positive_matches[0], positive_matches[1:]
     newest = catalog.newest_first()
-    if not more and not filtered and not named_bodies:
+    if not more and not negative_matches and not filtered and not named_bodies:
         # One term (数据 names thousands of documents by title): grouped by the strength of
         # their reason, the strongest first, each group newest first — sorted in C, no key
         # tuple per document.
         by_strength: dict[int, list[int]] = defaultdict(list)
-        for pk in ids:
-            by_strength[_STRENGTH.get(first[pk], 0)].append(pk)
-        chosen: list[tuple[PolicyMeta, list[str]]] = []
+        for pk, why in first.items():
+            by_strength[_STRENGTH.get(why, 0)].append(pk)
+        pks: list[int] = []
         for strength in sorted(by_strength, reverse=True):
-            pks = sorted(by_strength[strength], key=newest.__getitem__)
-            chosen.extend((catalog.policy_by_pk[pk], [first[pk]]) for pk in pks)
-        return chosen
+            pks.extend(sorted(by_strength[strength], key=newest.__getitem__))
+        return MatchedDocuments(pks, first)
+    ids = set(first)
+    for found in more:
+        ids &= set(found)
+    for found in negative_matches:
+        ids -= set(found)
     keyed = []
     for pk in ids:
         p = catalog.policy_by_pk.get(pk)
@@ -110,9 +149,9 @@ def matching_documents(
         strength = sum(_STRENGTH.get(r, 0) for r in reasons)
         # The body named leads the document; then the newest first.
         key = (-strength, p.lead_body not in named_bodies, newest[pk])
-        keyed.append((key, p, reasons))
+        keyed.append((key, pk, reasons))
     keyed.sort(key=itemgetter(0))
-    return [(p, reasons) for _, p, reasons in keyed]
+    return MatchedDocuments([pk for _, pk, _ in keyed], {pk: r for _, pk, r in keyed})
 
 
 def document_hit(p: PolicyMeta, reasons: list[str], catalog: Catalog) -> DocumentHit:

@@ -3,13 +3,9 @@ document-level result once."""
 
 from __future__ import annotations
 
-from collections import Counter
-from itertools import chain
-from operator import attrgetter
-
 from search.query.catalog import Catalog
 from search.query.params import FacetValue
-from search.query.plan import Plan, fetchall
+from search.query.plan import MATCH, Plan, fetchall
 
 # Match sets are counted exactly up to COUNT_CAP; beyond it the total is reported as
 # "COUNT_CAP+" (``total_is_estimate``) and facets describe the first COUNT_CAP matches only:
@@ -38,7 +34,7 @@ def facets_and_total(
     reachable = plan.most_share * catalog.entries * passing > COUNT_CAP
     if plan.words_probe and not seqscan and reachable:
         rows = fetchall(
-            _counting_sql(f"e.words @@ %s::tsquery AND {plan.rest_where}"),
+            _counting_sql(f"e.words {MATCH} %s::tsquery AND {plan.rest_where}"),
             [plan.words_probe, *plan.rest_params],
         )
         if _total(rows) > COUNT_CAP:
@@ -142,13 +138,8 @@ def add_documents(
         }
         for kind, values in facets.items()
     }
-    known = [pk for pk in policy_ids if pk in catalog.policy_by_pk]
-    # Iterated in C: thousands of documents can answer a one-word query.
-    added = Counter(
-        chain.from_iterable(
-            map(attrgetter("facet_keys"), map(catalog.policy_by_pk.__getitem__, known))
-        )
-    )
+    sets = catalog.sets()
+    added = sets.counts(sets.of(policy_ids))
     for (kind, value), n in added.items():
         values = counts.setdefault(kind, {})
         values[value] = values.get(value, 0) + n

@@ -90,3 +90,43 @@ def grouped(pairs: Iterable[tuple[object, int]]) -> dict:
         if not owners or owners[-1] != owner:
             owners.append(owner)
     return dict(out)
+
+
+class PolicySets:
+    """Sets of the catalog's policies as Python integers, one byte per policy (its place in
+    the catalog), holding 1 for a member: a set is built from a list of policies by one pass
+    over a ``bytearray``, intersected with ``&`` and counted with ``int.bit_count`` — in C,
+    over the whole catalog at once.
+
+    For what thousands of documents share: 数据 names 10,000 documents by title at 1M entries,
+    and counting their facet values through their (facet, value) tuples with a ``Counter``
+    took 18–30 ms, where these take well under a millisecond per value.
+    """
+
+    def __init__(self, members: Iterable[tuple[int, Iterable[tuple[str, str]]]]) -> None:
+        self.slot: dict[int, int] = {}
+        keyed: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for n, (pk, keys) in enumerate(members):
+            self.slot[pk] = n
+            for key in keys:
+                keyed[key].append(n)
+        self.size = len(self.slot)
+        self.every = self._from_slots(range(self.size))
+        # (facet, value) → the policies that have it.
+        self.having = {key: self._from_slots(slots) for key, slots in keyed.items()}
+
+    def _from_slots(self, slots: Iterable[int]) -> int:
+        members = bytearray(self.size)
+        for n in slots:
+            members[n] = 1
+        return int.from_bytes(members, "little")
+
+    def of(self, pks: Iterable[int]) -> int:
+        """The set of these policies (unknown ids are left out)."""
+        slot = self.slot
+        return self._from_slots(slot[pk] for pk in pks if pk in slot)
+
+    def counts(self, members: int) -> dict[tuple[str, str], int]:
+        """How many of ``members`` have each (facet, value); values none of them has are left out."""
+        found = {key: (mask & members).bit_count() for key, mask in self.having.items()}
+        return {key: n for key, n in found.items() if n}

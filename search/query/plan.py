@@ -38,6 +38,13 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+# ``@@@`` is ``@@`` (the same function) that only the GIN index supports, not RUM: a match
+# that is not ranked in the index is a bitmap scan, and RUM's bitmap scans read its positions
+# and orderings too — 数据安全 保障 体系 at 1M entries: 71 ms through RUM, 22 ms through GIN,
+# which the planner's costs would not pick. The RUM index serves only ``ORDER BY <=>``.
+MATCH = "@@@"
+
+
 def tsquery_and(words: list[str], weights: str = "") -> str:
     suffix = f":{weights}" if weights else ""
     return " & ".join(quote_lexeme(w) + suffix for w in words)
@@ -79,7 +86,7 @@ def own_sql(term: Term) -> tuple[str, list]:
     params: list = []
     for variant in term.variants:
         if variant.words:
-            parts.append("e.words @@ %s::tsquery")
+            parts.append(f"e.words {MATCH} %s::tsquery")
             params.append(tsquery_and(variant.words, OWN_WEIGHTS))
         sql, p = substring_sql(variant.substring)
         if sql:

@@ -24,7 +24,12 @@ from search.normalize import compact, normalize_query
 from search.query import facets as counting
 from search.query import rank
 from search.query.catalog import CLAUSE_REASONS, current_catalog, document_intent
-from search.query.documents import document_hit, matching_documents, share_passing
+from search.query.documents import (
+    MatchedDocuments,
+    document_hit,
+    matching_documents,
+    share_passing,
+)
 from search.query.facets import add_documents, facets_and_total, scored_facets
 from search.query.params import (
     DOCUMENT_LIMIT,
@@ -91,11 +96,13 @@ def _search(params: SearchParams, *, count: bool = False, corrected: bool = Fals
     documents = (
         matching_documents(positive, matches, negative, params, catalog)
         if weights.document_results
-        else []
+        else MatchedDocuments()
     )
     results.document_total = len(documents)
     if params.offset == 0:
-        results.documents = [document_hit(p, r, catalog) for p, r in documents[:DOCUMENT_LIMIT]]
+        results.documents = [
+            document_hit(p, r, catalog) for p, r in documents.first(DOCUMENT_LIMIT, catalog)
+        ]
     meta_ids = [sorted(pk for pk, why in m.items() if why in CLAUSE_REASONS) for m in matches]
     if len(positive) == 1:
         meta_ids = [[]]  # one term: a clause must match it itself anyway
@@ -150,7 +157,7 @@ def _search(params: SearchParams, *, count: bool = False, corrected: bool = Fals
     results.total, results.total_is_estimate, results.total_full = total, estimate, full_total
     results.facet_basis = min(total, counting.COUNT_CAP)
     if facets is not None:
-        results.facets = add_documents(facets, [p.pk for p, _ in documents], catalog)
+        results.facets = add_documents(facets, documents.pks, catalog)
     results.relaxed = plan.partial and full_total == 0
     if results.relaxed:
         results.message = "没有同时包含全部检索词的条款，以下为部分匹配的结果。"
@@ -220,7 +227,7 @@ def _search(params: SearchParams, *, count: bool = False, corrected: bool = Fals
             # Far fewer matches than estimated: count them.
             return _search(params, count=True, corrected=corrected)
         results.facet_basis, facets = scored_facets(scored, catalog)
-        results.facets = add_documents(facets, [p.pk for p, _ in documents], catalog)
+        results.facets = add_documents(facets, documents.pks, catalog)
     details = rank.provision_details([pid for pid, _, _, _ in ranked])
     marks = [
         ([v.substring for v in t.variants if v.substring], t.all_words)
