@@ -33,6 +33,9 @@ from search.vectors import ProvisionSource, clear_caches
 # may take; PostgreSQL caps it at 2 GB anyway.
 MAINTENANCE_MEM_SHARE = 8  # 1/8 of RAM per concurrent index build
 MAINTENANCE_MEM_MB = (64, 1024)
+# Entry rows stored whole, uncompressed (see migration 0006): a rebuilt table replaces the live
+# one, so it is created with the same storage parameter.
+ENTRY_STORAGE = "toast_tuple_target = 8160"
 
 
 @dataclass(frozen=True)
@@ -299,7 +302,7 @@ def create_build_table() -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {qn(build)}")
         cursor.execute(
             f"CREATE TABLE {qn(build)} (LIKE {qn(table)} INCLUDING DEFAULTS INCLUDING IDENTITY "
-            "INCLUDING CONSTRAINTS INCLUDING STORAGE)"
+            f"INCLUDING CONSTRAINTS INCLUDING STORAGE) WITH ({ENTRY_STORAGE})"
         )
 
 
