@@ -33,9 +33,6 @@ from search.vectors import ProvisionSource, clear_caches
 # may take; PostgreSQL caps it at 2 GB anyway.
 MAINTENANCE_MEM_SHARE = 8  # 1/8 of RAM per concurrent index build
 MAINTENANCE_MEM_MB = (64, 1024)
-# Entry rows stored whole, uncompressed (see migration 0006): a rebuilt table replaces the live
-# one, so it is created with the same storage parameter.
-ENTRY_STORAGE = "toast_tuple_target = 8160"
 
 
 @dataclass(frozen=True)
@@ -300,9 +297,14 @@ def create_build_table() -> None:
     table, build = SearchEntry._meta.db_table, build_name()
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {qn(build)}")
+        # It replaces the live table: with its storage parameters too (LIKE copies none), such
+        # as the rows stored whole of migration 0006.
+        cursor.execute("SELECT reloptions FROM pg_class WHERE oid = %s::regclass", [table])
+        options = cursor.fetchone()[0]
         cursor.execute(
             f"CREATE TABLE {qn(build)} (LIKE {qn(table)} INCLUDING DEFAULTS INCLUDING IDENTITY "
-            f"INCLUDING CONSTRAINTS INCLUDING STORAGE) WITH ({ENTRY_STORAGE})"
+            "INCLUDING CONSTRAINTS INCLUDING STORAGE)"
+            + (f" WITH ({', '.join(options)})" if options else "")
         )
 
 

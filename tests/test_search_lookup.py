@@ -57,23 +57,30 @@ def test_metadata_matches_through_the_look_ups(q, slug_start, reason) -> None:
         assert [catalog.policy_by_pk[pk].slug[: len(slug_start)] for pk in found] == [slug_start]
 
 
-def test_policy_sets_count_what_their_members_have() -> None:
+@pytest.mark.parametrize("few", [0, PolicySets.FEW])  # as bit sets, and key by key
+def test_policy_sets_count_what_their_members_have(monkeypatch, few) -> None:
+    monkeypatch.setattr(PolicySets, "FEW", few)
     sets = PolicySets(
         [
-            (10, [("type", "通知"), ("year", "2024")]),
-            (11, [("type", "通知")]),
-            (12, [("year", "2023"), ("body", "3")]),
+            (10, (("type", "通知"), ("year", "2024"))),
+            (11, (("type", "通知"),)),
+            (12, (("year", "2023"), ("body", "3"))),
         ]
+        + [(100 + n, (("year", "2020"),)) for n in range(20)]  # past one byte of bits
     )
-    assert sets.every.bit_count() == 3
-    assert sets.counts(sets.of([10, 12, 99])) == {
+    assert sets.every.bit_count() == 23
+    assert sets.counts([10, 12, 99, 12]) == {
         ("type", "通知"): 1,
         ("year", "2024"): 1,
         ("year", "2023"): 1,
         ("body", "3"): 1,
     }
-    assert sets.counts(sets.of([10, 11])) == {("type", "通知"): 2, ("year", "2024"): 1}
-    assert sets.counts(sets.of([])) == {}
+    assert sets.counts([10, 11, 119, 105]) == {
+        ("type", "通知"): 2,
+        ("year", "2024"): 1,
+        ("year", "2020"): 2,
+    }
+    assert sets.counts([]) == {}
 
 
 @pytest.mark.django_db
@@ -88,6 +95,9 @@ def test_policy_sets_count_what_their_members_have() -> None:
         ({"status": "现行有效", "body": "ndrc"}, 1),
         ({"policy": "miit-2021-179-big-data-industry-plan", "type": "规划"}, 1),
         ({"type": "规划", "body": "nda"}, 0),
+        ({"year_from": 2022, "year_to": 2024}, 2),  # 1836号 (2024) and the draft (2023)
+        ({"body": "no-such-body"}, 0),
+        ({"policy": "no-such-policy"}, 0),
     ],
 )
 def test_the_share_the_filters_keep_is_counted_over_the_documents(filters, kept) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from search.evaluation import strip_marks
 from search.query import SearchParams, search
+from search.query.plan import BM25_B, BM25_K1, exact_tf_sql
 
 pytestmark = pytest.mark.django_db
 
@@ -193,3 +195,23 @@ def test_body_only_query_is_a_document_result_not_all_its_clauses() -> None:
     # 工业和信息化部 is printed only in 003's header, never in a clause.
     assert results.items == [] and results.total == 0
     assert [(f.label, f.count) for f in results.facets["body"]] == [("工业和信息化部", 1)]
+
+
+@pytest.mark.parametrize(
+    ("text", "substrings", "count"),
+    [
+        ("数据要素×数据要素，数据", ["数据要素"], 2),
+        ("C2M模式与C2M", ["C2M"], 2),
+        ("数據要素与数据要素", ["数据要素", "要素"], 3),  # 数據 is another word: 1 + 2
+        ("算力", ["数据"], 0),
+    ],
+)
+def test_occurrences_are_counted_in_whole_characters(text, substrings, count) -> None:
+    """The score's occurrence count (exact_tf_sql) measures the text in bytes: every count
+    must still be whole occurrences of the characters, whatever their width."""
+    sql, params = exact_tf_sql(substrings, 100.0)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sql} FROM (SELECT %s::text AS compact) e", [*params, text])
+        got = cursor.fetchone()[0]
+    norm = BM25_K1 * (1 - BM25_B + BM25_B * len(text) / 100.0)
+    assert got == pytest.approx(count / (count + norm))

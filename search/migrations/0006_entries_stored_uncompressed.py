@@ -6,14 +6,16 @@ the TOAST table. Scoring then decompressed the words and the compact text again 
 dozen places the score reads them: scoring a search's 300 candidates took 10–12 ms with that
 and 7–8 ms with rows stored whole (measured on 300 entries of the 200k bench, same
 expressions). ``toast_tuple_target`` is the size a row is shrunk to; at a page's 8160 bytes
-only rows that could not fit are compressed.
+only rows that could not fit are compressed. Rebuilt tables copy the live table's parameters
+(search.rebuild.create_build_table). Entries written before this migration keep their
+compression until ``manage.py reindex`` rewrites them.
 """
 
 from __future__ import annotations
 
 from django.db import migrations
 
-TARGET = 8160  # search.rebuild.ENTRY_STORAGE sets the same on every rebuilt table
+TARGET = 8160
 
 
 class Migration(migrations.Migration):

@@ -138,8 +138,7 @@ def add_documents(
         }
         for kind, values in facets.items()
     }
-    sets = catalog.sets()
-    added = sets.counts(sets.of(policy_ids))
+    added = catalog.sets().counts(policy_ids)
     for (kind, value), n in added.items():
         values = counts.setdefault(kind, {})
         values[value] = values.get(value, 0) + n

@@ -116,14 +116,15 @@ def exact_tf_sql(substrings: list[str], avg_chars: float) -> tuple[str, list]:
     """
     if not substrings:
         return "0", []
-    # Occurrences counted in bytes: the same count (UTF-8 matches whole characters), and
+    # Occurrences counted in bytes: the same count (the server matches whole characters), and
     # octet_length reads the length word where char_length walks the text — it was four
     # walks per term and row, a third of the scoring's text work.
     counts = " + ".join(
-        "(octet_length(e.compact) - octet_length(replace(e.compact, %s, ''))) / %s::float8"
+        "(octet_length(e.compact) - octet_length(replace(e.compact, %s, ''))) "
+        "/ octet_length(%s)::float8"
         for _ in substrings
     )
-    args: list = [x for v in substrings for x in (v, len(v.encode()))]
+    args: list = [x for v in substrings for x in (v, v)]
     sql = (
         f"(({counts}) / (({counts}) + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * "
         f"char_length(e.compact) / {max(avg_chars, 1.0):.3f})))"
