@@ -44,7 +44,14 @@ class SearchEntry(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "检索条目"
         indexes = (
-            GinIndex(fields=["words"], name="search_entry_words_gin"),
+            # With the filters as further columns (btree_gin for the two text ones): a filtered
+            # match is one GIN scan, whose fast scan skips through a filter's long list along
+            # the words' short ones — 区块链 of type 规划 at 1M entries: 41 ms reading every
+            # row the words match (or a bitmap of the filter's 101,245 entries ANDed), 6 ms so.
+            # Not the year: a range in a GIN index reads every year's list (32 ms, ≥ 2024).
+            GinIndex(
+                fields=["words", "doc_type", "status", "body_ids"], name="search_entry_words_gin"
+            ),
             GinIndex(fields=["grams"], name="search_entry_grams_gin"),
             GinIndex(OpClass("compact", name="gin_trgm_ops"), name="search_entry_compact_trgm"),
             models.Index(fields=["policy", "order"], name="search_entry_policy_order"),

@@ -296,3 +296,31 @@ def test_matching_never_goes_through_the_rum_index() -> None:
             shown[name] = "\n".join(row[0] for row in cursor.fetchall())
     assert rank.RUM_INDEX in shown["control"]
     assert rank.RUM_INDEX not in shown["plan"] and rank.RUM_INDEX not in shown["probe"]
+
+
+def test_filters_are_matched_in_the_words_index() -> None:
+    """Type, status and bodies are further columns of the words GIN index (migration 0007): a
+    filtered match is one index scan, not a visit of every row the words match."""
+    from search.normalize import normalize_query
+    from search.query.catalog import current_catalog
+    from search.query.parse import parse_query
+    from search.query.plan import build_plan
+    from search.query.weights import active
+
+    catalog = current_catalog()
+    params = SearchParams(q="数据 安全", type="规划", status="现行有效", body="miit")
+    parsed = parse_query(normalize_query(params.q), catalog, active())
+    plan = build_plan(parsed.terms, [[] for _ in parsed.positive], params, catalog, active())
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            f"EXPLAIN SELECT 1 FROM search_searchentry e WHERE e.words {MATCH} %s::tsquery "
+            f"AND {plan.rest_where}",
+            [plan.words_probe, *plan.rest_params],
+        )
+        shown = "\n".join(row[0] for row in cursor.fetchall())
+    (condition,) = [line for line in shown.splitlines() if "Index Cond" in line]
+    assert "search_entry_words_gin" in shown
+    assert all(column in condition for column in ("words", "doc_type", "status", "body_ids"))
+    # 工信部's plan has 25 provisions whose heading or text holds both 数据 and 安全.
+    assert search(params).total == 25

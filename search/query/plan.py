@@ -172,7 +172,7 @@ def filters(params: SearchParams, catalog: Catalog) -> tuple[list[str], list]:
     args: list = []
     if params.body:
         body_id = catalog.body_id_by_slug.get(params.body)
-        where.append("%s = ANY(e.body_ids)")
+        where.append("e.body_ids @> ARRAY[%s]::integer[]")  # as the filters' index answers
         args.append(body_id if body_id is not None else -1)
     if params.type:
         where.append("e.doc_type = %s")
