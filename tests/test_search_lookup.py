@@ -24,6 +24,26 @@ def test_substring_index_lists_each_owner_once_in_order() -> None:
     assert index.containing("") == []
 
 
+def test_substring_index_by_bigrams_finds_what_a_scan_finds() -> None:
+    """Every substring of the keys (and some that are in none), looked up through the bigram
+    lists, gives the owners a scan of the joined keys gives, in the same order."""
+    items = [
+        (1, "国家数据局关于数据要素的通知"),
+        (2, "数据数据数据"),
+        (3, ""),
+        (2, "工信部大数据产业发展规划"),  # a second key of owner 2
+        (4, "发改数据2024"),
+        (5, "aaab"),
+    ]
+    index = SubstringIndex(items)
+    needles = {k[i:j] for _, k in items for i in range(len(k)) for j in range(i + 1, len(k) + 1)}
+    needles |= {"数据局通知", "据数据要", "ab数", "2025", "规划x"}
+    for needle in sorted(needles):
+        assert index.containing(needle) == index._scan(needle), needle
+    assert index.containing("数据") == [1, 2, 2, 4]
+    assert index.containing("数据要素") == [1]
+
+
 def test_within_finds_keys_inside_the_text() -> None:
     keys = {"发改数据〔2024〕1836号": [2], "1836": [4], "数据": [6]}
     assert sorted(within("见发改数据〔2024〕1836号文", keys, 4)) == [2, 4]
