@@ -42,7 +42,9 @@ class CandidateClauses(Protocol):
 
 
 class ChampionCTE(NamedTuple):
-    """SQL of the candidate CTE ``c`` (entry ids, for ``WITH``) and its parameters."""
+    """SQL of the candidate CTE ``c`` (for ``WITH``) and its parameters. Its column is
+    ``provision_id``, as the lists hold them: the scoring stage finds the entries by it once,
+    instead of a join here and a second look-up there (3 ms of 300 look-ups)."""
 
     sql: str
     params: list
@@ -207,16 +209,15 @@ def champion_candidates(
         query = " | ".join(quote_lexeme(w) for w in rare)
         ranked_rare = f"""
             UNION
-            (SELECT e.id FROM search_searchentry e
+            (SELECT e.provision_id FROM search_searchentry e
              WHERE e.words @@ %s::tsquery AND {rest_where}
              ORDER BY e.words <=> %s::tsquery LIMIT %s)"""
         params += [query, *rest_params, query, pool]
     sql = f"""
         c AS MATERIALIZED (
-            SELECT e.id
+            SELECT u.provision_id
             FROM {TABLE} t
             CROSS JOIN LATERAL unnest(t.provision_ids[1:%s] || t.added) AS u(provision_id)
-            JOIN search_searchentry e ON e.provision_id = u.provision_id
             WHERE t.lexeme = ANY(%s){ranked_rare}
         ),"""
     return ChampionCTE(sql, params)
@@ -238,16 +239,13 @@ def _on_every_list(clauses: Sequence[Sequence[Sequence[str]]], pool: int) -> Cha
     words = list(dict.fromkeys(w for alternatives in clauses for ws in alternatives for w in ws))
     sql = f"""
         c AS MATERIALIZED (
-            SELECT e.id FROM (
-                SELECT u.provision_id FROM ({on_every_list}) u(provision_id)
-                JOIN (
-                    SELECT x.provision_id, sum(x.position) AS position
-                    FROM {TABLE} t,
-                         unnest(t.provision_ids || t.added) WITH ORDINALITY x(provision_id, position)
-                    WHERE t.lexeme = ANY(%s) GROUP BY x.provision_id
-                ) r ON r.provision_id = u.provision_id
-                ORDER BY r.position, u.provision_id LIMIT %s
-            ) v
-            JOIN search_searchentry e ON e.provision_id = v.provision_id
+            SELECT u.provision_id FROM ({on_every_list}) u(provision_id)
+            JOIN (
+                SELECT x.provision_id, sum(x.position) AS position
+                FROM {TABLE} t,
+                     unnest(t.provision_ids || t.added) WITH ORDINALITY x(provision_id, position)
+                WHERE t.lexeme = ANY(%s) GROUP BY x.provision_id
+            ) r ON r.provision_id = u.provision_id
+            ORDER BY r.position, u.provision_id LIMIT %s
         ),"""
     return ChampionCTE(sql, [*params, words, pool])

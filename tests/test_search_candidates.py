@@ -160,7 +160,9 @@ def test_several_frequent_terms_take_the_entries_on_every_list(champions, monkey
 def test_too_few_on_every_list_go_on_to_the_rum_stage(champions, monkeypatch) -> None:
     """When the intersection leaves too few (here: none), the RUM stage ranks the matches."""
     rum_stage = ranked_by_the_rum_stage("数据 发展", monkeypatch)
-    nothing = ChampionCTE("c AS MATERIALIZED (SELECT NULL::bigint AS id WHERE FALSE),", [])
+    nothing = ChampionCTE(
+        "c AS MATERIALIZED (SELECT NULL::bigint AS provision_id WHERE FALSE),", []
+    )
     monkeypatch.setattr(candidates, "_on_every_list", lambda clauses, pool: nothing)
     monkeypatch.setattr(Catalog, "common_lexemes", lambda self: frozenset())
     taken = candidates_taken(monkeypatch)

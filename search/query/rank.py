@@ -68,7 +68,11 @@ def ranked_hits(
                 UNION SELECT unnest(%s::bigint[])
             ),"""
         candidate_args = [candidates.match, *plan.rest_params, candidates.ranking, pool, also or []]
-    restrict = "AND e.id IN (SELECT id FROM c)" if candidates is not None else ""
+    restrict = ""
+    if isinstance(candidates, ChampionCTE):
+        restrict = "AND e.provision_id IN (SELECT provision_id FROM c)"
+    elif candidates is not None:
+        restrict = "AND e.id IN (SELECT id FROM c)"
     facet_columns = "e.body_ids, e.doc_type, e.status, e.year," if facets else ""
     facet_value = SCORED_FACETS_SQL if facets else "NULL"
     sql = f"""
