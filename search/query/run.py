@@ -112,10 +112,7 @@ def _search(params: SearchParams, *, count: bool = False, corrected: bool = Fals
     # lower bound and the facets describe the candidates ranked in full (see ESTIMATE_FROM).
     # Filters keep about the share of documents they keep; exclusions are not estimated, nor
     # are words the statistics do not list (their share is only an upper bound).
-    # What the filters keep: a loop over the catalog with filters, so only where it is used.
-    passing = (
-        share_passing(params, catalog) if plan.known_share is not None or plan.words_probe else 1.0
-    )
+    passing = share_passing(params, catalog)  # policy sets: no loop over the catalog
     estimated = (
         not count
         and plan.known_share is not None
