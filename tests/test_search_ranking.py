@@ -7,7 +7,7 @@ from django.db import connection
 
 from search.evaluation import strip_marks
 from search.query import SearchParams, search
-from search.query.plan import BM25_B, BM25_K1, exact_tf_sql
+from search.query.plan import BM25_B, BM25_K1, occurrences_sql, saturated_sql
 
 pytestmark = pytest.mark.django_db
 
@@ -207,11 +207,16 @@ def test_body_only_query_is_a_document_result_not_all_its_clauses() -> None:
     ],
 )
 def test_occurrences_are_counted_in_whole_characters(text, substrings, count) -> None:
-    """The score's occurrence count (exact_tf_sql) measures the text in bytes: every count
+    """The score's occurrence count (occurrences_sql) measures the text in bytes: every count
     must still be whole occurrences of the characters, whatever their width."""
-    sql, params = exact_tf_sql(substrings, 100.0)
+    sql, params = occurrences_sql(substrings)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {sql} FROM (SELECT %s::text AS compact) e", [*params, text])
-        got = cursor.fetchone()[0]
+        cursor.execute(
+            f"SELECT e.n, {saturated_sql('e.n', 100.0)} FROM (SELECT {sql} AS n, "
+            "char_length(e.compact) AS _chars FROM (SELECT %s::text AS compact) e) e",
+            [*params, text],
+        )
+        got, saturated = cursor.fetchone()
     norm = BM25_K1 * (1 - BM25_B + BM25_B * len(text) / 100.0)
-    assert got == pytest.approx(count / (count + norm))
+    assert got == count
+    assert saturated == pytest.approx(count / (count + norm))

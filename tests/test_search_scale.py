@@ -324,3 +324,22 @@ def test_filters_are_matched_in_the_words_index() -> None:
     assert all(column in condition for column in ("words", "doc_type", "status", "body_ids"))
     # 工信部's plan has 25 provisions whose heading or text holds both 数据 and 安全.
     assert search(params).total == 25
+
+
+def test_the_score_reads_each_row_feature_computed_once(monkeypatch) -> None:
+    """The occurrence count of a term is computed once per scored row and read by both the
+    exact-match and the saturated-count parts of the score (written twice, PostgreSQL would
+    count twice); without partial matches, matching every term is not checked again."""
+    statements: list[str] = []
+    real = rank.fetchall
+    monkeypatch.setattr(
+        rank,
+        "fetchall",
+        lambda sql, params, **kw: statements.append(sql) or real(sql, params, **kw),
+    )
+    results = search(SearchParams(q="公共数据"))
+    assert results.items and all(hit.matched_all for hit in results.items)
+    (sql,) = statements
+    assert sql.count("replace(e.compact") == 1
+    assert "AS _n0" in sql and sql.count("e._n0") == 3 and "OFFSET 0) e" in sql
+    assert "(TRUE) AS all_terms" in sql

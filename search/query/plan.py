@@ -109,27 +109,31 @@ def _substrings(term: Term, synonyms: bool) -> list[str]:
     return [v.substring for v in term.variants if v.substring and (v.kind == "synonym") == synonyms]
 
 
-def exact_tf_sql(substrings: list[str], avg_chars: float) -> tuple[str, list]:
-    """BM25-style saturated count of verbatim occurrences in the entry, in [0, 1).
+def occurrences_sql(substrings: list[str]) -> tuple[str, list]:
+    """Verbatim occurrences of the substrings in the entry's ``compact`` text, as float8.
 
-    Short clauses that state a term beat long ones that mention it in passing (k1, b as BM25).
+    A row feature (see :class:`Plan`): computed once per row, read by the exact-match and the
+    occurrence-count parts of the score.
     """
-    if not substrings:
-        return "0", []
     # Occurrences counted in bytes: the same count (the server matches whole characters), and
     # octet_length reads the length word where char_length walks the text — it was four
     # walks per term and row, a third of the scoring's text work.
-    counts = " + ".join(
+    sql = " + ".join(
         "(octet_length(e.compact) - octet_length(replace(e.compact, %s, ''))) "
         "/ octet_length(%s)::float8"
         for _ in substrings
     )
-    args: list = [x for v in substrings for x in (v, v)]
-    sql = (
-        f"(({counts}) / (({counts}) + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * "
-        f"char_length(e.compact) / {max(avg_chars, 1.0):.3f})))"
+    return f"({sql})", [x for v in substrings for x in (v, v)]
+
+
+def saturated_sql(count: str, avg_chars: float) -> str:
+    """BM25-style saturation of an occurrence count (a row feature), in [0, 1): short clauses
+    that state a term beat long ones that mention it in passing (k1, b as BM25). Reads the
+    row feature ``e._chars``, the text's length in characters."""
+    return (
+        f"({count} / ({count} + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * "
+        f"e._chars / {max(avg_chars, 1.0):.3f})))"
     )
-    return sql, [*args, *args]
 
 
 def exact_sql(substrings: list[str], column: str, *, prefix: bool = False) -> tuple[str, list]:
@@ -148,6 +152,11 @@ class Plan:
     params: list
     score: str
     score_params: list
+    # Row features the score reads as ``e._n0``, ``e._chars``…: SELECT-list items over the
+    # entry ``e``, each computed once per scored row (PostgreSQL would evaluate an expression
+    # as often as it is written).
+    features: str = ""
+    feature_params: list = field(default_factory=list)
     coverage: str = "0"
     coverage_params: list = field(default_factory=list)
     # Does the entry match every term of the query (the strict conjunction)?
@@ -267,14 +276,24 @@ def build_plan(
         )
         score_args.append(tsquery_or(words))
     n = max(len(scoring), 1)
+    features: list[str] = []
+    feature_args: list = []
     for term in scoring:
         for synonyms, factor in ((False, 1.0), (True, weights.synonym)):
             subs = _substrings(term, synonyms)
             if not subs or not factor:
                 continue
+            count = "0"
+            if weights.exact or weights.exact_tf:
+                # One count per row, for both parts below (it was a LIKE and two counts).
+                count = f"e._n{len(features)}"
+                sql, p = occurrences_sql(subs)
+                features.append(f"{sql} AS _n{len(features)}")
+                feature_args.extend(p)
             for sql, p, weight in (
-                (*exact_sql(subs, "compact"), weights.exact),
-                (*exact_tf_sql(subs, catalog.avg_chars), weights.exact_tf),
+                # Contains the term: a LIKE would say the same, at another read of the text.
+                (f"(CASE WHEN {count} > 0 THEN 1 ELSE 0 END)", [], weights.exact),
+                (saturated_sql(count, catalog.avg_chars), [], weights.exact_tf),
                 (*exact_sql(subs, "topic_heading_compact"), weights.exact_heading),
                 # A clause that opens with the term (its heading or first words) is about it.
                 (*exact_sql(subs, "compact", prefix=True), weights.heading_start),
@@ -282,6 +301,8 @@ def build_plan(
                 if weight:
                     score_parts.append(f"{weight * factor / n:.6f} * {sql}")
                     score_args.extend(p)
+    if features:
+        features.append("char_length(e.compact) AS _chars")
     if defines and weights.definition:
         patterns = [
             like_pattern(f"{defines}{verb}")
@@ -330,6 +351,8 @@ def build_plan(
         params=args,
         score=score,
         score_params=score_args,
+        features=", ".join(features),
+        feature_params=feature_args,
         coverage=" + ".join(coverage_parts) or "0",
         coverage_params=coverage_args,
         full=full,

@@ -75,12 +75,19 @@ def ranked_hits(
         restrict = "AND e.id IN (SELECT id FROM c)"
     facet_columns = "e.body_ids, e.doc_type, e.status, e.year," if facets else ""
     facet_value = SCORED_FACETS_SQL if facets else "NULL"
+    # Without partial matches every entry scored matches every term (plan.where requires it).
+    all_terms, all_terms_params = (plan.full, plan.full_params) if plan.partial else ("TRUE", [])
+    entries = f"search_searchentry e WHERE {plan.where} {restrict}"
+    if plan.features:
+        # OFFSET 0 keeps the subquery whole: pulled up, each feature would be computed again
+        # wherever the score reads it.
+        entries = f"(SELECT e.*, {plan.features} FROM {entries} OFFSET 0) e"
     sql = f"""
         WITH {candidate_sql}
         scored AS MATERIALIZED (
             SELECT e.provision_id, e.policy_id, e."order", {facet_columns} ({plan.score}) AS score,
-                   ({plan.coverage}) AS coverage, ({plan.full}) AS all_terms
-            FROM search_searchentry e WHERE {plan.where} {restrict}
+                   ({plan.coverage}) AS coverage, ({all_terms}) AS all_terms
+            FROM {entries}
         )
         SELECT s.provision_id,
                round(({intent_sql} + s.score * power(%s, s.rn - 1)
@@ -103,7 +110,8 @@ def ranked_hits(
         *candidate_args,
         *plan.score_params,
         *plan.coverage_params,
-        *plan.full_params,
+        *all_terms_params,
+        *plan.feature_params,
         *plan.params,
         *intent_args,
         weights.diversity,
