@@ -10,6 +10,8 @@ is a document result (see :mod:`search.query.documents`), never all of its claus
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from policies.vocabulary import COMMENTARY_TYPES
@@ -406,13 +408,36 @@ def fetchall(
     out bitmap scans, so that RUM returns rows in distance order and stops at the LIMIT.
     """
     # Transaction-local settings: search() runs inside one transaction (one savepoint).
+    wanted = ("on" if allow_seqscan else "off", "off" if ordered_index_scan else "on")
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('enable_seqscan', %s, true), set_config('enable_bitmapscan', %s, true)",
-            ["on" if allow_seqscan else "off", "off" if ordered_index_scan else "on"],
-        )
+        if _planner.get() != wanted:
+            cursor.execute(
+                "SELECT set_config('enable_seqscan', %s, true), "
+                "set_config('enable_bitmapscan', %s, true)",
+                list(wanted),
+            )
+            if _planner.get() is not _OUTSIDE:
+                _planner.set(wanted)
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+# The planner settings fetchall() left in effect in the current search's transaction, so that
+# a statement wanting the same ones skips a round trip; _OUTSIDE when no search() began one
+# (then every call sets them).
+_OUTSIDE = ("outside a search",)
+_planner: ContextVar[tuple[str, ...]] = ContextVar("planner_settings", default=_OUTSIDE)
+
+
+@contextmanager
+def planner_settings_tracked():
+    """Within one search's transaction: remember the settings fetchall() made (they last
+    until the transaction ends, and so must this)."""
+    token = _planner.set(("unknown",))
+    try:
+        yield
+    finally:
+        _planner.reset(token)
 
 
 def idf(terms: list[Term], catalog: Catalog) -> list[float]:

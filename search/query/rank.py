@@ -34,7 +34,8 @@ def ranked_hits(
     facets: bool = False,
 ) -> tuple[list[tuple[int, float, bool, int]], dict | None]:
     """[(provision id, final score, matched every term, matching clauses of its document)],
-    and with ``facets`` the facet counts of every entry scored (see facets.SCORED_FACETS_SQL).
+    with ``facets`` the facet counts of every entry scored (see facets.SCORED_FACETS_SQL), and
+    what the page shows of each hit (see the last SELECT), by provision id.
 
     Within one policy every further entry is damped (``weights.diversity ** (rank − 1)``), so
     one long document that repeats a term cannot fill the whole first page; document intent
@@ -89,10 +90,11 @@ def ranked_hits(
                    ({plan.coverage}) AS coverage, ({all_terms}) AS all_terms
             FROM {entries}
         )
+        , top AS MATERIALIZED (
         SELECT s.provision_id,
                round(({intent_sql} + s.score * power(%s, s.rn - 1)
                       + CASE WHEN s.all_terms THEN 0 ELSE s.coverage END)::numeric, 6) AS final,
-               s.all_terms, s.in_document, {facet_value}
+               s.all_terms, s.in_document, {facet_value} AS facets, s.policy_id, s."order"
         FROM (
             -- Near-equal scores (e.g. a match on the policy's context only) fall back to
             -- reading order, so a policy is represented by its opening clause, not a random one.
@@ -105,6 +107,15 @@ def ranked_hits(
         ) s
         ORDER BY s.all_terms DESC, final DESC, s.policy_id, s."order"
         LIMIT %s OFFSET %s
+        )
+        -- What the page shows of each hit, in the same statement (not one more round trip).
+        SELECT t.provision_id, t.final, t.all_terms, t.in_document, t.facets,
+               p.id, p.eid, p.num, p.heading, p.text, d.path, pol.slug, pol.title, pol.doc_number
+        FROM top t
+        LEFT JOIN policies_provision p ON p.id = t.provision_id
+        LEFT JOIN policies_policy pol ON pol.id = p.policy_id
+        LEFT JOIN search_searchentry d ON d.provision_id = t.provision_id
+        ORDER BY t.all_terms DESC, t.final DESC, t.policy_id, t."order"
     """
     args = [
         *candidate_args,
@@ -119,26 +130,10 @@ def ranked_hits(
         offset,
     ]
     rows = fetchall(sql, args, ordered_index_scan=candidates is not None)
-    hits = [(pid, float(score), bool(full), int(n)) for pid, score, full, n, _ in rows]
-    return hits, (rows[0][4] if rows else None)
-
-
-def provision_details(ids: list[int]) -> dict[int, tuple]:
-    if not ids:
-        return {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT p.id, p.eid, p.num, p.heading, p.text, e.path,
-                   pol.slug, pol.title, pol.doc_number
-            FROM policies_provision p
-            JOIN policies_policy pol ON pol.id = p.policy_id
-            JOIN search_searchentry e ON e.provision_id = p.id
-            WHERE p.id = ANY(%s)
-            """,
-            [ids],
-        )
-        return {row[0]: row[1:] for row in cursor.fetchall()}
+    hits = [(row[0], float(row[1]), bool(row[2]), int(row[3])) for row in rows]
+    # (eid, num, heading, text, heading path, policy slug, title, 发文字号) of each hit.
+    details = {row[0]: row[6:] for row in rows if row[5] is not None}
+    return hits, (rows[0][4] if rows else None), details
 
 
 _rum_ready: dict[str, bool] = {}

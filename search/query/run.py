@@ -40,7 +40,7 @@ from search.query.params import (
     SearchParams,
 )
 from search.query.parse import parse_query, relaxed_terms
-from search.query.plan import build_plan, fetchall, idf
+from search.query.plan import build_plan, fetchall, idf, planner_settings_tracked
 from search.query.suggest import corrected_queries, similar_terms
 from search.query.weights import active
 
@@ -57,7 +57,7 @@ def search(params: SearchParams) -> Results:
     alias = read_alias()
     with reading(alias):
         nested = connection.in_atomic_block
-        with transaction.atomic(using=alias):
+        with transaction.atomic(using=alias), planner_settings_tracked():
             results = _search(params)
             if nested:
                 with connection.cursor() as cursor:
@@ -213,7 +213,7 @@ def _search(params: SearchParams, *, count: bool = False, corrected: bool = Fals
             ]
         stages = stages or [None]
     for candidates in stages:
-        ranked, scored = rank.ranked_hits(
+        ranked, scored, details = rank.ranked_hits(
             plan, params.limit, params.offset, intent, candidates, weights, also=also,
             facets=estimated,
         )  # fmt: skip
@@ -225,7 +225,6 @@ def _search(params: SearchParams, *, count: bool = False, corrected: bool = Fals
             return _search(params, count=True, corrected=corrected)
         results.facet_basis, facets = scored_facets(scored, catalog)
         results.facets = add_documents(facets, documents.pks, catalog)
-    details = rank.provision_details([pid for pid, _, _, _ in ranked])
     marks = [
         ([v.substring for v in t.variants if v.substring], t.all_words)
         for t in [*positive, *scoring]
