@@ -52,7 +52,11 @@ class SearchEntry(models.Model):
             GinIndex(
                 fields=["words", "doc_type", "status", "body_ids"], name="search_entry_words_gin"
             ),
-            GinIndex(fields=["grams"], name="search_entry_grams_gin"),
+            # The same filters beside the grams: a filtered substring match (区块链's grams
+            # path, of type 规划) read all 4,667 entries holding the grams, 473 so.
+            GinIndex(
+                fields=["grams", "doc_type", "status", "body_ids"], name="search_entry_grams_gin"
+            ),
             GinIndex(OpClass("compact", name="gin_trgm_ops"), name="search_entry_compact_trgm"),
             models.Index(fields=["policy", "order"], name="search_entry_policy_order"),
         )

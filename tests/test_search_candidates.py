@@ -13,7 +13,7 @@ from search import candidates
 from search.candidates import ChampionCTE
 from search.indexing import bump_catalog_version, index_policies
 from search.models import SearchEntry, TermCandidates
-from search.query import SearchParams, rank, run, search
+from search.query import SearchParams, facets, rank, run, search
 from search.query.catalog import Catalog
 
 pytestmark = pytest.mark.django_db
@@ -98,8 +98,14 @@ def test_filters_take_whole_lists_and_rare_words_keep_the_rum_stage(champions, m
     monkeypatch.setattr(candidates, "CHAMPION_MIN_MATCHES", 40)
     monkeypatch.setattr(rank, "CANDIDATES", 5)
     taken = candidates_taken(monkeypatch)
-    # A filter drops most of a list's entries: the whole list is scored, not its first 5.
+    # Counted (79 matches), a filtered match set is scored in full, without candidates.
     assert ranked("数据", type="规划")[:5] == exhaustive[:5] == every_match[:5]
+    assert taken == [None]
+    taken.clear()
+    # Estimated (as at 200k entries): a filter drops most of a list's entries, so the whole
+    # list is scored, not its first 5.
+    monkeypatch.setattr(facets, "ESTIMATE_FROM", 10)
+    assert ranked("数据", type="规划")[:5] == exhaustive[:5]
     assert isinstance(taken[0], ChampionCTE) and taken[0].params[0] == candidates.CHAMPIONS
     taken.clear()
     ranked("区块链")

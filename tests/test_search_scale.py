@@ -14,7 +14,7 @@ from search.query import SearchParams, facets, rank, run, search
 from search.query import catalog as catalog_module
 from search.query.catalog import Catalog
 from search.query.facets import facets_and_total as count
-from search.query.plan import MATCH
+from search.query.plan import MATCH, substring_sql
 
 pytestmark = pytest.mark.django_db
 
@@ -322,8 +322,46 @@ def test_filters_are_matched_in_the_words_index() -> None:
     (condition,) = [line for line in shown.splitlines() if "Index Cond" in line]
     assert "search_entry_words_gin" in shown
     assert all(column in condition for column in ("words", "doc_type", "status", "body_ids"))
+    # And in the grams index (migration 0008), for the substring path every term has.
+    grams, grams_params = substring_sql("数据安全")
+    with connection.cursor() as cursor:
+        # Without the words index (the test's transaction puts it back), which the planner
+        # would take for the filters alone at this size.
+        cursor.execute("DROP INDEX search_entry_words_gin")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            f"EXPLAIN SELECT 1 FROM search_searchentry e WHERE {grams} AND {plan.rest_where}",
+            [*grams_params, *plan.rest_params],
+        )
+        shown = "\n".join(row[0] for row in cursor.fetchall())
+    (condition,) = [line for line in shown.splitlines() if "Index Cond" in line]
+    assert "search_entry_grams_gin" in shown
+    assert all(column in condition for column in ("grams", "doc_type", "status", "body_ids"))
     # 工信部's plan has 25 provisions whose heading or text holds both 数据 and 安全.
     assert search(params).total == 25
+
+
+def test_a_counted_filtered_match_set_is_scored_in_full(monkeypatch) -> None:
+    """Under filters the counted matches are all scored (RUM's ordered scan would read past
+    every entry the filters reject), so the top hits are exact whatever the candidate pool."""
+    if not rank.rum_index_ready():
+        pytest.skip("no RUM index on this server")
+    params = SearchParams(q="数据", type="规划", limit=5)
+    full = [(h.eid, h.score) for h in search(params).items]
+    taken: list[bool] = []
+    hits = rank.ranked_hits
+
+    def spy(plan, limit, offset, intent, candidates, weights, **kwargs):
+        taken.append(candidates is not None)
+        return hits(plan, limit, offset, intent, candidates, weights, **kwargs)
+
+    monkeypatch.setattr(rank, "ranked_hits", spy)
+    monkeypatch.setattr(rank, "CANDIDATES", 5)
+    results = search(params)
+    # 工信部's plan (the one 规划): 79 of its 95 provisions hold 数据 in heading or text.
+    assert (results.total, results.total_is_estimate) == (79, False)
+    assert [(h.eid, h.score) for h in results.items] == full
+    assert taken == [False]
 
 
 def test_the_score_reads_each_row_feature_computed_once(monkeypatch) -> None:
