@@ -21,6 +21,7 @@ from search.rebuild import RebuildReport, rebuild_index
 from search.sources import provision_sources
 from search.vectors import (
     COLUMNS,
+    GRAM_RUN_RE,
     PolicyContext,
     ProvisionSource,
     entry_row,
@@ -32,6 +33,7 @@ from search.vectors import (
 
 __all__ = [
     "COLUMNS",
+    "GRAM_RUN_RE",
     "PolicyContext",
     "ProvisionSource",
     "RebuildReport",

@@ -381,3 +381,24 @@ def test_the_score_reads_each_row_feature_computed_once(monkeypatch) -> None:
     assert sql.count("replace(e.compact") == 1
     assert "AS _n0" in sql and sql.count("e._n0") == 3 and "OFFSET 0) e" in sql
     assert "(TRUE) AS all_terms" in sql
+
+
+@pytest.mark.parametrize("typed", ["号", "链", "数", "据。", "、数", "5%", "“数据要素×”", "a+"])
+def test_the_grams_path_finds_what_a_scan_finds(typed: str) -> None:
+    """Single characters through the bigrams they begin (a character before punctuation or
+    at the end of a text has a lexeme of its own), punctuation through the LIKE check."""
+    from search.normalize import compact, normalize_query
+
+    substring = compact(normalize_query(typed))
+    sql, params = substring_sql(substring)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"SELECT count(*) FROM search_searchentry e WHERE {sql}", params)
+        found = cursor.fetchone()[0]
+        cursor.execute("SET LOCAL enable_seqscan = on")
+        cursor.execute(
+            "SELECT count(*) FROM search_searchentry WHERE strpos(compact, %s) > 0", [substring]
+        )
+        assert found == cursor.fetchone()[0]
+    if typed != "a+":  # no entry has it: the other cases must not pass by finding none
+        assert found > 0

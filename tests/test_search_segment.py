@@ -79,9 +79,15 @@ def test_words_vector_weights_and_phrases() -> None:
     assert phrase is True
 
 
-def test_gram_lexemes_cover_one_and_two_characters() -> None:
-    grams = gram_lexemes("医保5g")
-    assert {"医", "保", "医保", "5g", "保5"} <= set(grams)
+def test_gram_lexemes_are_bigrams_and_every_held_character_begins_one() -> None:
+    """Bigrams of letters, digits and %, and a character that no other follows: each held
+    character begins a lexeme (the prefix query 'X':* finds it); punctuation is in none."""
+    assert sorted(gram_lexemes("医保5g")) == ["5g", "g", "保5", "医保"]
+    text = "区块链。c++，15%的“数据”a b"
+    grams = set(gram_lexemes(text))
+    assert grams == {"区块", "块链", "链", "c", "15", "5%", "%的", "的", "数据", "据", "ab", "b"}
+    held = [ch for ch in text if ch.isalnum() or ch == "%"]
+    assert all(any(g.startswith(ch) for g in grams) for ch in held)
 
 
 def test_random_operator_soup_never_raises() -> None:

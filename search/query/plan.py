@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from policies.vocabulary import COMMENTARY_TYPES
 from portal.routers import read_connection as connection
-from search.indexing import quote_lexeme
+from search.indexing import GRAM_RUN_RE, quote_lexeme
 from search.query.catalog import Catalog, loaded_catalog
 from search.query.params import SearchParams
 from search.query.parse import Term
@@ -58,11 +58,21 @@ def tsquery_or(words: list[str]) -> str:
 
 def substring_sql(substring: str) -> tuple[str, list]:
     text = substring.replace(" ", "")
-    if not text:
-        return "", []
-    if len(text) <= 2:
-        return "e.grams @@ %s::tsquery", [quote_lexeme(text)]
-    grams = [text[i : i + 2] for i in range(len(text) - 1)]
+    runs = GRAM_RUN_RE.findall(text)
+    if not runs:
+        return "", []  # punctuation alone (the parser drops such terms): no grams hold it
+    if runs == [text] and len(text) <= 2:
+        # A held bigram is a lexeme; a held character begins one (see gram_lexemes). Exact.
+        return "e.grams @@ %s::tsquery", [quote_lexeme(text) + (":*" if len(text) == 1 else "")]
+    grams = [run[i : i + 2] for run in runs for i in range(len(run) - 1)]
+    if not grams:  # single characters between punctuation: entries holding each of them
+        return (
+            "(e.grams @@ %s::tsquery AND (e.compact || '') LIKE %s)",
+            [
+                " & ".join(quote_lexeme(c) + ":*" for c in dict.fromkeys(runs)),
+                like_pattern(substring),
+            ],
+        )
     # A bigram in most entries (数据) filters out little and its posting list is most of the
     # table: leave it to the LIKE check, as long as two others remain.
     common = loaded_catalog().common_grams()
