@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
@@ -11,12 +11,12 @@ from django.db import models
 class SearchEntry(models.Model):
     """A provision as the search engine sees it. Written only by :mod:`search.indexing`.
 
-    * ``words`` — positioned jieba lexemes with weights: A own heading, B heading path,
-      C policy title / bodies / 发文字号, D text.
-    * ``grams`` — distinct characters and character bigrams of ``compact`` (no positions): the
-      path for 1–2 character queries, which pg_trgm cannot serve from its index.
-    * ``compact`` — normalized heading + text without whitespace, under a pg_trgm GIN index: the
-      exact-substring path for strings segmentation splits wrongly.
+    * ``words`` — positioned jieba lexemes with weights: A own heading, B heading path, D text.
+    * ``grams`` — the bigrams of letters and digits in ``compact``, and each such character no
+      other follows (no positions; see search.vectors.gram_lexemes): the exact-substring path,
+      for strings segmentation splits otherwise and for 1–2 character queries, with a LIKE on
+      ``compact`` checking what the grams narrowed down.
+    * ``compact`` — normalized heading + text without whitespace.
     * ``topic_heading_compact`` — the heading that says what the entry is about, compact: its own,
       or for the opening clause of a heading-only 章/节 that container's heading.
     * ``source_hash`` — fingerprint of everything the entry was computed from; incremental
@@ -57,7 +57,6 @@ class SearchEntry(models.Model):
             GinIndex(
                 fields=["grams", "doc_type", "status", "body_ids"], name="search_entry_grams_gin"
             ),
-            GinIndex(OpClass("compact", name="gin_trgm_ops"), name="search_entry_compact_trgm"),
             models.Index(fields=["policy", "order"], name="search_entry_policy_order"),
         )
 

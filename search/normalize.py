@@ -7,8 +7,8 @@ Both sides must agree exactly, so there is one function per purpose:
   comes from character ``i`` of the input, so match offsets found in normalized text can be used
   to highlight the original text.
 * :func:`normalize_query` — the same mapping for user input, plus whitespace collapsing.
-* :func:`compact` — normalized text without whitespace: the string the substring (trigram) and
-  CJK-gram paths look at. PDF line wraps put spaces inside words ("1 万亿元"); the relevance rule
+* :func:`compact` — normalized text without whitespace: the string the substring (grams +
+  LIKE) path looks at. PDF line wraps put spaces inside words ("1 万亿元"); the relevance rule
   of the evaluation ignores whitespace too.
 """
 

@@ -311,7 +311,7 @@ def create_build_table() -> None:
 def _create_indexes(statements: list[str], workers: int) -> None:
     """Run CREATE INDEX statements, several at once on their own connections when asked.
 
-    PostgreSQL 15 builds a GIN index in one process; building the words, grams, trigram and
+    PostgreSQL 15 builds a GIN index in one process; building the words, grams and
     RUM indexes side by side uses the other cores. Needs the build table committed.
     """
     if workers <= 1 or len(statements) <= 1:

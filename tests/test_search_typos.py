@@ -62,3 +62,15 @@ def test_the_api_says_what_was_searched_instead(client) -> None:
     assert body["items"] and all(item["matched_all"] for item in body["items"][:4])
     html = client.get("/search/", {"q": "可信数据空问"}).content.decode()
     assert "以下为“可信数据空间”的结果" in html
+
+
+def test_near_miss_patterns_cover_each_kind_of_edit() -> None:
+    """Clause texts for corrections are found by LIKE patterns with one edit, narrowed down by
+    the grams index (no trigram index over the clause texts)."""
+    from search.query.suggest import near_miss_patterns
+
+    assert "%区块_技术%" in [p for _, p in near_miss_patterns("区块琏技术")]  # substituted
+    assert "%可信数_空间%" in [p for _, p in near_miss_patterns("可信数空间")]  # missing
+    extra = {p: g for g, p in near_miss_patterns("数据要素乘乘数")}
+    # One 乘 too many: 据要素 and 乘数 joined, and narrowed by the bigram across the join.
+    assert "'素乘'" in extra["%据要素乘数%"]
