@@ -379,7 +379,9 @@ def build_plan(
         most_share=min(shares, default=0.0),
         known_share=known_share(words_of, catalog) if partial_terms is None else None,
         partial=partial_terms is not None,
-        words_probe=words_probe(positive) if partial_terms is None else "",
+        # One term: the full conditions count little more than its words alone (C2M at 200k:
+        # 9.5 ms, and 7.7 ms more for the probe first).
+        words_probe=words_probe(positive) if partial_terms is None and len(positive) > 1 else "",
     )
 
 
