@@ -403,3 +403,30 @@ def test_the_grams_path_finds_what_a_scan_finds(typed: str) -> None:
         assert found == cursor.fetchone()[0]
     if typed != "a+":  # no entry has it: the other cases must not pass by finding none
         assert found > 0
+
+
+@pytest.mark.parametrize("q", ["数据", "数据 安全", "人工智能"])
+def test_facets_counted_by_policy_are_those_of_the_entries(q: str) -> None:
+    """Counting returns how many matches each policy has and the facets follow from the
+    policies' values: the same counts as grouping the matching entries by their own columns."""
+    from search.query.catalog import current_catalog
+
+    plan = _plan(q)
+    total, capped, found = count(plan, current_catalog())
+    assert not capped and total == _count(plan.where, plan.params)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 'type', doc_type, count(*) FROM search_searchentry e "
+            f"WHERE {plan.where} AND doc_type <> '' GROUP BY 2 "
+            "UNION ALL SELECT 'status', status, count(*) FROM search_searchentry e "
+            f"WHERE {plan.where} AND status <> '' GROUP BY 2 "
+            "UNION ALL SELECT 'year', year::text, count(*) FROM search_searchentry e "
+            f"WHERE {plan.where} AND year IS NOT NULL GROUP BY 2 "
+            "UNION ALL SELECT 'body', b.slug, count(*) FROM search_searchentry e, "
+            "unnest(e.body_ids) AS x(id) JOIN policies_issuingbody b ON b.id = x.id "
+            f"WHERE {plan.where} GROUP BY 2",
+            [*plan.params] * 4,
+        )
+        expected = sorted(cursor.fetchall())
+    shown = sorted((kind, f.value, f.count) for kind, values in found.items() for f in values)
+    assert shown == expected and len(expected) > 5

@@ -38,39 +38,48 @@ def facets_and_total(
             [plan.words_probe, *plan.rest_params],
         )
         if _total(rows) > COUNT_CAP:
-            return COUNT_CAP, True, to_facets(_counts(rows), catalog)
+            return COUNT_CAP, True, to_facets(_counts(rows, catalog), catalog)
     rows = fetchall(_counting_sql(plan.where), plan.params, allow_seqscan=seqscan)
     total = _total(rows)
-    facets = to_facets(_counts(rows), catalog)
+    facets = to_facets(_counts(rows, catalog), catalog)
     if total > COUNT_CAP:
         return COUNT_CAP, True, facets
     return total, False, facets
 
 
 def _counting_sql(where: str) -> str:
-    """The count of matches (up to COUNT_CAP + 1) and the facets of the first COUNT_CAP."""
+    """The count of matches (up to COUNT_CAP + 1), and how many of the first COUNT_CAP each
+    policy has (the facets follow from the policies': see :func:`policy_facets`)."""
     return f"""
         WITH m AS MATERIALIZED (
-            SELECT e.body_ids, e.doc_type, e.status, e.year
-            FROM search_searchentry e WHERE {where} LIMIT {COUNT_CAP + 1}
-        ), f AS MATERIALIZED (SELECT * FROM m LIMIT {COUNT_CAP})
-        SELECT 'total', NULL, count(*) FROM m
-        UNION ALL SELECT 'type', doc_type, count(*) FROM f WHERE doc_type <> '' GROUP BY doc_type
-        UNION ALL SELECT 'status', status, count(*) FROM f WHERE status <> '' GROUP BY status
-        UNION ALL SELECT 'year', year::text, count(*) FROM f WHERE year IS NOT NULL GROUP BY year
-        UNION ALL SELECT 'body', b::text, count(*) FROM f, unnest(f.body_ids) AS b GROUP BY b
+            SELECT e.policy_id FROM search_searchentry e WHERE {where} LIMIT {COUNT_CAP + 1}
+        )
+        SELECT NULL, count(*) FROM m
+        UNION ALL
+        SELECT policy_id, count(*) FROM (SELECT policy_id FROM m LIMIT {COUNT_CAP}) f
+        GROUP BY policy_id
     """
 
 
 def _total(rows: list[tuple]) -> int:
-    return next(count for kind, _value, count in rows if kind == "total")
+    return next(count for policy_id, count in rows if policy_id is None)
 
 
-def _counts(rows: list[tuple]) -> dict[str, dict[str, int]]:
+def _counts(rows: list[tuple], catalog: Catalog) -> dict[str, dict[str, int]]:
+    return policy_facets({pk: n for pk, n in rows if pk is not None}, catalog)
+
+
+def policy_facets(entries: dict[int, int], catalog: Catalog) -> dict[str, dict[str, int]]:
+    """Facet counts of entries given as policy → how many: every facet value (type, status,
+    year, bodies) is the policy's, so an entry counts where its policy's values are — in
+    Python over at most a thousand policies, instead of grouping the entries by each facet in
+    SQL (4.5 of the 13 ms counting 医疗 数据 共享's first thousand matches at 200k)."""
     counts: dict[str, dict[str, int]] = {"body": {}, "type": {}, "status": {}, "year": {}}
-    for kind, value, count in rows:
-        if kind != "total":
-            counts[kind][value] = count
+    for pk, n in entries.items():
+        policy = catalog.policy_by_pk.get(pk)
+        for kind, value in policy.facet_keys if policy else ():
+            values = counts[kind]
+            values[value] = values.get(value, 0) + n
     return counts
 
 
@@ -82,28 +91,19 @@ def _counts(rows: list[tuple]) -> dict[str, dict[str, int]]:
 # assumes, which makes the estimate of several low, not high.
 ESTIMATE_FROM = 3 * COUNT_CAP
 
-# Facet counts over the ranked candidates (the ``scored`` CTE of search.query.rank), as one
-# JSON value computed once per statement.
+# Facet counts over the ranked candidates (the ``scored`` CTE of search.query.rank): how many
+# each policy has, as one JSON value computed once per statement (see policy_facets).
 SCORED_FACETS_SQL = """(SELECT json_build_object(
         'n', (SELECT count(*) FROM scored),
-        'type', (SELECT json_object_agg(doc_type, n) FROM (SELECT doc_type, count(*) AS n
-                 FROM scored WHERE doc_type <> '' GROUP BY doc_type) x),
-        'status', (SELECT json_object_agg(status, n) FROM (SELECT status, count(*) AS n
-                   FROM scored WHERE status <> '' GROUP BY status) x),
-        'year', (SELECT json_object_agg(year, n) FROM (SELECT year, count(*) AS n
-                 FROM scored WHERE year IS NOT NULL GROUP BY year) x),
-        'body', (SELECT json_object_agg(b, n) FROM (SELECT b, count(*) AS n
-                 FROM scored, unnest(scored.body_ids) AS b GROUP BY b) x)))"""
+        'policies', (SELECT json_object_agg(policy_id, n) FROM (SELECT policy_id, count(*) AS n
+                     FROM scored GROUP BY policy_id) x)))"""
 
 
 def scored_facets(value: dict | None, catalog: Catalog) -> tuple[int, dict[str, list[FacetValue]]]:
     """(clauses counted, facets) from SCORED_FACETS_SQL's value."""
     value = value or {}
-    counts = {
-        kind: {str(k): int(v) for k, v in (value.get(kind) or {}).items()}
-        for kind in ("body", "type", "status", "year")
-    }
-    return int(value.get("n") or 0), to_facets(counts, catalog)
+    entries = {int(pk): int(n) for pk, n in (value.get("policies") or {}).items()}
+    return int(value.get("n") or 0), to_facets(policy_facets(entries, catalog), catalog)
 
 
 def to_facets(counts: dict[str, dict[str, int]], catalog: Catalog) -> dict[str, list[FacetValue]]:

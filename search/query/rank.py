@@ -74,7 +74,6 @@ def ranked_hits(
         restrict = "AND e.provision_id IN (SELECT provision_id FROM c)"
     elif candidates is not None:
         restrict = "AND e.id IN (SELECT id FROM c)"
-    facet_columns = "e.body_ids, e.doc_type, e.status, e.year," if facets else ""
     facet_value = SCORED_FACETS_SQL if facets else "NULL"
     # Without partial matches every entry scored matches every term (plan.where requires it).
     all_terms, all_terms_params = (plan.full, plan.full_params) if plan.partial else ("TRUE", [])
@@ -86,7 +85,7 @@ def ranked_hits(
     sql = f"""
         WITH {candidate_sql}
         scored AS MATERIALIZED (
-            SELECT e.provision_id, e.policy_id, e."order", {facet_columns} ({plan.score}) AS score,
+            SELECT e.provision_id, e.policy_id, e."order", ({plan.score}) AS score,
                    ({plan.coverage}) AS coverage, ({all_terms}) AS all_terms
             FROM {entries}
         )
