@@ -169,3 +169,14 @@ def test_query_count_is_pinned(client, django_assert_num_queries) -> None:
         response = client.get(API, {"q": "区块链", "limit": 10})
     assert response.status_code == 200
     assert SearchEntry.objects.count() == Provision.objects.count()
+
+
+def test_each_hit_links_to_its_clause(client) -> None:
+    """A hit's url is its provision's permalink (built once per search, not per hit)."""
+    body = client.get(API, {"q": "数据要素", "limit": 20}).json()
+    assert len(body["items"]) == 20
+    for item in body["items"]:
+        provision = Provision.objects.select_related("policy").get(
+            policy__slug=item["policy"]["slug"], eid=item["provision"]["eid"]
+        )
+        assert item["url"] == provision.get_absolute_url()

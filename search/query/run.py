@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from django.db import transaction
+from django.urls import reverse
 
 from portal.routers import read_alias, reading
 from portal.routers import read_connection as connection
@@ -72,8 +73,6 @@ def _search(params: SearchParams, *, count: bool = False, corrected: bool = Fals
     """``count``: count the matches even where the statistics say there are far too many to
     (the second try when such an estimate left the page short). ``corrected``: ``params.q`` is
     a typo correction already (not corrected again)."""
-    from policies.models import Policy, Provision
-
     weights = active()
     q = normalize_query(params.q or "")[:MAX_QUERY_CHARS]
     results = Results(query=params.q or "", limit=params.limit, offset=params.offset)
@@ -235,12 +234,12 @@ def _search(params: SearchParams, *, count: bool = False, corrected: bool = Fals
         for t in [*positive, *scoring]
         if not t.negated
     ]
+    clause_url = _clause_url()
     for pid, score, full, in_document in ranked:
         if pid not in details:
             continue
         (eid, num, heading, text, path, slug, title, doc_number) = details[pid]
         full_text = "\n".join(part for part in (heading, text) if part)
-        policy = Policy(slug=slug, title=title, doc_number=doc_number)
         results.items.append(
             Hit(
                 policy_slug=slug,
@@ -253,9 +252,18 @@ def _search(params: SearchParams, *, count: bool = False, corrected: bool = Fals
                 text=full_text,
                 snippet=snippet(full_text, marks),
                 score=score,
-                url=Provision(policy=policy, eid=eid).get_absolute_url(),
+                url=clause_url(slug, eid),
                 matched_all=full,
                 document_matches=in_document,
             )
         )
     return results
+
+
+def _clause_url():
+    """``Provision.get_absolute_url`` by policy slug and eid, for a page of hits: the policy
+    page reversed once per search, not once per hit through two model instances (0.5 ms a hit).
+    A ``<slug:slug>`` is ``[-a-zA-Z0-9_]+``, which reverse() leaves as it is."""
+    marker = "slug"
+    head, tail = reverse("policies:detail", args=[marker]).rsplit(marker, 1)
+    return lambda slug, eid: f"{head}{slug}{tail}#{eid}"
