@@ -113,11 +113,8 @@ def test_rum_index_exists_where_the_extension_does() -> None:
     assert index_exists(rank.RUM_INDEX) == rum_available()
 
 
-@pytest.mark.parametrize("q", ["数据要素", "数据 安全"])
-def test_candidate_retrieval_keeps_the_top_hits(q: str, monkeypatch) -> None:
-    if not rank.rum_index_ready():
-        pytest.skip("no RUM index on this server")
-    full = ranked(q)
+def candidate_stages_taken(monkeypatch) -> list[bool]:
+    """Whether each ranking of the searches that follow was given candidates (in order)."""
     taken: list[bool] = []
     hits = rank.ranked_hits
 
@@ -126,6 +123,15 @@ def test_candidate_retrieval_keeps_the_top_hits(q: str, monkeypatch) -> None:
         return hits(plan, limit, offset, intent, candidates, weights, **kwargs)
 
     monkeypatch.setattr(rank, "ranked_hits", spy)
+    return taken
+
+
+@pytest.mark.parametrize("q", ["数据要素", "数据 安全"])
+def test_candidate_retrieval_keeps_the_top_hits(q: str, monkeypatch) -> None:
+    if not rank.rum_index_ready():
+        pytest.skip("no RUM index on this server")
+    full = ranked(q)
+    taken = candidate_stages_taken(monkeypatch)
     monkeypatch.setattr(rank, "CANDIDATES", 30)  # of 54 and 136 matches
     assert ranked(q)[:3] == full[:3]
     assert taken == [True]
@@ -349,14 +355,7 @@ def test_a_counted_filtered_match_set_is_scored_in_full(monkeypatch) -> None:
         pytest.skip("no RUM index on this server")
     params = SearchParams(q="数据", type="规划", limit=5)
     full = [(h.eid, h.score) for h in search(params).items]
-    taken: list[bool] = []
-    hits = rank.ranked_hits
-
-    def spy(plan, limit, offset, intent, candidates, weights, **kwargs):
-        taken.append(candidates is not None)
-        return hits(plan, limit, offset, intent, candidates, weights, **kwargs)
-
-    monkeypatch.setattr(rank, "ranked_hits", spy)
+    taken = candidate_stages_taken(monkeypatch)
     monkeypatch.setattr(rank, "CANDIDATES", 5)
     results = search(params)
     # 工信部's plan (the one 规划): 79 of its 95 provisions hold 数据 in heading or text.
