@@ -27,6 +27,7 @@ from search.vectors import (
     entry_row,
     gram_lexemes,
     grams_vector,
+    held_bigrams,
     quote_lexeme,
     words_vector,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "entry_row",
     "gram_lexemes",
     "grams_vector",
+    "held_bigrams",
     "index_policies",
     "provision_sources",
     "quote_lexeme",

@@ -209,6 +209,15 @@ def words_vector(sections: Sequence[tuple[str, str]]) -> str:
 GRAM_RUN_RE = re.compile(r"(?:[^\W_]|%)+")
 
 
+def _bigrams(runs: list[str]) -> list[str]:
+    return [run[i : i + 2] for run in runs for i in range(len(run) - 1)]
+
+
+def held_bigrams(text: str) -> list[str]:
+    """The bigrams of held characters in ``text`` (spaces skipped), in order, repeats kept."""
+    return _bigrams(GRAM_RUN_RE.findall(text.replace(" ", "")))
+
+
 def gram_lexemes(compact_text: str) -> list[str]:
     """The substring path's lexemes (spaces skipped): every bigram of two held characters, and
     each held character that no other follows (before punctuation, at the end).
@@ -217,21 +226,15 @@ def gram_lexemes(compact_text: str) -> list[str]:
     entry holding X, so single characters need no lexemes of their own — they were 42 % of the
     lexemes, and bigrams with punctuation another 11 %, of the index that took longest to build.
     """
-    grams: dict[str, None] = {}
-    for run in GRAM_RUN_RE.findall(compact_text.replace(" ", "")):
-        grams.update(dict.fromkeys([run[i : i + 2] for i in range(len(run) - 1)]))
-        grams[run[-1]] = None
-    return list(grams)
+    runs = GRAM_RUN_RE.findall(compact_text.replace(" ", ""))
+    return list(dict.fromkeys([*_bigrams(runs), *[run[-1] for run in runs]]))
 
 
 def grams_vector(compact_text: str) -> str:
     """tsvector input of :func:`gram_lexemes` (a set: the stored vector is sorted anyway)."""
-    grams: set[str] = set()
-    for run in GRAM_RUN_RE.findall(compact_text.replace(" ", "")):
-        grams.update([run[i : i + 2] for i in range(len(run) - 1)])
-        grams.add(run[-1])
     # In PostgreSQL's order, see words_vector. No quotes or backslashes: they are not held.
-    return "'" + "' '".join(sorted(grams)) + "'" if grams else ""
+    grams = sorted(gram_lexemes(compact_text))
+    return "'" + "' '".join(grams) + "'" if grams else ""
 
 
 def _quote(lexeme: str) -> str:

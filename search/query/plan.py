@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from policies.vocabulary import COMMENTARY_TYPES
 from portal.routers import read_connection as connection
-from search.indexing import GRAM_RUN_RE, quote_lexeme
+from search.indexing import GRAM_RUN_RE, held_bigrams, quote_lexeme
 from search.query.catalog import Catalog, loaded_catalog
 from search.query.params import SearchParams
 from search.query.parse import Term
@@ -68,7 +68,7 @@ def substring_sql(substring: str) -> tuple[str, list]:
     if runs == [text] and len(text) <= 2:
         # A held bigram is a lexeme; a held character begins one (see gram_lexemes). Exact.
         return "e.grams @@ %s::tsquery", [quote_lexeme(text) + (":*" if len(text) == 1 else "")]
-    grams = [run[i : i + 2] for run in runs for i in range(len(run) - 1)]
+    grams = held_bigrams(text)
     if not grams:  # single characters between punctuation: entries holding each of them
         return (
             "(e.grams @@ %s::tsquery AND (e.compact || '') LIKE %s)",

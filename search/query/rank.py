@@ -32,7 +32,7 @@ def ranked_hits(
     *,
     also: list[int] | None = None,
     facets: bool = False,
-) -> tuple[list[tuple[int, float, bool, int]], dict | None]:
+) -> tuple[list[tuple[int, float, bool, int]], dict | None, dict[int, tuple]]:
     """[(provision id, final score, matched every term, matching clauses of its document)],
     with ``facets`` the facet counts of every entry scored (see facets.SCORED_FACETS_SQL), and
     what the page shows of each hit (see the last SELECT), by provision id.

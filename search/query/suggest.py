@@ -12,7 +12,7 @@ import re
 
 from portal.routers import read_connection as connection
 from search import segment
-from search.indexing import GRAM_RUN_RE
+from search.indexing import held_bigrams
 from search.normalize import compact, normalize_query
 from search.query.catalog import loaded_catalog
 from search.query.params import MAX_QUERY_CHARS
@@ -110,14 +110,7 @@ def near_miss_patterns(text: str) -> list[tuple[str, str]]:
     def add(left: str, right: str, gap: str) -> None:
         # With nothing between them, the two sides join into one run of bigrams.
         parts = (left + right,) if not gap else (left, right)
-        grams = list(
-            dict.fromkeys(
-                run[i : i + 2]
-                for part in parts
-                for run in GRAM_RUN_RE.findall(part)
-                for i in range(len(run) - 1)
-            )
-        )
+        grams = list(dict.fromkeys(g for part in parts for g in held_bigrams(part)))
         if not grams or len(left) + len(right) + len(gap) < MIN_CHARS:
             return
         rarest = min(catalog.gram_share.get(g, 0.0) for g in grams)
