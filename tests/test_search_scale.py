@@ -255,18 +255,24 @@ def test_no_words_probe_for_a_phrase_or_one_term() -> None:
     assert _plan("数据安全 保障").words_probe == "(('数据安全')) & (('保障'))"
 
 
+def statements_run(module, monkeypatch) -> list[str]:
+    """The SQL of every statement ``module``'s fetchall runs from now on (in order)."""
+    statements: list[str] = []
+    real = module.fetchall
+    monkeypatch.setattr(
+        module,
+        "fetchall",
+        lambda sql, params, **kw: statements.append(sql) or real(sql, params, **kw),
+    )
+    return statements
+
+
 def test_a_conjunction_past_the_cap_is_counted_by_its_words_alone(client, monkeypatch) -> None:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE search_searchentry")  # the shares that say the cap is reachable
     monkeypatch.setattr(catalog_module, "_catalog", Catalog())  # reloaded with them
     monkeypatch.setattr(facets, "COUNT_CAP", 10)
-    statements: list[str] = []
-    real = facets.fetchall
-    monkeypatch.setattr(
-        facets,
-        "fetchall",
-        lambda sql, params, **kw: statements.append(sql) or real(sql, params, **kw),
-    )
+    statements = statements_run(facets, monkeypatch)
     body = client.get(API, {"q": "数据 安全"}).json()
     assert len(statements) == 1 and "e.words @@@ %s::tsquery AND TRUE" in statements[0]
     assert (body["total"], body["total_is_estimate"], body["facet_basis"]) == (10, True, 10)
@@ -368,13 +374,7 @@ def test_the_score_reads_each_row_feature_computed_once(monkeypatch) -> None:
     """The occurrence count of a term is computed once per scored row and read by both the
     exact-match and the saturated-count parts of the score (written twice, PostgreSQL would
     count twice); without partial matches, matching every term is not checked again."""
-    statements: list[str] = []
-    real = rank.fetchall
-    monkeypatch.setattr(
-        rank,
-        "fetchall",
-        lambda sql, params, **kw: statements.append(sql) or real(sql, params, **kw),
-    )
+    statements = statements_run(rank, monkeypatch)
     results = search(SearchParams(q="公共数据"))
     assert results.items and all(hit.matched_all for hit in results.items)
     (sql,) = statements
