@@ -39,20 +39,6 @@ _STRENGTH = {
 }
 
 
-def _passes_filters(p: PolicyMeta, params: SearchParams, catalog: Catalog) -> bool:
-    if params.body and catalog.body_id_by_slug.get(params.body) not in p.body_ids:
-        return False
-    if params.type and p.doc_type != params.type:
-        return False
-    if params.status and p.status != params.status:
-        return False
-    if params.year_from is not None and (p.year is None or p.year < params.year_from):
-        return False
-    if params.year_to is not None and (p.year is None or p.year > params.year_to):
-        return False
-    return not (params.policy and p.slug != params.policy)
-
-
 def _filtered(params: SearchParams) -> bool:
     return bool(params.body or params.type or params.status or params.policy) or (
         params.year_from is not None or params.year_to is not None
@@ -66,8 +52,14 @@ def share_passing(params: SearchParams, catalog: Catalog) -> float:
         return 0.0
     if not _filtered(params):
         return 1.0
-    # The filters as sets of policies: the same test as _passes_filters, without a loop over
-    # every policy in Python (13 ms with 20,000 policies).
+    return passing_policies(params, catalog).bit_count() / len(catalog.policies)
+
+
+def passing_policies(params: SearchParams, catalog: Catalog) -> int:
+    """The policies the query's filters keep, as a set of ``catalog.sets()``: the filters'
+    rules for documents, as the entries' columns apply them in SQL (a policy without a year
+    fails a year bound; an unknown body or policy keeps none) — by set operations, without a
+    loop over every policy in Python (13 ms with 20,000 policies)."""
     sets = catalog.sets()
     kept = sets.every
     for kind, value in (("type", params.type), ("status", params.status)):
@@ -83,7 +75,7 @@ def share_passing(params: SearchParams, catalog: Catalog) -> float:
     if params.policy:
         policy = catalog.policy_by_slug.get(params.policy)
         kept &= sets.of([policy.pk]) if policy else 0
-    return kept.bit_count() / len(catalog.policies)
+    return kept
 
 
 @dataclass(frozen=True)
@@ -118,10 +110,10 @@ def matching_documents(
     if not positive_matches:
         return MatchedDocuments()
     named_bodies = {catalog.body_by_name.get(bare(t.text)) for t in terms} - {None}
-    filtered = _filtered(params)
+    kept = passing_policies(params, catalog) if _filtered(params) else None
     first, more = positive_matches[0], positive_matches[1:]
     newest = catalog.newest_first()
-    if not more and not negative_matches and not filtered and not named_bodies:
+    if not more and not negative_matches and kept is None and not named_bodies:
         # One term (数据 names thousands of documents by title): grouped by the strength of
         # their reason, the strongest first, each group newest first — sorted in C, no key
         # tuple per document.
@@ -140,7 +132,7 @@ def matching_documents(
     keyed = []
     for pk in ids:
         p = catalog.policy_by_pk.get(pk)
-        if p is None or (filtered and not _passes_filters(p, params, catalog)):
+        if p is None or (kept is not None and not catalog.sets().holds(kept, pk)):
             continue
         reasons = [first[pk]]
         for found in more:

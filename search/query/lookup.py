@@ -156,6 +156,11 @@ class PolicySets:
         slot = self.slot
         return self._from_slots(slot[pk] for pk in pks if pk in slot)
 
+    def holds(self, members: int, pk: int) -> bool:
+        """Is policy ``pk`` in the set ``members``?"""
+        slot = self.slot.get(pk)
+        return slot is not None and bool(members >> slot & 1)
+
     def counts(self, pks: Sequence[int]) -> dict[tuple[str, str], int]:
         """How many of these policies have each (facet, value); values none has are left out.
         Each policy is counted once, however often it is listed; unknown ids are left out."""

@@ -69,31 +69,27 @@ def substring_sql(substring: str) -> tuple[str, list]:
         # A held bigram is a lexeme; a held character begins one (see gram_lexemes). Exact.
         return "e.grams @@ %s::tsquery", [quote_lexeme(text) + (":*" if len(text) == 1 else "")]
     grams = held_bigrams(text)
-    if not grams:  # single characters between punctuation: entries holding each of them
-        return (
-            "(e.grams @@ %s::tsquery AND (e.compact || '') LIKE %s)",
-            [
-                " & ".join(quote_lexeme(c) + ":*" for c in dict.fromkeys(runs)),
-                like_pattern(substring),
-            ],
-        )
-    # A bigram in most entries (数据) filters out little and its posting list is most of the
-    # table: leave it to the LIKE check, as long as two others remain.
-    common = loaded_catalog().common_grams()
-    rarer = [g for g in grams if g not in common]
-    if len(rarer) >= 2:
-        grams = rarer
-    if len(grams) > MAX_PREFILTER_GRAMS:
-        step = (len(grams) - 1) / (MAX_PREFILTER_GRAMS - 1)
-        grams = [grams[round(i * step)] for i in range(MAX_PREFILTER_GRAMS)]
+    if grams:
+        # A bigram in most entries (数据) filters out little and its posting list is most of
+        # the table: leave it to the LIKE check, as long as two others remain.
+        common = loaded_catalog().common_grams()
+        rarer = [g for g in grams if g not in common]
+        if len(rarer) >= 2:
+            grams = rarer
+        if len(grams) > MAX_PREFILTER_GRAMS:
+            step = (len(grams) - 1) / (MAX_PREFILTER_GRAMS - 1)
+            grams = [grams[round(i * step)] for i in range(MAX_PREFILTER_GRAMS)]
+        prefilter = tsquery_and(list(dict.fromkeys(grams)))
+    else:  # single characters between punctuation: entries holding each of them
+        prefilter = " & ".join(quote_lexeme(c) + ":*" for c in dict.fromkeys(runs))
     # The LIKE is only the recheck of the grams' candidates, written so that no index on
     # ``compact`` could serve it: the planner misjudges how many entries bigrams match, and when
     # a trigram index existed ANDing both bitmaps cost their sum (at 1M entries, counting the
     # bench's six-character quoted phrase took 92–99 ms with both, 54–62 ms by the grams alone).
-    return (
-        "(e.grams @@ %s::tsquery AND (e.compact || '') LIKE %s)",
-        [tsquery_and(list(dict.fromkeys(grams))), like_pattern(substring)],
-    )
+    return "(e.grams @@ %s::tsquery AND (e.compact || '') LIKE %s)", [
+        prefilter,
+        like_pattern(substring),
+    ]
 
 
 def own_sql(term: Term) -> tuple[str, list]:
