@@ -75,11 +75,8 @@ def policy_facets(entries: dict[int, int], catalog: Catalog) -> dict[str, dict[s
     Python over at most a thousand policies, instead of grouping the entries by each facet in
     SQL (4.5 of the 13 ms counting 医疗 数据 共享's first thousand matches at 200k)."""
     counts: dict[str, dict[str, int]] = {"body": {}, "type": {}, "status": {}, "year": {}}
-    for pk, n in entries.items():
-        policy = catalog.policy_by_pk.get(pk)
-        for kind, value in policy.facet_keys if policy else ():
-            values = counts[kind]
-            values[value] = values.get(value, 0) + n
+    for (kind, value), n in catalog.sets().weighted_counts(entries).items():
+        counts[kind][value] = n
     return counts
 
 

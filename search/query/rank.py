@@ -7,6 +7,7 @@ highest (cover density of the query words, computed inside the index).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from portal.routers import read_connection as connection
@@ -108,7 +109,8 @@ def ranked_hits(
         LIMIT %s OFFSET %s
         )
         -- What the page shows of each hit, in the same statement (not one more round trip).
-        SELECT t.provision_id, t.final, t.all_terms, t.in_document, t.facets,
+        -- The facets as text: psycopg would decode the same JSON once per row.
+        SELECT t.provision_id, t.final, t.all_terms, t.in_document, t.facets::text,
                p.id, p.eid, p.num, p.heading, p.text, d.path, pol.slug, pol.title, pol.doc_number
         FROM top t
         LEFT JOIN policies_provision p ON p.id = t.provision_id
@@ -132,7 +134,7 @@ def ranked_hits(
     hits = [(row[0], float(row[1]), bool(row[2]), int(row[3])) for row in rows]
     # (eid, num, heading, text, heading path, policy slug, title, 发文字号) of each hit.
     details = {row[0]: row[6:] for row in rows if row[5] is not None}
-    return hits, (rows[0][4] if rows else None), details
+    return hits, (json.loads(rows[0][4]) if rows and rows[0][4] else None), details
 
 
 _rum_ready: dict[str, bool] = {}
