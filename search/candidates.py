@@ -225,27 +225,26 @@ def champion_candidates(
 
 def _on_every_list(clauses: Sequence[Sequence[Sequence[str]]], pool: int) -> ChampionCTE:
     """Entries on the lists of every term (of any alternative of it, and of all its words); the
-    ``pool`` nearest the heads of their lists (least sum of list positions)."""
-    one = f"SELECT unnest(t.provision_ids || t.added) FROM {TABLE} t WHERE t.lexeme = %s"
-    params: list = []
-    terms = []
-    for alternatives in clauses:
-        either = []
-        for words in alternatives:
-            either.append(" INTERSECT ".join([one] * len(words)))
-            params.extend(words)
-        terms.append(" UNION ".join(f"({sql})" for sql in either))
-    on_every_list = " INTERSECT ".join(f"({sql})" for sql in terms)
+    ``pool`` nearest the heads of their lists (least sum of list positions).
+
+    One pass over the lists: each entry's positions are summed and the lists it is on checked
+    against the terms at once (``HAVING``), instead of intersecting the lists and then summing
+    the positions of every listed entry to order the few in the intersection."""
     words = list(dict.fromkeys(w for alternatives in clauses for ws in alternatives for w in ws))
+    on = "bool_or(t.lexeme = %s)"
+    every_term = " AND ".join(
+        "(" + " OR ".join("(" + " AND ".join(on for _ in ws) + ")" for ws in alternatives) + ")"
+        for alternatives in clauses
+    )
+    params = [w for alternatives in clauses for ws in alternatives for w in ws]
     sql = f"""
         c AS MATERIALIZED (
-            SELECT u.provision_id FROM ({on_every_list}) u(provision_id)
-            JOIN (
-                SELECT x.provision_id, sum(x.position) AS position
-                FROM {TABLE} t,
-                     unnest(t.provision_ids || t.added) WITH ORDINALITY x(provision_id, position)
-                WHERE t.lexeme = ANY(%s) GROUP BY x.provision_id
-            ) r ON r.provision_id = u.provision_id
-            ORDER BY r.position, u.provision_id LIMIT %s
+            SELECT x.provision_id
+            FROM {TABLE} t,
+                 unnest(t.provision_ids || t.added) WITH ORDINALITY x(provision_id, position)
+            WHERE t.lexeme = ANY(%s)
+            GROUP BY x.provision_id
+            HAVING {every_term}
+            ORDER BY sum(x.position), x.provision_id LIMIT %s
         ),"""
-    return ChampionCTE(sql, [*params, words, pool])
+    return ChampionCTE(sql, [words, *params, pool])

@@ -159,8 +159,32 @@ def test_several_frequent_terms_take_the_entries_on_every_list(champions, monkey
     taken = candidates_taken(monkeypatch)
     assert ranked("数据 发展")[:3] == exhaustive[:3]
     assert len(exhaustive) == 10
-    assert isinstance(taken[0], ChampionCTE) and "INTERSECT" in taken[0].sql
-    assert taken[0].params == ["数据", "发展", ["数据", "发展"], 30]
+    assert isinstance(taken[0], ChampionCTE)
+    assert chosen_by(taken[0]) == nearest_heads([champions["数据"], champions["发展"]], 30)
+
+
+def chosen_by(cte: ChampionCTE) -> list[int]:
+    """The provision ids a champion-list CTE holds, in its order."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {cte.sql.rstrip().rstrip(',')} SELECT provision_id FROM c", cte.params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def nearest_heads(lists: list[list[int]], n: int) -> list[int]:
+    """The ``n`` entries on every list with the least sum of (1-based) list positions."""
+    on_every = set(lists[0]).intersection(*lists[1:])
+    position = {pk: sum(ids.index(pk) + 1 for ids in lists) for pk in on_every}
+    return sorted(on_every, key=lambda pk: (position[pk], pk))[:n]
+
+
+def test_alternatives_and_words_of_a_term_are_matched_on_the_lists(champions) -> None:
+    """(数据 and 发展) or 建设, and 产业: an entry is on the lists of every word of one
+    alternative of each term."""
+    lists = {w: set(champions[w]) for w in ("数据", "发展", "建设", "产业")}
+    cte = candidates._on_every_list([[("数据", "发展"), ("建设",)], [("产业",)]], 10_000)
+    expected = ((lists["数据"] & lists["发展"]) | lists["建设"]) & lists["产业"]
+    assert set(chosen_by(cte)) == expected
+    assert expected and expected != lists["建设"] & lists["产业"]
 
 
 def test_too_few_on_every_list_go_on_to_the_rum_stage(champions, monkeypatch) -> None:
