@@ -7,6 +7,12 @@ a change to the query side, or to measure again on a quieter machine, this runs 
 mix (bench/search_bench.py's QUERY_MIX) through ``search.query.search`` against that database
 and prints the same p50/p95/p99, each query's median and fastest run, how its total was
 found (exact, capped count, estimated) and which candidate stages it took. Not a test: it prints numbers.
+
+``--exact`` also searches each query once with every match scored (no candidate stage; seconds
+for the most frequent words) and prints how the timed page agrees with that one: hits of the
+same score (the synthetic corpus repeats sentences across policies, so equal scores are equal
+hits) and the share of its score the page holds. The candidate stages rank only what RUM or the
+champion lists put first; this is what that costs in ranking at the corpus's size.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import os
 import statistics
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +35,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE", "policykb_bench"))
     parser.add_argument("--repeat", type=int, default=9, help="timed runs per query")
+    parser.add_argument(
+        "--exact", action="store_true", help="compare each page with scoring every match"
+    )
     args = parser.parse_args()
 
     from search_bench import QUERY_MIX, machine, percentile, stats
@@ -64,7 +73,12 @@ def main() -> None:
 
     rank.ranked_hits = spy
     ours: list[float] = []
-    print(f"\n{'category':<9}{'query':<22}{'hits':>8}{'p50':>9}{'min':>9}  total     stage")
+    agreement: list[tuple[int, int, float]] = []
+    exact_head = "  exact: same  score" if args.exact else ""
+    print(
+        f"\n{'category':<9}{'query':<22}{'hits':>8}{'p50':>9}{'min':>9}  total     stage"
+        f"{exact_head}"
+    )
     for category, q, filters in QUERY_MIX:
         current = q + repr(filters)
         search(SearchParams(q=q, limit=10, **filters))  # warm-up
@@ -77,6 +91,11 @@ def main() -> None:
         ours += times
         hits_text = f"{results.total}{'+' if results.total_is_estimate else ''}"
         stage = " → ".join(dict.fromkeys(stages[current])) or "—"
+        compared = ""
+        if args.exact:
+            same, of, share = agrees(results, every_match_scored(q, filters))
+            agreement.append((same, of, share))
+            compared = f"  {same:>9}/{of:<2} {share:>6.1%}"
         counted = (
             "exact"
             if not results.total_is_estimate
@@ -86,14 +105,42 @@ def main() -> None:
         )
         print(
             f"{category:<9}{q:<22}{hits_text:>8}{statistics.median(times):>7.1f}ms"
-            f"{min(times):>7.1f}ms  {counted:<9} {stage}"
+            f"{min(times):>7.1f}ms  {counted:<9} {stage:<13}{compared}"
         )
     print(f"\nours  (search.query.search) {stats(ours)}")
+    if agreement:
+        print(
+            f"against every match scored: {sum(a[0] for a in agreement)} of "
+            f"{sum(a[1] for a in agreement)} hits of the same score, "
+            f"{statistics.mean(a[2] for a in agreement):.1%} of the score (mean)"
+        )
     print(
         f"SUMMARY entries={entries} search p50={percentile(ours, 50):.1f}ms "
         f"p95={percentile(ours, 95):.1f}ms p99={percentile(ours, 99):.1f}ms "
         f"load={os.getloadavg()[0]:.2f}"
     )
+
+
+def every_match_scored(q: str, filters: dict):
+    """The page when no candidate stage restricts the scoring (the match set is ranked in full)."""
+    from search.query import SearchParams, rank, search
+
+    pool = rank.CANDIDATES
+    rank.CANDIDATES = 10**9  # no match set is larger: every one is scored
+    try:
+        return search(SearchParams(q=q, limit=10, **filters))
+    finally:
+        rank.CANDIDATES = pool
+
+
+def agrees(page, exact) -> tuple[int, int, float]:
+    """(hits of ``page`` whose score one of ``exact``'s hits has — each counted once —, how
+    many hits ``exact`` has, the sum of ``page``'s scores over ``exact``'s)."""
+    wanted = Counter(round(h.score, 4) for h in exact.items)
+    got = Counter(round(h.score, 4) for h in page.items)
+    same = sum((wanted & got).values())
+    total = sum(h.score for h in exact.items)
+    return same, len(exact.items), (sum(h.score for h in page.items) / total if total else 1.0)
 
 
 if __name__ == "__main__":
