@@ -166,7 +166,9 @@ def test_several_frequent_terms_take_the_entries_on_every_list(champions, monkey
 def chosen_by(cte: ChampionCTE) -> list[int]:
     """The provision ids a champion-list CTE holds, in its order."""
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH {cte.sql.rstrip().rstrip(',')} SELECT provision_id FROM c", cte.params)
+        cursor.execute(
+            f"WITH {cte.sql.rstrip().rstrip(',')} SELECT provision_id FROM c", cte.params
+        )
         return [row[0] for row in cursor.fetchall()]
 
 

@@ -171,6 +171,23 @@ def test_planner_settings_do_not_outlive_the_search() -> None:
         assert cursor.fetchone() == ("on", "on")
 
 
+def test_planner_settings_sent_with_a_statement_apply_to_it() -> None:
+    """fetchall() sends changed settings in the statement's round trip; they are in effect
+    when that statement is planned, and stay for the next one that wants the same."""
+    from django.db import transaction
+
+    from search.query.plan import fetchall, planner_settings_tracked
+
+    settings = "SELECT 'statement', current_setting('enable_seqscan'), current_setting('enable_bitmapscan')"
+    with transaction.atomic(), planner_settings_tracked():
+        assert fetchall(settings, [], ordered_index_scan=True) == [("statement", "off", "off")]
+        with connection.cursor() as cursor:  # nothing sent again: still in effect
+            cursor.execute(settings)
+            assert cursor.fetchall() == [("statement", "off", "off")]
+        on = fetchall(settings + " WHERE %s > 0", [1], allow_seqscan=True)
+        assert on == [("statement", "on", "on")]
+
+
 def test_common_words_are_left_out_of_candidate_retrieval() -> None:
     from search.query.catalog import current_catalog
     from search.query.parse import parse_query

@@ -422,15 +422,18 @@ def fetchall(
     # Transaction-local settings: search() runs inside one transaction (one savepoint).
     wanted = ("on" if allow_seqscan else "off", "off" if ordered_index_scan else "on")
     with connection.cursor() as cursor:
-        if _planner.get() != wanted:
-            cursor.execute(
-                "SELECT set_config('enable_seqscan', %s, true), "
-                "set_config('enable_bitmapscan', %s, true)",
-                list(wanted),
-            )
-            if _planner.get() is not _OUTSIDE:
-                _planner.set(wanted)
-        cursor.execute(sql, params)
+        if _planner.get() == wanted:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+        # Sent with the statement, in one round trip: its result is the second.
+        cursor.execute(
+            "SELECT set_config('enable_seqscan', %s, true), "
+            f"set_config('enable_bitmapscan', %s, true); {sql}",
+            [*wanted, *params],
+        )
+        cursor.nextset()
+        if _planner.get() is not _OUTSIDE:
+            _planner.set(wanted)
         return cursor.fetchall()
 
 
