@@ -102,11 +102,12 @@ def test_filters_take_whole_lists_and_rare_words_keep_the_rum_stage(champions, m
     assert ranked("数据", type="规划")[:5] == exhaustive[:5] == every_match[:5]
     assert taken == [None]
     taken.clear()
-    # Estimated (as at 200k entries): a filter drops most of a list's entries, so the whole
-    # list is scored, not its first 5.
+    # Estimated (as at 200k entries): a filter drops most of a list's entries, so the first
+    # FILTERED_CANDIDATES (here the whole list) are scored, not the first 5.
     monkeypatch.setattr(facets, "ESTIMATE_FROM", 10)
     assert ranked("数据", type="规划")[:5] == exhaustive[:5]
-    assert isinstance(taken[0], ChampionCTE) and taken[0].params[0] == candidates.CHAMPIONS
+    assert isinstance(taken[0], ChampionCTE)
+    assert taken[0].params[0] == candidates.FILTERED_CANDIDATES
     taken.clear()
     ranked("区块链")
     assert taken and not any(isinstance(c, ChampionCTE) for c in taken)
