@@ -43,7 +43,7 @@ def ranked_by_the_rum_stage(q: str, monkeypatch) -> list[tuple[str, str]]:
     """The page with 30 candidates from the RUM stage (no champion lists); afterwards the lists
     (threshold 40) and 30 candidates are what searches use."""
     monkeypatch.setattr(rank, "CANDIDATES", 30)
-    monkeypatch.setattr(run, "champion_candidates", lambda *args: None)
+    monkeypatch.setattr(run, "champion_candidates", lambda *args, **kwargs: None)
     page = ranked(q)
     monkeypatch.undo()
     monkeypatch.setattr(candidates, "CHAMPION_MIN_MATCHES", 40)
@@ -164,6 +164,22 @@ def test_several_frequent_terms_take_the_entries_on_every_list(champions, monkey
     assert chosen_by(taken[0]) == nearest_heads([champions["数据"], champions["发展"]], 30)
 
 
+def test_too_few_on_every_list_head_look_deeper_into_the_lists(champions, monkeypatch) -> None:
+    """The heads of the lists first (here their first 5 entries: at most 5 candidates, fewer
+    than a page), then the whole lists, before the RUM stage."""
+    monkeypatch.setattr(rank, "CANDIDATES", 30)
+    monkeypatch.setattr(run, "HEADS", 5)
+    monkeypatch.setattr(Catalog, "common_lexemes", lambda self: frozenset())
+    taken = candidates_taken(monkeypatch)
+    page = ranked("数据 发展")
+    lists = [champions["数据"], champions["发展"]]
+    heads, whole = taken[:2]
+    assert chosen_by(heads) == nearest_heads([ids[:5] for ids in lists], 30)
+    assert len(chosen_by(heads)) < 10 <= len(page)
+    assert chosen_by(whole) == nearest_heads(lists, 30)
+    assert len(taken) == 2  # the whole lists gave a page
+
+
 def chosen_by(cte: ChampionCTE) -> list[int]:
     """The provision ids a champion-list CTE holds, in its order."""
     with connection.cursor() as cursor:
@@ -196,7 +212,7 @@ def test_too_few_on_every_list_go_on_to_the_rum_stage(champions, monkeypatch) ->
     nothing = ChampionCTE(
         "c AS MATERIALIZED (SELECT NULL::bigint AS provision_id WHERE FALSE),", []
     )
-    monkeypatch.setattr(candidates, "_on_every_list", lambda clauses, pool: nothing)
+    monkeypatch.setattr(candidates, "_on_every_list", lambda clauses, pool, depth: nothing)
     monkeypatch.setattr(Catalog, "common_lexemes", lambda self: frozenset())
     taken = candidates_taken(monkeypatch)
     assert ranked("数据 发展") == rum_stage
