@@ -38,11 +38,23 @@ def _fold_char(ch: str) -> str:
     return lowered if len(lowered) == 1 else folded
 
 
+class _FoldTable(dict):
+    """Code point → :func:`_fold_char` of it, for ``str.translate``: filled as characters are
+    first seen, then looked up in C (a tenth of the time of a Python call per character)."""
+
+    def __missing__(self, code: int) -> str:
+        folded = self[code] = _fold_char(chr(code))
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+
+
 def normalize(text: str) -> str:
     """Length-preserving normalization (see module docstring)."""
     if not text:
         return ""
-    folded = "".join(map(_fold_char, text))
+    folded = text.translate(_FOLD_TABLE)
     simplified = _T2S.convert(folded)
     if len(simplified) != len(folded):
         # OpenCC phrase tables are length-preserving for t2s in practice; guarantee it anyway.
