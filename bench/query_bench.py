@@ -22,7 +22,7 @@ import os
 import statistics
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +40,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    from search_bench import QUERY_MIX, machine, percentile, stats
+    from search_bench import QUERY_MIX, agrees, every_match_scored, machine, percentile, stats
 
     import portal.settings as project_settings
 
@@ -119,28 +119,6 @@ def main() -> None:
         f"p95={percentile(ours, 95):.1f}ms p99={percentile(ours, 99):.1f}ms "
         f"load={os.getloadavg()[0]:.2f}"
     )
-
-
-def every_match_scored(q: str, filters: dict):
-    """The page when no candidate stage restricts the scoring (the match set is ranked in full)."""
-    from search.query import SearchParams, rank, search
-
-    pool = rank.CANDIDATES
-    rank.CANDIDATES = 10**9  # no match set is larger: every one is scored
-    try:
-        return search(SearchParams(q=q, limit=10, **filters))
-    finally:
-        rank.CANDIDATES = pool
-
-
-def agrees(page, exact) -> tuple[int, int, float]:
-    """(hits of ``page`` whose score one of ``exact``'s hits has — each counted once —, how
-    many hits ``exact`` has, the sum of ``page``'s scores over ``exact``'s)."""
-    wanted = Counter(round(h.score, 4) for h in exact.items)
-    got = Counter(round(h.score, 4) for h in page.items)
-    same = sum((wanted & got).values())
-    total = sum(h.score for h in exact.items)
-    return same, len(exact.items), (sum(h.score for h in page.items) / total if total else 1.0)
 
 
 if __name__ == "__main__":

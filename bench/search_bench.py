@@ -64,6 +64,28 @@ QUERY_MIX: list[tuple[str, str, dict]] = [
 ]
 
 
+def every_match_scored(q: str, filters: dict):
+    """The page when no candidate stage restricts the scoring (the match set is ranked in full)."""
+    from search.query import SearchParams, rank, search
+
+    pool = rank.CANDIDATES
+    rank.CANDIDATES = 10**9  # no match set is larger: every one is scored
+    try:
+        return search(SearchParams(q=q, limit=10, **filters))
+    finally:
+        rank.CANDIDATES = pool
+
+
+def agrees(page, exact) -> tuple[int, int, float]:
+    """(hits of ``page`` whose score one of ``exact``'s hits has — each counted once —, how
+    many hits ``exact`` has, the sum of ``page``'s scores over ``exact``'s)."""
+    wanted = Counter(round(h.score, 4) for h in exact.items)
+    got = Counter(round(h.score, 4) for h in page.items)
+    same = sum((wanted & got).values())
+    total = sum(h.score for h in exact.items)
+    return same, len(exact.items), (sum(h.score for h in page.items) / total if total else 1.0)
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     if not ordered:
@@ -528,6 +550,17 @@ def main() -> None:
     print()
     for category, times in by_category.items():
         print(f"  ours {category:<9} {stats(times)}")
+    # How far the candidate stages are from ranking every match (see query_bench.py --exact).
+    compared = [
+        agrees(search(SearchParams(q=q, limit=10, **f)), every_match_scored(q, f))
+        for _c, q, f in QUERY_MIX
+    ]
+    same, of = sum(c[0] for c in compared), sum(c[1] for c in compared)
+    share = statistics.mean(c[2] for c in compared)
+    print(
+        f"  against every match scored: {same} of {of} hits of the same score, "
+        f"{share:.1%} of the score (mean)"
+    )
 
     texts = list(Provision.objects.order_by("pk").values_list("heading", "text"))
     t0 = time.perf_counter()
@@ -575,8 +608,8 @@ def main() -> None:
         versus = f"tantivy p95={t95:.2f}ms (ours {p95 / t95:.1f}x tantivy) | "
     print(
         f"\nSUMMARY provisions={total} build={build_rate:,.0f}/s "
-        f"search p50={percentile(ours, 50):.1f}ms p95={p95:.1f}ms p99={percentile(ours, 99):.1f}ms | "
-        f"{versus}"
+        f"search p50={percentile(ours, 50):.1f}ms p95={p95:.1f}ms p99={percentile(ours, 99):.1f}ms "
+        f"exact {same}/{of} {share:.1%} | {versus}"
         f"ILIKE p95={i95:.1f}ms ({i95 / p95:.1f}x ours) | "
         f"BM25 p95={b95:.1f}ms ({b95 / p95:.1f}x ours), build {bm25_build:,.0f}/s "
         f"({build_rate / bm25_build:.2f}x ours) | total {time.perf_counter() - started:.0f}s"
