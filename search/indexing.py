@@ -29,6 +29,7 @@ from search.vectors import (
     grams_vector,
     held_bigrams,
     quote_lexeme,
+    run_bigrams,
     words_vector,
 )
 
@@ -48,6 +49,7 @@ __all__ = [
     "provision_sources",
     "quote_lexeme",
     "rebuild_index",
+    "run_bigrams",
     "run_chunks",
     "words_vector",
     "write_rows",

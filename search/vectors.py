@@ -209,13 +209,14 @@ def words_vector(sections: Sequence[tuple[str, str]]) -> str:
 GRAM_RUN_RE = re.compile(r"(?:[^\W_]|%)+")
 
 
-def _bigrams(runs: list[str]) -> list[str]:
+def run_bigrams(runs: list[str]) -> list[str]:
+    """The bigrams within each of ``runs`` (GRAM_RUN_RE's matches), in order, repeats kept."""
     return [run[i : i + 2] for run in runs for i in range(len(run) - 1)]
 
 
 def held_bigrams(text: str) -> list[str]:
     """The bigrams of held characters in ``text`` (spaces skipped), in order, repeats kept."""
-    return _bigrams(GRAM_RUN_RE.findall(text.replace(" ", "")))
+    return run_bigrams(GRAM_RUN_RE.findall(text.replace(" ", "")))
 
 
 def gram_lexemes(compact_text: str) -> list[str]:
@@ -227,7 +228,7 @@ def gram_lexemes(compact_text: str) -> list[str]:
     lexemes, and bigrams with punctuation another 11 %, of the index that took longest to build.
     """
     runs = GRAM_RUN_RE.findall(compact_text.replace(" ", ""))
-    return list(dict.fromkeys([*_bigrams(runs), *[run[-1] for run in runs]]))
+    return list(dict.fromkeys([*run_bigrams(runs), *[run[-1] for run in runs]]))
 
 
 def grams_vector(compact_text: str) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from policies.vocabulary import COMMENTARY_TYPES
 from portal.routers import read_connection as connection
-from search.indexing import GRAM_RUN_RE, held_bigrams, quote_lexeme
+from search.indexing import GRAM_RUN_RE, quote_lexeme, run_bigrams
 from search.query.catalog import Catalog, loaded_catalog
 from search.query.params import SearchParams
 from search.query.parse import Term
@@ -68,7 +68,7 @@ def substring_sql(substring: str) -> tuple[str, list]:
     if runs == [text] and len(text) <= 2:
         # A held bigram is a lexeme; a held character begins one (see gram_lexemes). Exact.
         return "e.grams @@ %s::tsquery", [quote_lexeme(text) + (":*" if len(text) == 1 else "")]
-    grams = held_bigrams(text)
+    grams = run_bigrams(runs)  # the runs found above: held_bigrams(text) would find them again
     if grams:
         # A bigram in most entries (数据) filters out little and its posting list is most of
         # the table: leave it to the LIKE check, as long as two others remain.
