@@ -217,3 +217,51 @@ def test_too_few_on_every_list_go_on_to_the_rum_stage(champions, monkeypatch) ->
     taken = candidates_taken(monkeypatch)
     assert ranked("数据 发展") == rum_stage
     assert taken[0] is nothing and isinstance(taken[1], rank.CandidateQuery)
+
+
+def walked(shares: dict[str, float], pool: int) -> list[int]:
+    """The walk's candidates for 数据 发展 with these shares of the two words."""
+    wanted = rank.CandidateQuery(
+        ((("数据",),), (("发展",),)), False, "'数据' & '发展'", "'数据' | '发展'"
+    )
+    cte = candidates.walked_candidates(wanted, "TRUE", [], pool, ("walk", pool), shares)
+    return chosen_by(cte)
+
+
+def test_the_walk_takes_the_rarest_terms_list_entries_holding_every_term(champions) -> None:
+    """The list of the word in fewest entries, from its head, keeping the entries that hold
+    every term, until the pool is full."""
+    both = matches("数据") & matches("发展")
+    for rarest, shares in (("发展", {"数据": 0.9, "发展": 0.3}), ("数据", {"数据": 0.1, "发展": 0.5})):
+        expected = [pk for pk in champions[rarest] if pk in both]
+        assert walked(shares, 15) == expected[:15]
+        assert (
+            len(expected) > 15
+            and expected[:15] != [pk for pk in champions[rarest] if pk in matches(rarest)][:15]
+        )  # some entries of the list lack the other word, and are passed over
+    assert walked({"数据": 0.9, "发展": 0.3}, 10_000) == [
+        pk for pk in champions["发展"] if pk in both
+    ]
+
+
+def test_matches_beyond_the_count_cap_walk_a_list_before_the_rum_stage(
+    champions, monkeypatch
+) -> None:
+    """Too few on every list: a match set beyond the count cap (here 40; 108 entries hold
+    数据 and 发展) takes the walk's candidates, a counted one goes on to RUM."""
+    nothing = ChampionCTE(
+        "c AS MATERIALIZED (SELECT NULL::bigint AS provision_id WHERE FALSE),", []
+    )
+    monkeypatch.setattr(candidates, "_on_every_list", lambda clauses, pool, depth: nothing)
+    monkeypatch.setattr(Catalog, "common_lexemes", lambda self: frozenset())
+    monkeypatch.setattr(rank, "CANDIDATES", 30)
+    taken = candidates_taken(monkeypatch)
+    counted = ranked("数据 发展")
+    assert taken[0] is nothing and isinstance(taken[1], rank.CandidateQuery)
+    taken.clear()
+    monkeypatch.setattr(facets, "COUNT_CAP", 40)
+    capped = search(SearchParams(q="数据 发展"))
+    assert capped.total == 40 and capped.total_is_estimate
+    assert taken[0] is nothing and len(taken) == 2
+    assert isinstance(taken[1], ChampionCTE) and "EXISTS" in taken[1].sql
+    assert len(capped.items) == len(counted) == 10
