@@ -7,10 +7,13 @@ index time: for each lexeme matching at least CHAMPION_MIN_MATCHES entries, the 
 entries the RUM index ranks highest for it (exactly what the query-time candidate stage would
 pick), stored best first in :class:`search.models.TermCandidates`.
 
-At query time (:func:`champion_cte`) such a query takes its candidates from the list — one
-index look-up — and scores them in full exactly as before. Entries indexed since the list was
-built are kept in ``added`` and always scored too; a list that has collected more than
+At query time (:func:`champion_candidates`) such a query takes its candidates from the list —
+one index look-up — and scores them in full exactly as before. Entries indexed since the list
+was built are kept in ``added`` and always scored too; a list that has collected more than
 MAX_ADDED of them is dropped (the query falls back to the RUM stage) until the next rebuild.
+
+Several frequent words searched together (医疗 数据 共享) walk the list of the rarest of them
+(:func:`walked_candidates`), keeping the entries that hold them all.
 """
 
 from __future__ import annotations
@@ -26,17 +29,11 @@ from search.vectors import quote_lexeme
 
 # Below this many matches the RUM stage ranks them in a few milliseconds anyway.
 CHAMPION_MIN_MATCHES = 2000
-# Entries per list. One term takes the first 300 (search.query.CANDIDATES); several terms take
-# the entries on every list, and the longer the lists the more of the entries holding all the
-# terms they hold: with 1,000 at 1M entries, 数据产业规模's lists shared too few, and the RUM stage
-# ranked 8,272 entries instead (110 ms a search; 33 ms from 3,000-entry lists). 1.2 s more of a
-# 200k build.
+# Entries per list. One term takes the first 300 (search.query.CANDIDATES); several terms walk
+# a list until 300 hold them all, and at 1M about one in ten entries of 医疗's list holds 共享
+# too (346 of 3,000): a shorter list would end the walk short. 1.2 s more of a 200k build
+# than 1,000.
 CHAMPIONS = 3000
-# Several terms look for the entries on every list among the first HEADS of each, and in the
-# whole lists only when too few are found there: the whole lists give up to 300 candidates where
-# their heads give fewer, which cost 金融 风险, 数据安全 保障 体系 and the two quoted phrases of the
-# bench 10–16 ms more a search at 200k.
-HEADS = 1000
 # A one-term search under filters takes this many of each list: many are dropped at scoring.
 FILTERED_CANDIDATES = 1000
 # Entries indexed since a list was built are scored with it every time: a list that has
@@ -192,38 +189,26 @@ def champion_candidates(
     rest_params: list,
     pool: int,
     version: tuple,
-    depth: int = CHAMPIONS,
 ) -> ChampionCTE | None:
-    """The champion-list candidate CTE ``c`` (entry ids) for a search, or None.
+    """The champion-list candidate CTE ``c`` (entry ids) for a one-term search, or None.
 
     ``wanted`` is what candidate retrieval looks for (search.query.rank.CandidateQuery: its
     terms, each a tuple of alternatives, each a tuple of words), once common words are set
-    aside — 数据 共享 looks for 共享:
-
-    * one term (a word and its synonyms): the first ``pool`` entries of each word's list — what
-      the RUM stage would rank first for that word alone. A word without a list is rare (its
-      matches are few) and the RUM stage ranks those (with the query's filters and exclusions,
-      ``rest_where``). With filters many list entries are dropped at scoring, so the first
-      FILTERED_CANDIDATES are taken.
-    * several terms (金融 风险), or several words a term needs (可信数据空间: 可信 and 空间):
-      the entries on every list — the champion-list intersection — nearest the heads of their
-      lists, at most ``pool``, among the first ``depth`` entries of each; every word needs a
-      list.
+    aside — 数据 共享 looks for 共享. One term whose alternatives are one word each (a word and
+    its synonyms) takes the first ``pool`` entries of each word's list — what the RUM stage
+    would rank first for that word alone. A word without a list is rare (its matches are few)
+    and the RUM stage ranks those (with the query's filters and exclusions, ``rest_where``).
+    With filters many list entries are dropped at scoring, so the first FILTERED_CANDIDATES are
+    taken. Several words: see :func:`walked_candidates`.
 
     The scoring stage then requires every term and filter; the caller falls back to the next
     stage when too few survive. None when the lists cannot serve. ``version`` is the catalog's
     index version.
     """
-    if not wanted or wanted.partial:
+    if not wanted or wanted.partial or _several_words(wanted.clauses):
         return None
-    clauses = wanted.clauses
+    words = [words[0] for words in wanted.clauses[0]]
     listed = listed_lexemes(version)
-    if len(clauses) > 1 or any(len(words) > 1 for words in clauses[0]):
-        words = [w for alternatives in clauses for ws in alternatives for w in ws]
-        if any(w not in listed for w in words):
-            return None
-        return _on_every_list(clauses, pool, depth)
-    words = [words[0] for words in clauses[0]]
     have = [w for w in words if w in listed]
     if not have:
         return None
@@ -248,35 +233,9 @@ def champion_candidates(
     return ChampionCTE(sql, params)
 
 
-def _on_every_list(
-    clauses: Sequence[Sequence[Sequence[str]]], pool: int, depth: int = CHAMPIONS
-) -> ChampionCTE:
-    """Entries on the lists of every term (of any alternative of it, and of all its words); the
-    ``pool`` nearest the heads of their lists (least sum of list positions). Only the first
-    ``depth`` entries of each list are read (the entries indexed since are, always).
-
-    One pass over the lists: each entry's positions are summed and the lists it is on checked
-    against the terms at once (``HAVING``), instead of intersecting the lists and then summing
-    the positions of every listed entry to order the few in the intersection."""
-    words = list(dict.fromkeys(w for alternatives in clauses for ws in alternatives for w in ws))
-    on = "bool_or(t.lexeme = %s)"
-    every_term = " AND ".join(
-        "(" + " OR ".join("(" + " AND ".join(on for _ in ws) + ")" for ws in alternatives) + ")"
-        for alternatives in clauses
-    )
-    params = [w for alternatives in clauses for ws in alternatives for w in ws]
-    sql = f"""
-        c AS MATERIALIZED (
-            SELECT x.provision_id
-            FROM {TABLE} t,
-                 unnest(t.provision_ids[1:%s] || t.added)
-                     WITH ORDINALITY x(provision_id, position)
-            WHERE t.lexeme = ANY(%s)
-            GROUP BY x.provision_id
-            HAVING {every_term}
-            ORDER BY sum(x.position), x.provision_id LIMIT %s
-        ),"""
-    return ChampionCTE(sql, [depth, words, *params, pool])
+def _several_words(clauses: Sequence[Sequence[Sequence[str]]]) -> bool:
+    """Several terms, or a term one of whose alternatives needs several words (可信 and 空间)."""
+    return len(clauses) > 1 or any(len(words) > 1 for words in clauses[0])
 
 
 def walked_candidates(
@@ -290,26 +249,26 @@ def walked_candidates(
     """Entries of the rarest term's lists that hold every term: the list walked from its head,
     each entry checked against its own words, until ``pool`` are found; or None.
 
-    For several terms whose lists share too few entries, before the RUM stage: that stage ranks
-    every entry holding all the terms, and frequent words hold many together (医疗 and 共享:
-    16,003 of 1M entries, 80 ms of RUM) although their lists share almost none (1 of 3,000).
-    An entry high on the list of the rarest word is one where that word weighs most, and of
-    those about the share the other words have in the whole index hold them too (346 of
-    医疗's 3,000 hold 共享 and 数据), so a walk finds ``pool`` after a few thousand checks of
-    5–10 µs each (30–35 ms at 1M instead of 80). Of each term only the rarest of its
-    alternatives' words (by ``shares``, each lexeme's share of all entries) has its list walked;
-    every word needs a list — a word without one is rare, and RUM ranks what holds it quickly.
+    For several words searched together, when they match too many entries to count. The RUM
+    stage ranks every entry holding all of them, and frequent words hold many together (医疗
+    and 共享: 16,003 of 1M entries, 80 ms of RUM). An entry high on the list of the rarest word
+    is one where that word weighs most, and of those about the share the other words have in
+    the whole index hold them too (346 of 医疗's 3,000 hold 共享 and 数据), so a walk finds
+    ``pool`` after a few thousand checks of 5–10 µs each (30–35 ms at 1M). Of each term only
+    the rarest of its alternatives' words (by ``shares``, each lexeme's share of all entries)
+    has its list walked; every word needs a list — a word without one is rare, and RUM ranks
+    what holds it quickly.
 
-    The caller takes this stage only for match sets beyond the count cap: below it RUM ranks
-    them in a few milliseconds, and better — the best entries for several words are short ones
-    holding all of them, which the list of one word ranks low (区块链 医疗, 914 of 1M entries:
-    RUM's candidates give the exact page, the walk's none of it).
+    The entries on every word's list (the stage this replaced) are those each word alone ranks
+    high: long entries repeating it, where the score prefers short ones holding all the words.
+    At 200k, 医疗 数据 共享's page from them had none of the 10 hits of scoring every match
+    (89.9 % of its score); from the walk, all 10. Below the count cap the caller goes to RUM
+    directly: it ranks those few in milliseconds, and better than the walk (区块链 医疗, 914
+    of 1M entries: RUM's candidates give the exact page, the walk's none of it).
     """
-    if not wanted or wanted.partial:
-        return None
-    clauses = wanted.clauses
-    if len(clauses) == 1 and all(len(words) == 1 for words in clauses[0]):
+    if not wanted or wanted.partial or not _several_words(wanted.clauses):
         return None  # one word: its list is ranked for it already
+    clauses = wanted.clauses
     listed = listed_lexemes(version)
     if any(w not in listed for alternatives in clauses for ws in alternatives for w in ws):
         return None

@@ -148,36 +148,24 @@ def test_rebuild_computes_the_lists(monkeypatch) -> None:
         assert lists["数据"][0] == cursor.fetchone()[0]
 
 
-def test_several_frequent_terms_take_the_entries_on_every_list(champions, monkeypatch) -> None:
-    """数据 发展: both words have lists; the candidates are the 30 entries on both nearest the
-    heads of the lists, and the best hits are those of scoring every match."""
+def test_several_words_beyond_the_count_cap_walk_the_rarest_list(champions, monkeypatch) -> None:
+    """数据 发展 with the cap at 40 (108 entries hold both): the walk down 发展's list gives the
+    30 candidates, and the best two hits are those of scoring every match (the third of the
+    108 is not among the 30)."""
     monkeypatch.setattr(rank, "rum_index_ready", lambda: False)
     exhaustive = ranked("数据 发展")
     monkeypatch.undo()
     monkeypatch.setattr(candidates, "CHAMPION_MIN_MATCHES", 40)
     monkeypatch.setattr(rank, "CANDIDATES", 30)
+    monkeypatch.setattr(facets, "COUNT_CAP", 40)
     monkeypatch.setattr(Catalog, "common_lexemes", lambda self: frozenset())
     taken = candidates_taken(monkeypatch)
-    assert ranked("数据 发展")[:3] == exhaustive[:3]
-    assert len(exhaustive) == 10
-    assert isinstance(taken[0], ChampionCTE)
-    assert chosen_by(taken[0]) == nearest_heads([champions["数据"], champions["发展"]], 30)
-
-
-def test_too_few_on_every_list_head_look_deeper_into_the_lists(champions, monkeypatch) -> None:
-    """The heads of the lists first (here their first 5 entries: at most 5 candidates, fewer
-    than a page), then the whole lists, before the RUM stage."""
-    monkeypatch.setattr(rank, "CANDIDATES", 30)
-    monkeypatch.setattr(run, "HEADS", 5)
-    monkeypatch.setattr(Catalog, "common_lexemes", lambda self: frozenset())
-    taken = candidates_taken(monkeypatch)
-    page = ranked("数据 发展")
-    lists = [champions["数据"], champions["发展"]]
-    heads, whole = taken[:2]
-    assert chosen_by(heads) == nearest_heads([ids[:5] for ids in lists], 30)
-    assert len(chosen_by(heads)) < 10 <= len(page)
-    assert chosen_by(whole) == nearest_heads(lists, 30)
-    assert len(taken) == 2  # the whole lists gave a page
+    capped = search(SearchParams(q="数据 发展"))
+    assert capped.total == 40 and capped.total_is_estimate
+    assert [(h.policy_slug, h.eid) for h in capped.items][:2] == exhaustive[:2]
+    assert len(exhaustive) == 10 and len(taken) == 1
+    both = matches("数据") & matches("发展")
+    assert chosen_by(taken[0]) == [pk for pk in champions["发展"] if pk in both][:30]
 
 
 def chosen_by(cte: ChampionCTE) -> list[int]:
@@ -189,34 +177,35 @@ def chosen_by(cte: ChampionCTE) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def nearest_heads(lists: list[list[int]], n: int) -> list[int]:
-    """The ``n`` entries on every list with the least sum of (1-based) list positions."""
-    on_every = set(lists[0]).intersection(*lists[1:])
-    position = {pk: sum(ids.index(pk) + 1 for ids in lists) for pk in on_every}
-    return sorted(on_every, key=lambda pk: (position[pk], pk))[:n]
-
-
-def test_alternatives_and_words_of_a_term_are_matched_on_the_lists(champions) -> None:
-    """(数据 and 发展) or 建设, and 产业: an entry is on the lists of every word of one
-    alternative of each term."""
-    lists = {w: set(champions[w]) for w in ("数据", "发展", "建设", "产业")}
-    cte = candidates._on_every_list([[("数据", "发展"), ("建设",)], [("产业",)]], 10_000)
-    expected = ((lists["数据"] & lists["发展"]) | lists["建设"]) & lists["产业"]
-    assert set(chosen_by(cte)) == expected
-    assert expected and expected != lists["建设"] & lists["产业"]
-
-
-def test_too_few_on_every_list_go_on_to_the_rum_stage(champions, monkeypatch) -> None:
-    """When the intersection leaves too few (here: none), the RUM stage ranks the matches."""
-    rum_stage = ranked_by_the_rum_stage("数据 发展", monkeypatch)
-    nothing = ChampionCTE(
-        "c AS MATERIALIZED (SELECT NULL::bigint AS provision_id WHERE FALSE),", []
+def test_a_terms_alternatives_walk_a_list_each(champions) -> None:
+    """(数据 and 发展) or 建设, and 产业: the term in fewer entries walks the list of each of
+    its alternatives' rarest words, merged by list position, and keeps what matches all."""
+    wanted = rank.CandidateQuery(
+        ((("数据", "发展"), ("建设",)), (("产业",),)),
+        False,
+        "(('数据' & '发展') | '建设') & '产业'",
+        "'数据' | '发展' | '建设' | '产业'",
     )
-    monkeypatch.setattr(candidates, "_on_every_list", lambda clauses, pool, depth: nothing)
+    shares = {"数据": 0.9, "发展": 0.3, "建设": 0.2, "产业": 0.8}
+    cte = candidates.walked_candidates(wanted, "TRUE", [], 10_000, ("walk",), shares)
+    holding = ((matches("数据") & matches("发展")) | matches("建设")) & matches("产业")
+    merged = sorted(
+        (position, pk)
+        for word in ("发展", "建设")
+        for position, pk in enumerate(champions[word], start=1)
+    )
+    expected = [pk for _, pk in merged if pk in holding]
+    assert chosen_by(cte) == expected
+    assert set(expected) - set(champions["发展"]) and set(expected) - set(champions["建设"])
+
+
+def test_counted_several_words_go_to_the_rum_stage(champions, monkeypatch) -> None:
+    """Under the count cap (108 entries hold 数据 and 发展) the RUM stage ranks them."""
+    rum_stage = ranked_by_the_rum_stage("数据 发展", monkeypatch)
     monkeypatch.setattr(Catalog, "common_lexemes", lambda self: frozenset())
     taken = candidates_taken(monkeypatch)
     assert ranked("数据 发展") == rum_stage
-    assert taken[0] is nothing and isinstance(taken[1], rank.CandidateQuery)
+    assert isinstance(taken[0], rank.CandidateQuery)
 
 
 def walked(shares: dict[str, float], pool: int) -> list[int]:
@@ -232,7 +221,10 @@ def test_the_walk_takes_the_rarest_terms_list_entries_holding_every_term(champio
     """The list of the word in fewest entries, from its head, keeping the entries that hold
     every term, until the pool is full."""
     both = matches("数据") & matches("发展")
-    for rarest, shares in (("发展", {"数据": 0.9, "发展": 0.3}), ("数据", {"数据": 0.1, "发展": 0.5})):
+    for rarest, shares in (
+        ("发展", {"数据": 0.9, "发展": 0.3}),
+        ("数据", {"数据": 0.1, "发展": 0.5}),
+    ):
         expected = [pk for pk in champions[rarest] if pk in both]
         assert walked(shares, 15) == expected[:15]
         assert (
@@ -244,24 +236,16 @@ def test_the_walk_takes_the_rarest_terms_list_entries_holding_every_term(champio
     ]
 
 
-def test_matches_beyond_the_count_cap_walk_a_list_before_the_rum_stage(
-    champions, monkeypatch
-) -> None:
-    """Too few on every list: a match set beyond the count cap (here 40; 108 entries hold
-    数据 and 发展) takes the walk's candidates, a counted one goes on to RUM."""
+def test_too_few_from_the_walk_go_on_to_the_rum_stage(champions, monkeypatch) -> None:
+    """Beyond the count cap, when the walk leaves too few (here: none), RUM ranks the matches."""
     nothing = ChampionCTE(
         "c AS MATERIALIZED (SELECT NULL::bigint AS provision_id WHERE FALSE),", []
     )
-    monkeypatch.setattr(candidates, "_on_every_list", lambda clauses, pool, depth: nothing)
+    monkeypatch.setattr(run, "walked_candidates", lambda *args: nothing)
     monkeypatch.setattr(Catalog, "common_lexemes", lambda self: frozenset())
     monkeypatch.setattr(rank, "CANDIDATES", 30)
-    taken = candidates_taken(monkeypatch)
-    counted = ranked("数据 发展")
-    assert taken[0] is nothing and isinstance(taken[1], rank.CandidateQuery)
-    taken.clear()
     monkeypatch.setattr(facets, "COUNT_CAP", 40)
+    taken = candidates_taken(monkeypatch)
     capped = search(SearchParams(q="数据 发展"))
-    assert capped.total == 40 and capped.total_is_estimate
-    assert taken[0] is nothing and len(taken) == 2
-    assert isinstance(taken[1], ChampionCTE) and "EXISTS" in taken[1].sql
-    assert len(capped.items) == len(counted) == 10
+    assert capped.total_is_estimate and len(capped.items) == 10
+    assert taken[0] is nothing and isinstance(taken[1], rank.CandidateQuery)
