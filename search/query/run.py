@@ -110,7 +110,8 @@ def _search(params: SearchParams, *, count: bool = False, corrected: bool = Fals
     # A match set the statistics put far above the cap is not counted: its total is the cap's
     # lower bound and the facets describe the candidates ranked in full (see ESTIMATE_FROM).
     # Filters keep about the share of documents they keep; exclusions are not estimated, nor
-    # are words the statistics do not list (their share is only an upper bound).
+    # are words the statistics do not list (their share is only an upper bound). Nor is a set
+    # whose matches among a sample of the entries put it beyond the cap (see SAMPLE_HITS).
     passing = share_passing(params, catalog)  # policy sets: no loop over the catalog
     estimated = (
         not count
@@ -118,6 +119,9 @@ def _search(params: SearchParams, *, count: bool = False, corrected: bool = Fals
         and not any(t.negated for t in parsed.terms)
         and rank.rum_index_ready()
         and plan.known_share * catalog.entries * passing >= counting.ESTIMATE_FROM
+    ) or (
+        # Where the statistics cannot say: enough matches in the sample say it.
+        not count and rank.rum_index_ready() and counting.sampled_beyond_cap(plan, catalog, passing)
     )
     facets: dict | None = None
     if estimated:
