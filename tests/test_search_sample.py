@@ -111,3 +111,20 @@ def test_no_sample_is_asked_where_the_statistics_rule_a_capped_set_out(monkeypat
     results = search(SearchParams(q="区块链"))
     assert not results.total_is_estimate
     assert not any(facets.SAMPLE_WHERE in sql for sql in asked)
+
+
+def test_the_words_of_a_query_nothing_matches_are_sampled_too(monkeypatch) -> None:
+    """数据 量子鸽子: no entry holds both, so entries holding either fill the page; the sample
+    puts those beyond the cap (threshold 1, cap 50), and only the full query is counted."""
+    if not rank.rum_index_ready():
+        pytest.skip("no RUM index on this server")
+    analyze()
+    monkeypatch.setattr(facets, "COUNT_CAP", 50)
+    monkeypatch.setattr(facets, "SAMPLE_HITS", 1)
+    counted = counted_searches(monkeypatch)
+    results = search(SearchParams(q="数据 量子鸽子"))
+    assert results.relaxed and results.total_full == 0
+    assert (results.total, results.total_is_estimate) == (50, True)
+    assert len(counted) == 1 and len(results.items) == 10
+    # Fewer than a pool of candidates: every match is ranked, and the facets describe them.
+    assert results.facet_basis > 50 and results.facets["type"]

@@ -178,7 +178,7 @@ class Plan:
     rest_where: str = "TRUE"
     rest_params: list = field(default_factory=list)
     selectivity: float = 0.0  # estimated share of entries that match (see Catalog.selectivity)
-    # The estimated share of the least frequent term: what the statistics allow at most.
+    # What the statistics allow at most: the least frequent term's share (any term: the sum).
     most_share: float = 0.0
     # The share of entries the statistics vouch match (see Catalog.known_share), or None.
     known_share: float | None = None
@@ -372,7 +372,8 @@ def build_plan(
         rest_where=" AND ".join(rest) or "TRUE",
         rest_params=rest_args,
         selectivity=selectivity,
-        most_share=min(shares, default=0.0),
+        # At most the rarest term's share, or — any term matching — their sum.
+        most_share=selectivity if partial_terms is not None else min(shares, default=0.0),
         known_share=known_share(words_of, catalog) if partial_terms is None else None,
         partial=partial_terms is not None,
         # One term: the full conditions count little more than its words alone (C2M at 200k:

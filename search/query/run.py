@@ -41,7 +41,7 @@ from search.query.params import (
     SearchParams,
 )
 from search.query.parse import parse_query, relaxed_terms
-from search.query.plan import build_plan, fetchall, idf, planner_settings_tracked
+from search.query.plan import Plan, build_plan, fetchall, idf, planner_settings_tracked
 from search.query.suggest import corrected_queries, similar_terms
 from search.query.weights import active
 
@@ -113,21 +113,16 @@ def _search(params: SearchParams, *, count: bool = False, corrected: bool = Fals
     # are words the statistics do not list (their share is only an upper bound). Nor is a set
     # whose matches among a sample of the entries put it beyond the cap (see SAMPLE_HITS).
     passing = share_passing(params, catalog)  # policy sets: no loop over the catalog
-    estimated = (
+    if (
         not count
         and plan.known_share is not None
         and not any(t.negated for t in parsed.terms)
         and rank.rum_index_ready()
         and plan.known_share * catalog.entries * passing >= counting.ESTIMATE_FROM
-    ) or (
-        # Where the statistics cannot say: enough matches in the sample say it.
-        not count and rank.rum_index_ready() and counting.sampled_beyond_cap(plan, catalog, passing)
-    )
-    facets: dict | None = None
-    if estimated:
-        total, estimate = counting.COUNT_CAP, True
+    ):
+        total, estimate, facets = counting.COUNT_CAP, True, None
     else:
-        total, estimate, facets = facets_and_total(plan, catalog, passing)
+        total, estimate, facets = _sampled_or_counted(plan, catalog, passing, count)
     full_total = total
     scoring = parsed.terms
     # Fewer clauses than a page match everything: fill with clauses matching some of the words,
@@ -150,10 +145,13 @@ def _search(params: SearchParams, *, count: bool = False, corrected: bool = Fals
                 partial_terms=partial,
                 idf=idf(partial_positive, catalog),
             )
-            more, more_estimate, more_facets = facets_and_total(partial_plan, catalog, passing)
+            more, more_estimate, more_facets = _sampled_or_counted(
+                partial_plan, catalog, passing, count
+            )
             if more > total:
                 plan, scoring = partial_plan, partial
                 total, estimate, facets = more, more_estimate, more_facets
+    estimated = facets is None  # not counted: facets from the candidates ranked in full
     results.total, results.total_is_estimate, results.total_full = total, estimate, full_total
     results.facet_basis = min(total, counting.COUNT_CAP)
     if facets is not None:
@@ -262,6 +260,18 @@ def _search(params: SearchParams, *, count: bool = False, corrected: bool = Fals
             )
         )
     return results
+
+
+def _sampled_or_counted(
+    plan: Plan, catalog, passing: float, count: bool
+) -> tuple[int, bool, dict | None]:
+    """(total, whether it is the COUNT_CAP lower bound, facets over the counted matches) — or,
+    where matches enough in the sample of the entries put the set beyond the cap (see
+    facets.SAMPLE_HITS), the cap and no facets: the set is not counted, and the facets
+    describe the candidates ranked in full. ``count``: count it anyway."""
+    if not count and rank.rum_index_ready() and counting.sampled_beyond_cap(plan, catalog, passing):
+        return counting.COUNT_CAP, True, None
+    return facets_and_total(plan, catalog, passing)
 
 
 def _clause_url():
