@@ -120,10 +120,20 @@ def sampled_beyond_cap(plan: Plan, catalog: Catalog, passing: float = 1.0) -> bo
     Not asked where the statistics rule it out (the rarest term's share is an upper bound)."""
     if plan.most_share * catalog.entries * passing <= COUNT_CAP:
         return False
+    # The entries holding every term's words, where the plan has them: a subset of the matches
+    # (so as good a proof), found through one GIN condition instead of one per way to match.
+    where, params = (
+        (
+            f"e.words {MATCH} %s::tsquery AND {plan.rest_where}",
+            [plan.words_probe, *plan.rest_params],
+        )
+        if plan.words_probe
+        else (plan.where, plan.params)
+    )
     rows = fetchall(
         f"SELECT count(*) FROM (SELECT FROM search_searchentry e "
-        f"WHERE {plan.where} AND {SAMPLE_WHERE} LIMIT {SAMPLE_HITS}) s",
-        plan.params,
+        f"WHERE {where} AND {SAMPLE_WHERE} LIMIT {SAMPLE_HITS}) s",
+        params,
     )
     return rows[0][0] >= SAMPLE_HITS
 
