@@ -57,8 +57,10 @@ class CandidateClauses(Protocol):
     partial: bool
 
 
-class CandidateQueryLike(CandidateClauses, Protocol):
-    match: str  # the tsquery an entry must match (every term)
+class MatchedClauses(CandidateClauses, Protocol):
+    """:class:`CandidateClauses` with the tsquery an entry holding every term matches."""
+
+    match: str
 
 
 class ChampionCTE(NamedTuple):
@@ -239,7 +241,7 @@ def _several_words(clauses: Sequence[Sequence[Sequence[str]]]) -> bool:
 
 
 def walked_candidates(
-    wanted: CandidateQueryLike | None,
+    wanted: MatchedClauses | None,
     rest_where: str,
     rest_params: list,
     pool: int,

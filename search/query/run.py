@@ -24,7 +24,7 @@ from search.highlight import snippet
 from search.normalize import compact, normalize_query
 from search.query import facets as counting
 from search.query import rank
-from search.query.catalog import CLAUSE_REASONS, current_catalog, document_intent
+from search.query.catalog import CLAUSE_REASONS, Catalog, current_catalog, document_intent
 from search.query.documents import (
     MatchedDocuments,
     document_hit,
@@ -263,7 +263,7 @@ def _search(params: SearchParams, *, count: bool = False, corrected: bool = Fals
 
 
 def _sampled_or_counted(
-    plan: Plan, catalog, passing: float, count: bool
+    plan: Plan, catalog: Catalog, passing: float, count: bool
 ) -> tuple[int, bool, dict | None]:
     """(total, whether it is the COUNT_CAP lower bound, facets over the counted matches) — or,
     where matches enough in the sample of the entries put the set beyond the cap (see
