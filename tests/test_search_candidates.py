@@ -249,3 +249,18 @@ def test_too_few_from_the_walk_go_on_to_the_rum_stage(champions, monkeypatch) ->
     capped = search(SearchParams(q="数据 发展"))
     assert capped.total_is_estimate and len(capped.items) == 10
     assert taken[0] is nothing and isinstance(taken[1], rank.CandidateQuery)
+
+
+def test_a_counted_phrase_is_scored_in_full(monkeypatch) -> None:
+    """ "数据要素" quoted (counted: 48 entries hold it): every match scored, no candidate stage — RUM would
+    rank every entry holding its words anywhere. The same words unquoted take the stages."""
+    if not rank.rum_index_ready():
+        pytest.skip("no RUM index on this server")
+    monkeypatch.setattr(rank, "CANDIDATES", 30)
+    taken = candidates_taken(monkeypatch)
+    quoted = search(SearchParams(q='"数据要素"'))
+    assert (quoted.total, quoted.total_is_estimate) == (48, False)
+    assert taken == [None]
+    taken.clear()
+    ranked("数据要素")
+    assert taken and taken[0] is not None
