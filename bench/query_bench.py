@@ -40,7 +40,15 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    from search_bench import QUERY_MIX, agrees, every_match_scored, machine, percentile, stats
+    from search_bench import (
+        QUERY_MIX,
+        agreement,
+        agrees,
+        every_match_scored,
+        machine,
+        percentile,
+        stats,
+    )
 
     import portal.settings as project_settings
 
@@ -73,7 +81,7 @@ def main() -> None:
 
     rank.ranked_hits = spy
     ours: list[float] = []
-    agreement: list[tuple[int, int, float]] = []
+    agreed: list[tuple[int, int, float]] = []
     exact_head = "  exact: same  score" if args.exact else ""
     print(
         f"\n{'category':<9}{'query':<22}{'hits':>8}{'p50':>9}{'min':>9}  total     stage"
@@ -94,7 +102,7 @@ def main() -> None:
         compared = ""
         if args.exact:
             same, of, share = agrees(results, every_match_scored(q, filters))
-            agreement.append((same, of, share))
+            agreed.append((same, of, share))
             compared = f"  {same:>9}/{of:<2} {share:>6.1%}"
         counted = (
             "exact"
@@ -108,12 +116,8 @@ def main() -> None:
             f"{min(times):>7.1f}ms  {counted:<9} {stage:<13}{compared}"
         )
     print(f"\nours  (search.query.search) {stats(ours)}")
-    if agreement:
-        print(
-            f"against every match scored: {sum(a[0] for a in agreement)} of "
-            f"{sum(a[1] for a in agreement)} hits of the same score, "
-            f"{statistics.mean(a[2] for a in agreement):.1%} of the score (mean)"
-        )
+    if agreed:
+        print(agreement(agreed)[3])
     print(
         f"SUMMARY entries={entries} search p50={percentile(ours, 50):.1f}ms "
         f"p95={percentile(ours, 95):.1f}ms p99={percentile(ours, 99):.1f}ms "

@@ -86,6 +86,14 @@ def agrees(page, exact) -> tuple[int, int, float]:
     return same, len(exact.items), (sum(h.score for h in page.items) / total if total else 1.0)
 
 
+def agreement(compared: list[tuple[int, int, float]]) -> tuple[int, int, float, str]:
+    """:func:`agrees` over a query mix: (hits of the same score, hits, mean share, the line)."""
+    same, of = sum(c[0] for c in compared), sum(c[1] for c in compared)
+    share = statistics.mean(c[2] for c in compared)
+    line = f"against every match scored: {same} of {of} hits of the same score, {share:.1%} of the score (mean)"
+    return same, of, share, line
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     if not ordered:
@@ -555,12 +563,8 @@ def main() -> None:
         agrees(search(SearchParams(q=q, limit=10, **f)), every_match_scored(q, f))
         for _c, q, f in QUERY_MIX
     ]
-    same, of = sum(c[0] for c in compared), sum(c[1] for c in compared)
-    share = statistics.mean(c[2] for c in compared)
-    print(
-        f"  against every match scored: {same} of {of} hits of the same score, "
-        f"{share:.1%} of the score (mean)"
-    )
+    same, of, share, line = agreement(compared)
+    print(f"  {line}")
 
     texts = list(Provision.objects.order_by("pk").values_list("heading", "text"))
     t0 = time.perf_counter()

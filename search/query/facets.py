@@ -33,12 +33,9 @@ def facets_and_total(
     """
     seqscan = plan.selectivity >= SEQSCAN_SELECTIVITY
     # Only where the statistics allow more matches than the cap: else it is one more query.
-    reachable = plan.most_share * catalog.entries * passing > COUNT_CAP
-    if plan.words_probe and not seqscan and reachable:
-        rows = fetchall(
-            _counting_sql(f"e.words {MATCH} %s::tsquery AND {plan.rest_where}"),
-            [plan.words_probe, *plan.rest_params],
-        )
+    if plan.words_probe and not seqscan and _may_pass_cap(plan, catalog, passing):
+        where, params = _words_probe(plan)
+        rows = fetchall(_counting_sql(where), params)
         if _total(rows) > COUNT_CAP:
             return COUNT_CAP, True, to_facets(_counts(rows, catalog), catalog)
     rows = fetchall(_counting_sql(plan.where), plan.params, allow_seqscan=seqscan)
@@ -47,6 +44,21 @@ def facets_and_total(
     if total > COUNT_CAP:
         return COUNT_CAP, True, facets
     return total, False, facets
+
+
+def _may_pass_cap(plan: Plan, catalog: Catalog, passing: float) -> bool:
+    """Do the statistics allow more matches than COUNT_CAP (the rarest term's share, or the sum
+    of them for any term, is an upper bound)?"""
+    return plan.most_share * catalog.entries * passing > COUNT_CAP
+
+
+def _words_probe(plan: Plan) -> tuple[str, list]:
+    """Condition and parameters of the entries holding every term's words (``words_probe``): a
+    subset of the matches, through one GIN condition instead of one per way to match."""
+    return f"e.words {MATCH} %s::tsquery AND {plan.rest_where}", [
+        plan.words_probe,
+        *plan.rest_params,
+    ]
 
 
 def _counting_sql(where: str) -> str:
@@ -117,19 +129,11 @@ SAMPLE_HITS = _hits_beyond(COUNT_CAP / SAMPLE_EVERY, SAMPLE_DOUBT)  # 62
 
 def sampled_beyond_cap(plan: Plan, catalog: Catalog, passing: float = 1.0) -> bool:
     """Do SAMPLE_HITS of the sample's entries match (so the whole set is beyond COUNT_CAP)?
-    Not asked where the statistics rule it out (the rarest term's share is an upper bound)."""
-    if plan.most_share * catalog.entries * passing <= COUNT_CAP:
+    Not asked where the statistics rule it out."""
+    if not _may_pass_cap(plan, catalog, passing):
         return False
-    # The entries holding every term's words, where the plan has them: a subset of the matches
-    # (so as good a proof), found through one GIN condition instead of one per way to match.
-    where, params = (
-        (
-            f"e.words {MATCH} %s::tsquery AND {plan.rest_where}",
-            [plan.words_probe, *plan.rest_params],
-        )
-        if plan.words_probe
-        else (plan.where, plan.params)
-    )
+    # A subset of the matches where the plan has one is as good a proof, and cheaper.
+    where, params = _words_probe(plan) if plan.words_probe else (plan.where, plan.params)
     rows = fetchall(
         f"SELECT count(*) FROM (SELECT FROM search_searchentry e "
         f"WHERE {where} AND {SAMPLE_WHERE} LIMIT {SAMPLE_HITS}) s",
