@@ -36,6 +36,11 @@ CHAMPION_MIN_MATCHES = 2000
 CHAMPIONS = 3000
 # A one-term search under filters takes this many of each list: many are dropped at scoring.
 FILTERED_CANDIDATES = 1000
+# Of a list in the search's own order (``scored``, see search.impacts) a one-word search takes
+# this many, and a walk stops at this many holding every word: the first 100 gave the page of
+# scoring every match for the bench's single words at 200k (all 10 hits of each of 区块链,
+# 人工智能, 数据, 数据要素), where RUM's first 300 gave 2, 2, 6 and 7 of them.
+SCORED_POOL = 100
 # Entries indexed since a list was built are scored with it every time: a list that has
 # collected more than this many is dropped until the next rebuild.
 MAX_ADDED = 1000
@@ -94,10 +99,17 @@ def frequent_lexemes(table: str) -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _lists(table: str, lexemes: Sequence[str]) -> list[tuple[str, list[int]]]:
+class ChampionList(NamedTuple):
+    lexeme: str
+    provision_ids: list[int]
+    # In the search's own order (search.impacts), else RUM's.
+    scored: bool
+
+
+def _lists(table: str, lexemes: Sequence[str]) -> list[ChampionList]:
     """The champion list of each lexeme: RUM's own order for the one-lexeme query."""
     qn = connection.ops.quote_name
-    out: list[tuple[str, list[int]]] = []
+    out: list[ChampionList] = []
     with connection.cursor() as cursor:
         # RUM must return rows in distance order and stop at the LIMIT: no bitmap scan.
         cursor.execute("SET enable_bitmapscan = off")
@@ -110,21 +122,28 @@ def _lists(table: str, lexemes: Sequence[str]) -> list[tuple[str, list[int]]]:
                     "WHERE e.words @@ %s::tsquery ORDER BY e.words <=> %s::tsquery LIMIT %s) s",
                     [query, query, CHAMPIONS],
                 )
-                out.append((lexeme, cursor.fetchone()[0] or []))
+                out.append(ChampionList(lexeme, cursor.fetchone()[0] or [], False))
         finally:
             cursor.execute("RESET enable_bitmapscan")
             cursor.execute("RESET enable_seqscan")
     return out
 
 
-def compute(table: str, *, workers: int = 1) -> list[tuple[str, list[int]]]:
+def compute(
+    table: str, *, workers: int = 1, scored: Mapping[str, list[int]] | None = None
+) -> list[ChampionList]:
     """Champion lists of ``table`` (analyzed, with its RUM index); ``workers`` connections at once
-    need ``table`` committed."""
-    lexemes = frequent_lexemes(table)
+    need ``table`` committed. ``scored``: lists in the search's own order computed while the
+    entries were built (search.impacts), taken for the lexemes that have one; the others get
+    RUM's."""
+    frequent = frequent_lexemes(table)
+    scored = scored or {}
+    done = [ChampionList(w, scored[w], True) for w in frequent if w in scored]
+    lexemes = [w for w in frequent if w not in scored]
     if workers <= 1 or len(lexemes) < 2:
-        return _lists(table, lexemes)
+        return done + _lists(table, lexemes)
 
-    def run(part: Sequence[str]) -> list[tuple[str, list[int]]]:
+    def run(part: Sequence[str]) -> list[ChampionList]:
         try:
             return _lists(table, part)
         finally:
@@ -133,16 +152,17 @@ def compute(table: str, *, workers: int = 1) -> list[tuple[str, list[int]]]:
     parts = [lexemes[i::workers] for i in range(workers)]
     with ThreadPoolExecutor(workers) as pool:
         results = list(pool.map(run, parts))
-    return [row for part in results for row in part]
+    return done + [row for part in results for row in part]
 
 
-def store(lists: Sequence[tuple[str, list[int]]]) -> None:
+def store(lists: Sequence[ChampionList]) -> None:
     """Replace every champion list (inside the caller's transaction: the swap's)."""
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {TABLE}")
-        with cursor.cursor.copy(f"COPY {TABLE} (lexeme, provision_ids, added) FROM STDIN") as copy:
-            for lexeme, ids in lists:
-                copy.write_row((lexeme, ids, []))
+        columns = "lexeme, provision_ids, scored, added"
+        with cursor.cursor.copy(f"COPY {TABLE} ({columns}) FROM STDIN") as copy:
+            for lexeme, ids, scored in lists:
+                copy.write_row((lexeme, ids, scored, []))
 
 
 def note_entries(provision_ids: Sequence[int]) -> None:
@@ -169,20 +189,26 @@ def note_entries(provision_ids: Sequence[int]) -> None:
         cursor.execute(f"DELETE FROM {TABLE} WHERE cardinality(added) > %s", [MAX_ADDED])
 
 
-_listed: dict[tuple, frozenset[str]] = {}
+_listed: dict[tuple, dict[str, bool]] = {}
 
 
-def listed_lexemes(version: tuple) -> frozenset[str]:
-    """Lexemes that have a list, loaded once per index version (``IndexState``'s, which every
-    rebuild and incremental run bumps — the only writers of the lists)."""
+def listed_lexemes(version: tuple) -> dict[str, bool]:
+    """Lexemes that have a list, and whether it is in the search's own order (``scored``),
+    loaded once per index version (``IndexState``'s, which every rebuild and incremental run
+    bumps — the only writers of the lists)."""
     key = (read_connection.settings_dict["NAME"], *version)
     if key not in _listed:
         with read_connection.cursor() as cursor:  # the search's connection (a replica, maybe)
-            cursor.execute(f"SELECT lexeme FROM {TABLE}")
-            lexemes = frozenset(row[0] for row in cursor.fetchall())
+            cursor.execute(f"SELECT lexeme, scored FROM {TABLE}")
+            lexemes = dict(cursor.fetchall())
         _listed.clear()
         _listed[key] = lexemes
     return _listed[key]
+
+
+def _taken(pool: int, reach: int) -> int:
+    """Entries a search takes of a scored list: SCORED_POOL, or as deep as its page reaches."""
+    return min(pool, max(SCORED_POOL, reach))
 
 
 def champion_candidates(
@@ -191,6 +217,7 @@ def champion_candidates(
     rest_params: list,
     pool: int,
     version: tuple,
+    reach: int = 0,
 ) -> ChampionCTE | None:
     """The champion-list candidate CTE ``c`` (entry ids) for a one-term search, or None.
 
@@ -198,8 +225,10 @@ def champion_candidates(
     terms, each a tuple of alternatives, each a tuple of words), once common words are set
     aside — 数据 共享 looks for 共享. One term whose alternatives are one word each (a word and
     its synonyms) takes the first ``pool`` entries of each word's list — what the RUM stage
-    would rank first for that word alone. A word without a list is rare (its matches are few)
-    and the RUM stage ranks those (with the query's filters and exclusions, ``rest_where``).
+    would rank first for that word alone —, or of a list in the search's own order the first
+    SCORED_POOL (or as many as the page's end, ``reach``, is deep). A word without a list is
+    rare (its matches are few) and the RUM stage ranks those (with the query's filters and
+    exclusions, ``rest_where``).
     With filters many list entries are dropped at scoring, so the first FILTERED_CANDIDATES are
     taken. Several words: see :func:`walked_candidates`.
 
@@ -215,7 +244,12 @@ def champion_candidates(
     if not have:
         return None
     rare = [w for w in words if w not in listed]
-    params: list = [FILTERED_CANDIDATES if rest_where != "TRUE" else pool, have]
+    filtered = rest_where != "TRUE"
+    params: list = [
+        FILTERED_CANDIDATES if filtered else _taken(pool, reach),
+        FILTERED_CANDIDATES if filtered else pool,
+        have,
+    ]
     ranked_rare = ""
     if rare:
         query = " | ".join(quote_lexeme(w) for w in rare)
@@ -229,7 +263,8 @@ def champion_candidates(
         c AS MATERIALIZED (
             SELECT u.provision_id
             FROM {TABLE} t
-            CROSS JOIN LATERAL unnest(t.provision_ids[1:%s] || t.added) AS u(provision_id)
+            CROSS JOIN LATERAL unnest(t.provision_ids[1:CASE WHEN t.scored THEN %s ELSE %s END]
+                                      || t.added) AS u(provision_id)
             WHERE t.lexeme = ANY(%s){ranked_rare}
         ),"""
     return ChampionCTE(sql, params)
@@ -247,6 +282,7 @@ def walked_candidates(
     pool: int,
     version: tuple,
     shares: Mapping[str, float],
+    reach: int = 0,
 ) -> ChampionCTE | None:
     """Entries of the rarest term's lists that hold every term: the list walked from its head,
     each entry checked against its own words, until ``pool`` are found; or None.
@@ -298,4 +334,6 @@ def walked_candidates(
                             AND e.words @@ %s::tsquery AND {rest_where})
             LIMIT %s
         ),"""
+    if all(listed[w] for w in walked):
+        pool = _taken(pool, reach)
     return ChampionCTE(sql, [sorted(set(walked)), wanted.match, *rest_params, pool])

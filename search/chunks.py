@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from array import array
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ from django.db import connection, connections
 
 from portal.compression import fast_compression
 from search import segment
+from search.impacts import ListPlan, TopLists
 from search.vectors import COLUMNS, ProvisionSource, entry_line
 
 # Provisions per worker task, and the number of provisions from which forking workers pays
@@ -38,6 +40,9 @@ class ChunkResult:
     written: int
     # Provisions where the fast segmenter's words differed from jieba's (only when verifying).
     differing: int = 0
+    # The champion lists of the tracked words over these entries (with a ListPlan): a chunk's
+    # search.impacts keys, or the whole run's TopLists.
+    lists: Mapping[str, array] | TopLists | None = None
 
 
 def copy_lines(text: str, table: str) -> None:
@@ -60,39 +65,43 @@ def write_rows(sources: Sequence[ProvisionSource], table: str) -> int:
 
 # The sources of the run in progress: forked workers inherit them, tasks name slices of them.
 _SOURCES: Sequence[ProvisionSource] = ()
+# The words whose champion lists the run computes (search.impacts), inherited the same way.
+_LIST_PLAN: ListPlan | None = None
 # In a worker: the parent's database connections, kept referenced (never used, never closed —
 # closing would end the parent's session, whose transaction the rows belong to).
 _INHERITED: list = []
 
 
-def _chunk_lines(start: int, end: int, verify: bool) -> tuple[str, int]:
-    """COPY text of the entries of ``_SOURCES[start:end]`` and how many differed (verifying)."""
+def _chunk_lines(start: int, end: int, verify: bool) -> tuple[str, ChunkResult]:
+    """COPY text of the entries of ``_SOURCES[start:end]``, and how many they are, differed
+    (verifying) and their champion lists (with a list plan)."""
     segment.set_verification(verify)
     chunk = _SOURCES[start:end]
+    lists = TopLists(_LIST_PLAN) if _LIST_PLAN is not None else None
     if not verify:
-        return "".join([entry_line(s) for s in chunk]), 0
+        text = "".join([entry_line(s, lists) for s in chunk])
+        return text, ChunkResult(len(chunk), 0, lists and lists.pruned())
     lines: list[str] = []
     differing = 0
     for source in chunk:
         before = segment.verification_counts()[1]
-        lines.append(entry_line(source))
+        lines.append(entry_line(source, lists))
         differing += segment.verification_counts()[1] > before
-    return "".join(lines), differing
+    return "".join(lines), ChunkResult(len(chunk), differing, lists and lists.pruned())
 
 
 def _copy_chunk(task: tuple[int, int, str, bool]) -> ChunkResult:
     """Worker (or here): segment a slice and COPY it on this process's own connection."""
     start, end, table, verify = task
-    text, differing = _chunk_lines(start, end, verify)
+    text, result = _chunk_lines(start, end, verify)
     copy_lines(text, table)
-    return ChunkResult(end - start, differing)
+    return result
 
 
 def _text_chunk(task: tuple[int, int, bool]) -> tuple[str, ChunkResult]:
     """Worker: segment a slice and hand its COPY text back to the parent."""
     start, end, verify = task
-    text, differing = _chunk_lines(start, end, verify)
-    return text, ChunkResult(end - start, differing)
+    return _chunk_lines(start, end, verify)
 
 
 def detach_inherited_connections() -> None:
@@ -114,6 +123,7 @@ def run_chunks(
     verify: bool = False,
     progress: Callable[[int], None] | None = None,
     own_connections: bool = False,
+    lists: ListPlan | None = None,
 ) -> ChunkResult:
     """Index ``sources`` into ``table`` chunk by chunk; in ``workers`` processes when many.
 
@@ -121,24 +131,32 @@ def run_chunks(
     caller's transaction, however many processes segment); outside one, or with
     ``own_connections`` (a table built aside of the caller's transaction), each worker commits
     its own COPYs, so ``table`` must be committed and visible to other connections.
+
+    With ``lists``, the result also holds the champion lists of its tracked words.
     """
-    global _SOURCES
+    global _SOURCES, _LIST_PLAN
     workers = workers if workers is not None else (os.cpu_count() or 1)
     bounds = [(i, min(i + CHUNK, len(sources))) for i in range(0, len(sources), CHUNK)]
     written = differing = 0
+    merged = TopLists() if lists is not None else None
 
     def done(result: ChunkResult) -> None:
         nonlocal written, differing
         written, differing = written + result.written, differing + result.differing
+        if merged is not None and result.lists is not None:
+            merged.merge(result.lists)
         if progress:
             progress(written)
 
-    _SOURCES = sources
+    def total() -> ChunkResult:
+        return ChunkResult(written, differing, merged)
+
+    _SOURCES, _LIST_PLAN = sources, lists
     try:
         if workers <= 1 or len(sources) < PARALLEL_FROM:
             for start, end in bounds:
                 done(_copy_chunk((start, end, table, verify)))
-            return ChunkResult(written, differing)
+            return total()
         context = multiprocessing.get_context("fork")
         if connection.in_atomic_block and not own_connections:
             with ProcessPoolExecutor(
@@ -157,7 +175,7 @@ def run_chunks(
                     text, result = pending.popleft().result()
                     copy_lines(text, table)
                     done(result)
-            return ChunkResult(written, differing)
+            return total()
         # Forked workers must not share a live connection with this process: they open their
         # own. A transaction of the caller stays open here, so its connection is only forgotten
         # in the workers; otherwise it is closed first.
@@ -167,7 +185,7 @@ def run_chunks(
         with ProcessPoolExecutor(workers, mp_context=context, initializer=initializer) as pool:
             for result in pool.map(_copy_chunk, [(s, e, table, verify) for s, e in bounds]):
                 done(result)
-        return ChunkResult(written, differing)
+        return total()
     finally:
-        _SOURCES = ()
+        _SOURCES, _LIST_PLAN = (), None
         segment.set_verification(False)

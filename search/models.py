@@ -68,13 +68,15 @@ class TermCandidates(models.Model):
     """A frequent lexeme's champion list: the entries that rank highest for it alone.
 
     Built by :mod:`search.candidates` at index time for lexemes so frequent that ranking their
-    matches at query time is the slow part of a search. ``provision_ids`` is in impact order
-    (best first, at most CHAMPIONS long); ``added`` are entries indexed since, which take part
-    in every ranking until the next rebuild.
+    matches at query time is the slow part of a search. ``provision_ids`` is best first, at
+    most CHAMPIONS long: by the search's own score for the lexeme alone when ``scored``
+    (computed while the entries were built, :mod:`search.impacts`), else by RUM's; ``added``
+    are entries indexed since, which take part in every ranking until the next rebuild.
     """
 
     lexeme = models.CharField(max_length=60, primary_key=True)
     provision_ids = ArrayField(models.BigIntegerField(), default=list)
+    scored = models.BooleanField(default=False)
     added = ArrayField(models.BigIntegerField(), default=list)
 
     class Meta:

@@ -21,12 +21,12 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, transaction
 
-from search import candidates
+from search import candidates, impacts
 from search.chunks import PARALLEL_FROM, ChunkResult, run_chunks
 from search.dictionary import ensure_loaded, refresh_dictionary
 from search.incremental import bump_catalog_version
 from search.sources import provision_sources
-from search.vectors import ProvisionSource, clear_caches
+from search.vectors import ProvisionSource, clear_caches, entry_words
 
 # Memory for one index build: a GIN build that fits in it writes its posting lists once
 # instead of merging spilled runs. Bounded by the share of RAM one of the parallel builds
@@ -76,6 +76,13 @@ def rebuild_index(
     total = Provision.objects.count()
     sources = list(provision_sources())
     phases["read"] = time.perf_counter() - started
+    started = time.perf_counter()
+    lists = impacts.plan_lists(
+        [entry_words(s) for s in impacts.sample(sources)],
+        len(sources),
+        candidates.CHAMPION_MIN_MATCHES,
+    )
+    phases["sample"] = time.perf_counter() - started
     report = (lambda done: progress(done, total)) if progress else None
     index_workers = workers or os.cpu_count() or 1
     build = build_name()
@@ -84,8 +91,10 @@ def rebuild_index(
         # so this process fills it on its own connection.
         with transaction.atomic():
             create_build_table()
-            result = run_chunks(sources, build, workers=1, verify=verify_segmenter, progress=report)
-            _index_and_swap(index_workers=1, phases=phases)
+            result = run_chunks(
+                sources, build, workers=1, verify=verify_segmenter, progress=report, lists=lists
+            )
+            _index_and_swap(index_workers=1, phases=phases, scored=_scored(result))
             bump_catalog_version()
         return _report(result, verify_segmenter, phases)
     with transaction.atomic():
@@ -93,17 +102,22 @@ def rebuild_index(
     try:
         started = time.perf_counter()
         result = run_chunks(
-            sources, build, workers=workers, verify=verify_segmenter, progress=report
+            sources, build, workers=workers, verify=verify_segmenter, progress=report, lists=lists
         )
         phases["segment + COPY"] = time.perf_counter() - started
         with transaction.atomic():
-            _index_and_swap(index_workers=index_workers, phases=phases)
+            _index_and_swap(index_workers=index_workers, phases=phases, scored=_scored(result))
             bump_catalog_version()
     except BaseException:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(build)}")
         raise
     return _report(result, verify_segmenter, phases)
+
+
+def _scored(result: ChunkResult) -> dict[str, list[int]] | None:
+    """The champion lists in the search's own order the run computed (search.impacts)."""
+    return result.lists.lists() if isinstance(result.lists, impacts.TopLists) else None
 
 
 def rewrite_in_bulk(sources: Sequence[ProvisionSource], replaced: Iterable[int]) -> int:
@@ -399,11 +413,17 @@ def drop_build_indexes() -> None:
 _INDEXDEF_RE = re.compile(r"^(CREATE (?:UNIQUE )?INDEX )(\S+)( ON (?:ONLY )?)(\S+)( .*)$")
 
 
-def _index_and_swap(*, index_workers: int = 1, phases: dict[str, float] | None = None) -> None:
+def _index_and_swap(
+    *,
+    index_workers: int = 1,
+    phases: dict[str, float] | None = None,
+    scored: dict[str, list[int]] | None = None,
+) -> None:
     """Index the build table like the live one, then swap the two.
 
     With ``index_workers`` > 1 the build table must be committed (each index is built on its
-    own connection).
+    own connection). ``scored``: champion lists in the search's own order computed while the
+    entries were built (every entry of the table: a full rebuild's).
     """
     from search.models import SearchEntry
 
@@ -442,7 +462,7 @@ def _index_and_swap(*, index_workers: int = 1, phases: dict[str, float] | None =
         # champion lists from them — both outside the lock searches wait for.
         cursor.execute(f"ANALYZE {qn(build)}")
         has_rum = any(" USING rum " in create for _, _, create, _, _ in indexes)
-        lists = candidates.compute(build, workers=index_workers) if has_rum else []
+        lists = candidates.compute(build, workers=index_workers, scored=scored) if has_rum else []
         started = mark("ANALYZE + champion lists", started)
         for statement in constraints:
             cursor.execute(statement)

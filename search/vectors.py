@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from search import segment
+from search.impacts import TopLists
 from search.normalize import compact, normalize
 
 # Position layout of an entry's words vector: the heading path first so long texts never push
@@ -174,16 +175,14 @@ def _section(weight: str, text: str, offset: int) -> tuple[tuple[tuple[str, str]
 _shared_section = lru_cache(maxsize=4096)(_section)
 
 
-def words_vector(sections: Sequence[tuple[str, str]]) -> str:
-    """tsvector input for ``(weight, normalized text)`` sections laid out one after another."""
+def word_positions(sections: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
+    """Each lexeme's position labels ("12A"; weight D unmarked) for ``(weight, normalized
+    text)`` sections laid out one after another: what :func:`words_vector` writes."""
     positions: dict[str, list[str]] = {}
     offset = 0
-    plain = True  # no lexeme needs its quotes or backslashes doubled
     for weight, text in sections:
         if not text:
             continue
-        if "'" in text or "\\" in text:
-            plain = False
         if weight == WEIGHT_PATH:
             pairs, last = _shared_section(weight, text, offset)
             for lexeme, label in pairs:
@@ -195,10 +194,20 @@ def words_vector(sections: Sequence[tuple[str, str]]) -> str:
         else:
             last = _add_section(positions, weight, text, offset)
         offset += last + 2  # a gap: phrases never run from one section into the next
+    return positions
+
+
+def words_vector(sections: Sequence[tuple[str, str]]) -> str:
+    """tsvector input for ``(weight, normalized text)`` sections laid out one after another."""
+    return _vector_text(word_positions(sections), sections)
+
+
+def _vector_text(positions: dict[str, list[str]], sections: Sequence[tuple[str, str]]) -> str:
     # In PostgreSQL's order (bytewise, which code point order is for UTF-8): the server checks
     # for sorted input before sorting, and parsing vectors is most of the COPY's server time.
     ordered = sorted(positions.items())
-    if plain:
+    if not any("'" in text or "\\" in text for _, text in sections):
+        # No lexeme needs its quotes or backslashes doubled.
         return " ".join(["'" + lex + "':" + ",".join(p) for lex, p in ordered])
     return " ".join([f"{_quote(lex)}:{','.join(p)}" for lex, p in ordered])
 
@@ -250,27 +259,43 @@ def _normalize_shared(text: str) -> str:
     return normalize(text)
 
 
-def entry_row(source: ProvisionSource) -> tuple:
-    """The database row (in :data:`COLUMNS` order) for one provision."""
+def _parts(source: ProvisionSource) -> tuple[list[tuple[str, str]], str, str]:
+    """The words vector's sections, the compact own text (heading + text) and topic heading."""
     heading = normalize(source.heading)
     text = normalize(source.text)
     own = compact(f"{heading}\n{text}" if heading else text)
+    sections = [
+        (WEIGHT_PATH, _normalize_shared(source.path_text)),
+        (WEIGHT_HEADING, heading),
+        (WEIGHT_TEXT, text),
+    ]
+    topic = compact(normalize(source.topic_heading) if source.topic_heading else heading)
+    return sections, own, topic
+
+
+def entry_words(source: ProvisionSource) -> tuple[dict[str, list[str]], str]:
+    """(each lexeme's position labels, compact own text) of the entry: what the champion
+    lists' sample reads (search.impacts.plan_lists)."""
+    sections, own, _ = _parts(source)
+    return word_positions(sections), own
+
+
+def entry_row(source: ProvisionSource, lists: TopLists | None = None) -> tuple:
+    """The database row (in :data:`COLUMNS` order) for one provision; with ``lists``, the
+    entry also joins the champion lists of its tracked words (search.impacts)."""
+    sections, own, topic = _parts(source)
+    positions = word_positions(sections)
     ctx = source.context
-    words = words_vector(
-        [
-            (WEIGHT_PATH, _normalize_shared(source.path_text)),
-            (WEIGHT_HEADING, heading),
-            (WEIGHT_TEXT, text),
-        ]
-    )
+    if lists is not None:
+        lists.add_entry(source.provision_id, positions, own, topic, ctx.doc_type)
     return (
         source.provision_id,
         ctx.policy_id,
         source.order,
-        words,
+        _vector_text(positions, sections),
         grams_vector(own),
         own,
-        compact(normalize(source.topic_heading) if source.topic_heading else heading),
+        topic,
         list(source.path_labels),
         list(ctx.body_ids),
         ctx.lead_body_id,
@@ -304,7 +329,7 @@ def _copy_text_array(values: Sequence[str]) -> str:
     return _copy_field("{" + ",".join(quoted) + "}")
 
 
-def entry_line(source: ProvisionSource) -> str:
+def entry_line(source: ProvisionSource, lists: TopLists | None = None) -> str:
     """:func:`entry_row` as one line of COPY's text format (newline included).
 
     What the build writes: a chunk's lines are joined and sent as one block, so no value is
@@ -325,7 +350,7 @@ def entry_line(source: ProvisionSource) -> str:
         status,
         year,
         fingerprint,
-    ) = entry_row(source)
+    ) = entry_row(source, lists)
     return (
         "\t".join(
             (

@@ -9,12 +9,14 @@ from django.core.management import call_command
 from django.db import connection
 
 from policies.models import Provision
-from search import candidates
+from search import candidates, impacts
 from search.candidates import ChampionCTE
 from search.indexing import bump_catalog_version, index_policies
 from search.models import SearchEntry, TermCandidates
-from search.query import SearchParams, facets, rank, run, search
-from search.query.catalog import Catalog
+from search.query import SearchParams, facets, rank, run, search, weights
+from search.query.catalog import Catalog, current_catalog
+from search.query.parse import parse_query
+from search.query.plan import build_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +34,7 @@ def champions(monkeypatch) -> dict[str, list[int]]:
     lists = candidates.compute(TABLE)
     candidates.store(lists)
     bump_catalog_version()  # as a rebuild does: searches reload which lexemes have lists
-    return dict(lists)
+    return {row.lexeme: row.provision_ids for row in lists}
 
 
 def ranked(q: str, **filters) -> list[tuple[str, str]]:
@@ -119,7 +121,7 @@ def test_common_words_leave_the_list_of_the_other(champions, monkeypatch) -> Non
     monkeypatch.setattr(Catalog, "common_lexemes", lambda self: frozenset({"数据"}))
     taken = candidates_taken(monkeypatch)
     assert ranked("数据 发展")[:3] == rum_stage[:3]
-    assert isinstance(taken[0], ChampionCTE) and taken[0].params[1] == ["发展"]
+    assert isinstance(taken[0], ChampionCTE) and taken[0].params[2] == ["发展"]
 
 
 def test_incremental_indexing_adds_new_entries_to_the_lists(champions) -> None:
@@ -132,20 +134,89 @@ def test_incremental_indexing_adds_new_entries_to_the_lists(champions) -> None:
     assert provision.pk in TermCandidates.objects.get(lexeme="数据").added
 
 
-def test_rebuild_computes_the_lists(monkeypatch) -> None:
-    if not rank.rum_index_ready():
-        pytest.skip("no RUM index on this server")
+def best_scores(lexeme: str) -> dict[int, float]:
+    """The score a one-word search for ``lexeme`` gives every entry holding it (its plan's
+    score expression, before the per-document damping)."""
+    catalog = current_catalog()
+    parsed = parse_query(lexeme, catalog, weights.active())
+    plan = build_plan(parsed.terms, [[]], SearchParams(q=lexeme), catalog, weights.active())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT e.provision_id, ({plan.score}) FROM (SELECT e.*, {plan.features} "
+            f"FROM {TABLE} e WHERE e.words @@ %s::tsquery) e",
+            [*plan.score_params, *plan.feature_params, f"'{lexeme}'"],
+        )
+        return dict(cursor.fetchall())
+
+
+def rebuilt_lists(monkeypatch) -> dict[str, tuple[list[int], bool]]:
     monkeypatch.setattr(candidates, "CHAMPION_MIN_MATCHES", 40)
     TermCandidates.objects.all().delete()
     call_command("reindex", stdout=io.StringIO())
-    lists = dict(TermCandidates.objects.values_list("lexeme", "provision_ids"))
-    assert "数据" in lists
+    return {
+        lexeme: (ids, scored)
+        for lexeme, ids, scored in TermCandidates.objects.values_list(
+            "lexeme", "provision_ids", "scored"
+        )
+    }
+
+
+def test_rebuild_lists_entries_in_the_searchs_own_order(monkeypatch) -> None:
+    """Computed while the entries are built (search.impacts): each list starts with the entries
+    a one-word search scores highest, in that order."""
+    if not rank.rum_index_ready():
+        pytest.skip("no RUM index on this server")
+    lists = rebuilt_lists(monkeypatch)
+    assert len(lists) > 50 and all(scored for _, scored in lists.values())
+    longest = sorted(lists, key=lambda w: (-len(lists[w][0]), w))[:8]
+    assert "数据" in longest
+    for lexeme in longest:
+        ids, _ = lists[lexeme]
+        score = best_scores(lexeme)
+        assert sorted(ids) == sorted(score)  # fewer than CHAMPIONS: every entry holding it
+        listed = [round(score[i], 6) for i in ids[:10]]
+        assert listed == sorted(listed, reverse=True)
+        assert listed == sorted((round(v, 6) for v in score.values()), reverse=True)[:10]
+
+
+def test_words_the_sample_missed_get_rums_order(monkeypatch) -> None:
+    if not rank.rum_index_ready():
+        pytest.skip("no RUM index on this server")
+    monkeypatch.setattr(impacts, "TRACK_SHARE", 1000.0)  # no word tracked
+    lists = rebuilt_lists(monkeypatch)
+    assert "数据" in lists and not any(scored for _, scored in lists.values())
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT provision_id FROM {TABLE} WHERE words @@ '数据'::tsquery "
             "ORDER BY words <=> '数据'::tsquery LIMIT 1"
         )
-        assert lists["数据"][0] == cursor.fetchone()[0]
+        assert lists["数据"][0][0] == cursor.fetchone()[0]
+
+
+def test_a_scored_list_gives_the_best_hits_from_its_head(monkeypatch) -> None:
+    """数据 (250 of the 363 seed entries), estimated as at 200k, 12 candidates: from its list in
+    the search's own order the page's first two hits and 6 of its 10 are those of scoring every
+    match; from RUM's list 1 of 10. (In five documents the per-document damping brings entries
+    far down the list onto the page: 0.85 ** 9 of a score for a document's tenth.)"""
+    if not rank.rum_index_ready():
+        pytest.skip("no RUM index on this server")
+    monkeypatch.setattr(rank, "rum_index_ready", lambda: False)
+    exhaustive = ranked("数据")
+    monkeypatch.undo()
+    pages = {}
+    for track in (impacts.TRACK_SHARE, 1000.0):
+        monkeypatch.setattr(impacts, "TRACK_SHARE", track)
+        rebuilt_lists(monkeypatch)
+        monkeypatch.setattr(rank, "CANDIDATES", 12)
+        monkeypatch.setattr(candidates, "SCORED_POOL", 12)
+        monkeypatch.setattr(facets, "ESTIMATE_FROM", 10)
+        taken = candidates_taken(monkeypatch)
+        pages[track] = ranked("数据")
+        assert isinstance(taken[0], ChampionCTE) and taken[0].params[:2] == [12, 12]
+        monkeypatch.undo()
+    scored, rum = (len(set(page) & set(exhaustive)) for page in pages.values())
+    assert pages[impacts.TRACK_SHARE][:2] == exhaustive[:2] != pages[1000.0][:2]
+    assert (scored, rum) == (6, 1)
 
 
 def test_several_words_beyond_the_count_cap_walk_the_rarest_list(champions, monkeypatch) -> None:

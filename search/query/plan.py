@@ -26,6 +26,8 @@ from search.query.weights import RankingWeights
 MAX_PREFILTER_GRAMS = 6
 # Cap on rows counted per word when estimating IDF for partial matches.
 IDF_COUNT_CAP = 50_000
+# ts_rank_cd's weights of the words vector's positions: {D text, C context, B path, A heading}.
+COVER_WEIGHTS = (0.35, 0.05, 0.5, 1.0)
 BM25_K1 = 1.2
 BM25_B = 0.75
 # Document types that comment on policies rather than set them.
@@ -281,10 +283,11 @@ def build_plan(
     score_args: list = []
     words = [w for t in words_of for w in t.typed_words]
     if words and weights.cover_density:
-        # weights {D text, C context, B path, A heading}; 1|32: damp long texts, into [0, 1).
+        # COVER_WEIGHTS; 1|32: damp long texts, into [0, 1). (search.impacts computes the same
+        # for one word while building the entries.)
+        cover = "{" + ", ".join(map(str, COVER_WEIGHTS)) + "}"
         score_parts.append(
-            f"{weights.cover_density} * "
-            "ts_rank_cd('{0.35, 0.05, 0.5, 1.0}', e.words, %s::tsquery, 1|32)"
+            f"{weights.cover_density} * ts_rank_cd('{cover}', e.words, %s::tsquery, 1|32)"
         )
         score_args.append(tsquery_or(words))
     n = max(len(scoring), 1)

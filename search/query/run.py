@@ -203,9 +203,10 @@ def _search(params: SearchParams, *, count: bool = False, corrected: bool = Fals
         # they match too many to count, a walk down the rarest one's list (search.candidates);
         # the RUM stage for the words left once common words are set aside; for all.
         lists = (wanted, plan.rest_where, plan.rest_params, pool, catalog.version)
+        reach = params.offset + params.limit
         stages = [
-            champion_candidates(*lists),
-            walked_candidates(*lists, catalog.lexeme_share) if estimate else None,
+            champion_candidates(*lists, reach),
+            walked_candidates(*lists, catalog.lexeme_share, reach) if estimate else None,
             wanted,
             rank.candidate_queries(scoring, plan.partial, answered),
         ]

@@ -1,0 +1,200 @@
+"""Champion lists in the search's own order, computed while the entries are built.
+
+A frequent word's champion list (:mod:`search.candidates`) holds the entries a one-word search
+for it should rank first. Taken from RUM's order (cover density, which ignores length), it put
+long entries repeating the word first, where the score prefers short ones stating it: at 200k
+entries the page from 区块链's first 300 had 2 of the 10 hits of scoring every match, 人工智能's
+(with 300 more for AI) 2. The score of a one-word search (search.query.plan.build_plan) is a
+function of the entry and the word alone, so it is computed here, in Python, from what building
+the entry has in hand — the word's positions, the text, the topic heading, the type — for every
+word of every entry that may get a list, and each word keeps its CHAMPIONS best entries. Lists
+in this order give the exact page from their first LIST_POOL entries (:data:`LIST_POOL`).
+
+Which words may get a list is decided before the build, from a sample of the provisions
+(:func:`plan_lists`): a word must match CHAMPION_MIN_MATCHES entries for a list, and a word at
+half of that share is tracked. A frequent word the sample missed gets RUM's list, as before.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from search.query.weights import RankingWeights
+
+# Entries kept per word: search.candidates.CHAMPIONS (not imported: that module needs a
+# database connection, this one runs in the build's worker processes).
+KEPT = 3000
+# Provisions segmented before the build to find the frequent words: one in SAMPLE_EVERY, at
+# least SAMPLE_MIN (all of them below that).
+SAMPLE_EVERY = 50
+SAMPLE_MIN = 2000
+# A word is tracked when its share of the sample is this fraction of a listed word's least
+# share: at 200k entries a listed word has 40 or more matches among the 4,000 sampled on
+# average, and fewer than 20 for fewer than 1 in 3,000 such words (Poisson).
+TRACK_SHARE = 0.5
+
+# A list entry as one int64: the impact in millionths above the provision id's complement, so
+# that sorting the ints descending puts the highest impact first and, among equal ones, the
+# lowest id (as the query's ORDER BY breaks ties by reading order).
+_ID_BITS = 40
+_ID_MASK = (1 << _ID_BITS) - 1
+
+
+@dataclass(frozen=True)
+class ListPlan:
+    """What the build computes lists for — the tracked words — and the score's parts: the
+    corpus's mean text length (the BM25 part normalizes by it, as the query does), the ranking
+    weights and the query plan's constants (search.query.plan), all read in the parent."""
+
+    tracked: frozenset[str]
+    avg_chars: float
+    weights: RankingWeights
+    # ts_rank_cd's weight of a position by its label's last character (search.vectors writes
+    # "12A", "12B", and weight D unmarked: "12").
+    label_weights: dict[str, float]
+    unmarked: float
+    k1: float
+    b: float
+    secondary_types: frozenset[str]
+
+
+def plan_lists(
+    entries: Sequence[tuple[Mapping[str, Sequence[str]], str]], total: int, min_matches: int
+) -> ListPlan | None:
+    """The words to track, from ``entries`` — ``(positions, compact text)`` of a sample of the
+    ``total`` provisions (see :func:`sample`) — or None when no word can reach ``min_matches``."""
+    if total < min_matches or not entries:
+        return None
+    counts: dict[str, int] = {}
+    for positions, _ in entries:
+        for word in positions:
+            counts[word] = counts.get(word, 0) + 1
+    least = TRACK_SHARE * min_matches * len(entries) / total
+    # Here, not at the top: the query package imports the indexing modules this one serves.
+    from search.query import plan
+    from search.query.weights import active
+
+    return ListPlan(
+        tracked=frozenset(w for w, n in counts.items() if n >= least),
+        avg_chars=sum(len(own) for _, own in entries) / len(entries),
+        weights=active(),
+        label_weights=dict(zip("DCBA", plan.COVER_WEIGHTS, strict=True)),
+        unmarked=plan.COVER_WEIGHTS[0],
+        k1=plan.BM25_K1,
+        b=plan.BM25_B,
+        secondary_types=frozenset(plan.SECONDARY_TYPES),
+    )
+
+
+def sample(items: Sequence, every: int = SAMPLE_EVERY, least: int = SAMPLE_MIN) -> Sequence:
+    """Every ``every``-th of ``items``, evenly spread, at least ``least`` of them."""
+    step = max(1, min(every, len(items) // max(least, 1)))
+    return items[::step]
+
+
+def entry_impacts(
+    positions: Mapping[str, Sequence[str]],
+    own: str,
+    topic: str,
+    doc_type: str,
+    plan: ListPlan,
+) -> list[tuple[str, float]]:
+    """``(word, score)`` for each tracked word of the entry: the score a one-word search for it
+    gives the entry (build_plan's, synonyms aside — a word's own list ranks its own matches).
+
+    ``positions`` are the words vector's position labels per word (search.vectors), ``own`` the
+    entry's compact text, ``topic`` its compact topic heading.
+    """
+    words = plan.tracked.intersection(positions)
+    if not words:
+        return []
+    # ts_rank_cd(weights, words, 'w', 1|32) for one word: each occurrence is a cover worth its
+    # weight; the sum is divided by log(1 + the vector's positions), then r / (r + 1).
+    log_length = math.log(sum(map(len, positions.values())) + 1)
+    norm = plan.k1 * (1 - plan.b + plan.b * len(own) / max(plan.avg_chars, 1.0))
+    weights, label_weight, unmarked = plan.weights, plan.label_weights.get, plan.unmarked
+    factor = (weights.container if own == topic else 1.0) * (
+        weights.secondary if doc_type in plan.secondary_types else 1.0
+    )
+    out = []
+    for word in words:
+        density = sum(label_weight(label[-1], unmarked) for label in positions[word])
+        density /= log_length
+        n = own.count(word)
+        score = (
+            weights.cover_density * density / (density + 1)
+            + (weights.exact if n else 0.0)
+            + weights.exact_tf * n / (n + norm)
+            + (weights.exact_heading if word in topic else 0.0)
+            + (weights.heading_start if own.startswith(word) else 0.0)
+        )
+        out.append((word, score * factor))
+    return out
+
+
+class TopLists:
+    """Each word's best entries by impact, at most KEPT, as int64 keys (see _ID_BITS). With a
+    ``plan``, entries are added as they are built (:meth:`add_entry`); without, lists are only
+    merged."""
+
+    def __init__(self, plan: ListPlan | None = None) -> None:
+        self.plan = plan
+        self.keys: dict[str, array] = {}
+
+    def add_entry(
+        self,
+        provision_id: int,
+        positions: Mapping[str, Sequence[str]],
+        own: str,
+        topic: str,
+        doc_type: str,
+    ) -> None:
+        if self.plan is not None:
+            self.add(provision_id, entry_impacts(positions, own, topic, doc_type, self.plan))
+
+    def add(self, provision_id: int, impacts: Iterable[tuple[str, float]]) -> None:
+        keys = self.keys
+        for word, impact in impacts:
+            key = (round(impact * 1_000_000) << _ID_BITS) | (_ID_MASK - provision_id)
+            held = keys.get(word)
+            if held is None:
+                keys[word] = array("q", [key])
+            else:
+                held.append(key)
+                if len(held) >= 2 * KEPT:
+                    keys[word] = _best(held)
+
+    def merge(self, other: Mapping[str, array]) -> None:
+        """Take in another builder's :attr:`keys` (a worker's chunk)."""
+        keys = self.keys
+        for word, theirs in other.items():
+            held = keys.get(word)
+            if held is None:
+                keys[word] = theirs
+            else:
+                held.extend(theirs)
+                if len(held) >= 2 * KEPT:
+                    keys[word] = _best(held)
+
+    def pruned(self) -> dict[str, array]:
+        """:attr:`keys` with at most KEPT per word (what a worker sends back)."""
+        return {word: _best(held) if len(held) > KEPT else held for word, held in self.keys.items()}
+
+    def lists(self) -> dict[str, list[int]]:
+        """word → provision ids, best first."""
+        return {
+            word: [_ID_MASK - (key & _ID_MASK) for key in sorted(held, reverse=True)[:KEPT]]
+            for word, held in self.keys.items()
+        }
+
+    def counts(self) -> dict[str, int]:
+        return {word: len(held) for word, held in self.keys.items()}
+
+
+def _best(held: array) -> array:
+    return array("q", sorted(held, reverse=True)[:KEPT])
