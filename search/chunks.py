@@ -40,9 +40,9 @@ class ChunkResult:
     written: int
     # Provisions where the fast segmenter's words differed from jieba's (only when verifying).
     differing: int = 0
-    # The champion lists of the tracked words over these entries (with a ListPlan): a chunk's
-    # search.impacts keys, or the whole run's TopLists.
-    lists: Mapping[str, array] | TopLists | None = None
+    # The champion lists of the tracked words over these entries, as search.impacts keys (with
+    # a ListPlan).
+    lists: Mapping[str, array] | None = None
 
 
 def copy_lines(text: str, table: str) -> None:
@@ -78,16 +78,17 @@ def _chunk_lines(start: int, end: int, verify: bool) -> tuple[str, ChunkResult]:
     segment.set_verification(verify)
     chunk = _SOURCES[start:end]
     lists = TopLists(_LIST_PLAN) if _LIST_PLAN is not None else None
+    kept = lists.pruned if lists is not None else dict
     if not verify:
         text = "".join([entry_line(s, lists) for s in chunk])
-        return text, ChunkResult(len(chunk), 0, lists and lists.pruned())
+        return text, ChunkResult(len(chunk), 0, kept())
     lines: list[str] = []
     differing = 0
     for source in chunk:
         before = segment.verification_counts()[1]
         lines.append(entry_line(source, lists))
         differing += segment.verification_counts()[1] > before
-    return "".join(lines), ChunkResult(len(chunk), differing, lists and lists.pruned())
+    return "".join(lines), ChunkResult(len(chunk), differing, kept())
 
 
 def _copy_chunk(task: tuple[int, int, str, bool]) -> ChunkResult:
@@ -149,7 +150,7 @@ def run_chunks(
             progress(written)
 
     def total() -> ChunkResult:
-        return ChunkResult(written, differing, merged)
+        return ChunkResult(written, differing, merged.keys if merged is not None else None)
 
     _SOURCES, _LIST_PLAN = sources, lists
     try:

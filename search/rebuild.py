@@ -117,7 +117,7 @@ def rebuild_index(
 
 def _scored(result: ChunkResult) -> dict[str, list[int]] | None:
     """The champion lists in the search's own order the run computed (search.impacts)."""
-    return result.lists.lists() if isinstance(result.lists, impacts.TopLists) else None
+    return impacts.best_first(result.lists) if result.lists is not None else None
 
 
 def rewrite_in_bulk(sources: Sequence[ProvisionSource], replaced: Iterable[int]) -> int:
