@@ -34,8 +34,6 @@ CHAMPION_MIN_MATCHES = 2000
 # too (346 of 3,000): a shorter list would end the walk short. 1.2 s more of a 200k build
 # than 1,000.
 CHAMPIONS = 3000
-# A one-term search under filters takes this many of each list: many are dropped at scoring.
-FILTERED_CANDIDATES = 1000
 # Of a list in the search's own order (``scored``, see search.impacts) a one-word search takes
 # this many, and a walk stops at this many holding every word: the first 100 gave the page of
 # scoring every match for the bench's single words at 200k (all 10 hits of each of 区块链,
@@ -212,7 +210,7 @@ def _taken(pool: int, reach: int) -> int:
 
 
 def champion_candidates(
-    wanted: CandidateClauses | None,
+    wanted: MatchedClauses | None,
     rest_where: str,
     rest_params: list,
     pool: int,
@@ -228,9 +226,10 @@ def champion_candidates(
     would rank first for that word alone —, or of a list in the search's own order the first
     SCORED_POOL (or as many as the page's end, ``reach``, is deep). A word without a list is
     rare (its matches are few) and the RUM stage ranks those (with the query's filters and
-    exclusions, ``rest_where``).
-    With filters many list entries are dropped at scoring, so the first FILTERED_CANDIDATES are
-    taken. Several words: see :func:`walked_candidates`.
+    exclusions, ``rest_where``). Under filters or exclusions the lists are walked, as for
+    several words, until as many pass them (数据 共享 of type 规划 at 200k: it took the first
+    1,000 of 共享's list, most of which the filter drops). Several words: see
+    :func:`walked_candidates`.
 
     The scoring stage then requires every term and filter; the caller falls back to the next
     stage when too few survive. None when the lists cannot serve. ``version`` is the catalog's
@@ -244,30 +243,45 @@ def champion_candidates(
     if not have:
         return None
     rare = [w for w in words if w not in listed]
-    filtered = rest_where != "TRUE"
-    params: list = [
-        FILTERED_CANDIDATES if filtered else _taken(pool, reach),
-        FILTERED_CANDIDATES if filtered else pool,
-        have,
-    ]
-    ranked_rare = ""
+    taken = _taken(pool, reach) if all(listed[w] for w in have) else pool
+    if rest_where != "TRUE":
+        heads, params = f"({_walk_sql(rest_where)})", [have, wanted.match, *rest_params, taken]
+    else:
+        heads = f"""SELECT u.provision_id
+            FROM {TABLE} t
+            CROSS JOIN LATERAL unnest(t.provision_ids[1:%s] || t.added) AS u(provision_id)
+            WHERE t.lexeme = ANY(%s)"""
+        params = [taken, have]
     if rare:
         query = " | ".join(quote_lexeme(w) for w in rare)
-        ranked_rare = f"""
+        heads += f"""
             UNION
             (SELECT e.provision_id FROM search_searchentry e
              WHERE e.words @@ %s::tsquery AND {rest_where}
              ORDER BY e.words <=> %s::tsquery LIMIT %s)"""
         params += [query, *rest_params, query, pool]
-    sql = f"""
-        c AS MATERIALIZED (
-            SELECT u.provision_id
-            FROM {TABLE} t
-            CROSS JOIN LATERAL unnest(t.provision_ids[1:CASE WHEN t.scored THEN %s ELSE %s END]
-                                      || t.added) AS u(provision_id)
-            WHERE t.lexeme = ANY(%s){ranked_rare}
-        ),"""
-    return ChampionCTE(sql, params)
+    return ChampionCTE(f"c AS MATERIALIZED ({heads}),", params)
+
+
+def _walk_sql(rest_where: str) -> str:
+    """The entries of the lists of some lexemes, merged by list position, that match a tsquery
+    and ``rest_where``, up to a limit. Parameters: the lexemes, the tsquery, ``rest_where``'s,
+    the limit.
+
+    The ordered subquery is not pulled up (it sorts): the semi join keeps its order, and the
+    LIMIT stops the walk. An entry on two lists may come twice; the scoring stage reads the
+    candidates as a set.
+    """
+    return f"""SELECT x.provision_id
+            FROM (SELECT u.provision_id, u.position
+                  FROM {TABLE} t,
+                       unnest(t.provision_ids || t.added) WITH ORDINALITY u(provision_id, position)
+                  WHERE t.lexeme = ANY(%s)
+                  ORDER BY u.position, u.provision_id) x
+            WHERE EXISTS (SELECT FROM search_searchentry e
+                          WHERE e.provision_id = x.provision_id
+                            AND e.words @@ %s::tsquery AND {rest_where})
+            LIMIT %s"""
 
 
 def _several_words(clauses: Sequence[Sequence[Sequence[str]]]) -> bool:
@@ -318,22 +332,7 @@ def walked_candidates(
         ([rarest(ws) for ws in alternatives] for alternatives in clauses),
         key=lambda lexemes: (sum(shares.get(w, 0.0) for w in lexemes), lexemes),
     )
-    # The ordered subquery is not pulled up (it sorts): the semi join keeps its order, and the
-    # LIMIT stops the walk. An entry on two alternatives' lists may come twice; the scoring
-    # stage reads the candidates as a set.
-    sql = f"""
-        c AS MATERIALIZED (
-            SELECT x.provision_id
-            FROM (SELECT u.provision_id, u.position
-                  FROM {TABLE} t,
-                       unnest(t.provision_ids || t.added) WITH ORDINALITY u(provision_id, position)
-                  WHERE t.lexeme = ANY(%s)
-                  ORDER BY u.position, u.provision_id) x
-            WHERE EXISTS (SELECT FROM search_searchentry e
-                          WHERE e.provision_id = x.provision_id
-                            AND e.words @@ %s::tsquery AND {rest_where})
-            LIMIT %s
-        ),"""
     if all(listed[w] for w in walked):
         pool = _taken(pool, reach)
+    sql = f"c AS MATERIALIZED ({_walk_sql(rest_where)}),"
     return ChampionCTE(sql, [sorted(set(walked)), wanted.match, *rest_params, pool])

@@ -92,7 +92,7 @@ def test_frequent_word_takes_the_same_candidates_from_its_list(champions, q, mon
     assert len(taken) == 1 and isinstance(taken[0], ChampionCTE)
 
 
-def test_filters_take_whole_lists_and_rare_words_keep_the_rum_stage(champions, monkeypatch) -> None:
+def test_filters_walk_the_list_and_rare_words_keep_the_rum_stage(champions, monkeypatch) -> None:
     every_match = ranked("数据", type="规划")  # 5 candidates, by the RUM stage or a list
     monkeypatch.setattr(rank, "rum_index_ready", lambda: False)
     exhaustive = ranked("数据", type="规划")  # every match scored
@@ -104,12 +104,15 @@ def test_filters_take_whole_lists_and_rare_words_keep_the_rum_stage(champions, m
     assert ranked("数据", type="规划")[:5] == exhaustive[:5] == every_match[:5]
     assert taken == [None]
     taken.clear()
-    # Estimated (as at 200k entries): a filter drops most of a list's entries, so the first
-    # FILTERED_CANDIDATES (here the whole list) are scored, not the first 5.
+    # Estimated (as at 200k entries): a filter drops most of a list's entries, so the list is
+    # walked until a page (10) of type 规划 is found.
     monkeypatch.setattr(facets, "ESTIMATE_FROM", 10)
-    assert ranked("数据", type="规划")[:5] == exhaustive[:5]
+    page = ranked("数据", type="规划")
     assert isinstance(taken[0], ChampionCTE)
-    assert taken[0].params[0] == candidates.FILTERED_CANDIDATES
+    plans = set(SearchEntry.objects.filter(doc_type="规划").values_list("provision_id", flat=True))
+    walked = [pk for pk in champions["数据"] if pk in plans][:10]
+    assert chosen_by(taken[0]) == walked and len(walked) == 10
+    assert page[0] == exhaustive[0]
     taken.clear()
     ranked("区块链")
     assert taken and not any(isinstance(c, ChampionCTE) for c in taken)
@@ -121,7 +124,7 @@ def test_common_words_leave_the_list_of_the_other(champions, monkeypatch) -> Non
     monkeypatch.setattr(Catalog, "common_lexemes", lambda self: frozenset({"数据"}))
     taken = candidates_taken(monkeypatch)
     assert ranked("数据 发展")[:3] == rum_stage[:3]
-    assert isinstance(taken[0], ChampionCTE) and taken[0].params[2] == ["发展"]
+    assert isinstance(taken[0], ChampionCTE) and taken[0].params[1] == ["发展"]
 
 
 def test_incremental_indexing_adds_new_entries_to_the_lists(champions) -> None:
@@ -212,7 +215,7 @@ def test_a_scored_list_gives_the_best_hits_from_its_head(monkeypatch) -> None:
         monkeypatch.setattr(facets, "ESTIMATE_FROM", 10)
         taken = candidates_taken(monkeypatch)
         pages[track] = ranked("数据")
-        assert isinstance(taken[0], ChampionCTE) and taken[0].params[:2] == [12, 12]
+        assert isinstance(taken[0], ChampionCTE) and taken[0].params == [12, ["数据"]]
         monkeypatch.undo()
     scored, rum = (len(set(page) & set(exhaustive)) for page in pages.values())
     assert pages[impacts.TRACK_SHARE][:2] == exhaustive[:2] != pages[1000.0][:2]
