@@ -61,6 +61,10 @@ class ListPlan:
     k1: float
     b: float
     secondary_types: frozenset[str]
+    # A word whose one-word search has other wordings: the verbatim ones counted with it (the
+    # word and its aliases, 发改委 and 国家发展改革委) and its synonyms' (人工智能: AI), which
+    # count weights.synonym as much. Words not here have only themselves.
+    wordings: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]
 
 
 def plan_lists(
@@ -79,8 +83,9 @@ def plan_lists(
     from search.query import plan
     from search.query.weights import active
 
+    tracked = frozenset(w for w, n in counts.items() if n >= least)
     return ListPlan(
-        tracked=frozenset(w for w, n in counts.items() if n >= least),
+        tracked=tracked,
         avg_chars=sum(len(own) for _, own in entries) / len(entries),
         weights=active(),
         label_weights=dict(zip("DCBA", plan.COVER_WEIGHTS, strict=True)),
@@ -88,7 +93,27 @@ def plan_lists(
         k1=plan.BM25_K1,
         b=plan.BM25_B,
         secondary_types=frozenset(plan.SECONDARY_TYPES),
+        wordings=_wordings(tracked),
     )
+
+
+def _wordings(words: frozenset[str]) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """ListPlan.wordings: what the query parser makes of each word searched alone."""
+    from search.query.catalog import current_catalog
+    from search.query.parse import parse_query
+    from search.query.weights import active
+
+    catalog, weights = current_catalog(), active()
+    out = {}
+    for word in words:
+        terms = parse_query(word, catalog, weights).terms
+        if len(terms) != 1 or terms[0].variants[0].substring != word:
+            continue  # not searched as itself (a date, a question word): its own wording only
+        verbatim = [v.substring for v in terms[0].variants if v.kind != "synonym" and v.substring]
+        synonyms = [v.substring for v in terms[0].variants if v.kind == "synonym" and v.substring]
+        if verbatim != [word] or synonyms:
+            out[word] = (tuple(verbatim), tuple(synonyms) if weights.synonym else ())
+    return out
 
 
 def sample(items: Sequence, every: int = SAMPLE_EVERY, least: int = SAMPLE_MIN) -> Sequence:
@@ -115,7 +140,9 @@ class TopLists:
         doc_type: str,
     ) -> None:
         """Put the entry on the lists of its tracked words, at the score a one-word search for
-        each gives it (build_plan's, synonyms aside: a word's own list ranks its own matches).
+        each gives it: build_plan's, with the word's other wordings counted as its search counts
+        them, and the cover density of the word's own positions (an alias's words would add a
+        little to it).
 
         ``positions`` are the words vector's position labels per word (search.vectors), ``own``
         the entry's compact text, ``topic`` its compact topic heading. The build's hot path
@@ -131,8 +158,20 @@ class TopLists:
         norm = plan.k1 * (1 - plan.b + plan.b * len(own) / max(plan.avg_chars, 1.0))
         weights, label_weight, unmarked = plan.weights, plan.label_weights.get, plan.unmarked
         weight_a, weight_b = plan.label_weights["A"], plan.label_weights["B"]
-        cover, exact, exact_tf = weights.cover_density, weights.exact, weights.exact_tf
+        cover, wordings = weights.cover_density, plan.wordings
+        exact, exact_tf = weights.exact, weights.exact_tf
         in_heading, opening = weights.exact_heading, weights.heading_start
+
+        def verbatim(n: int, in_topic: bool, opens: bool) -> float:
+            """build_plan's verbatim parts: the wording's count ``n`` in the text (contains it;
+            saturated, ``norm`` the BM25 length part), in the topic heading, opening the text."""
+            return (
+                exact_tf * n / (n + norm)
+                + (exact if n else 0.0)
+                + (in_heading if in_topic else 0.0)
+                + (opening if opens else 0.0)
+            )
+
         # The factors, and the key's scale (millionths).
         scale = 1_000_000.0 * (weights.container if own == topic else 1.0)
         if doc_type in plan.secondary_types:
@@ -150,14 +189,15 @@ class TopLists:
                 density = (
                     heading * weight_a + path * weight_b + (len(labels) - heading - path) * unmarked
                 ) / log_length
-            n = own.count(word)
-            score = cover * density / (density + 1) + exact_tf * n / (n + norm)
-            if n:
-                score += exact
-            if word in topic:
-                score += in_heading
-            if own.startswith(word):
-                score += opening
+            other = wordings.get(word)
+            if other is None:  # the usual word: searched as itself only
+                n = own.count(word)
+                score = verbatim(n, word in topic, own.startswith(word))
+            else:
+                score = verbatim(*_found(other[0], own, topic))
+                if other[1]:
+                    score += weights.synonym * verbatim(*_found(other[1], own, topic))
+            score += cover * density / (density + 1)
             key = (int(score * scale + 0.5) << _ID_BITS) | low
             held = keys.get(word)
             if held is None:
@@ -182,6 +222,16 @@ class TopLists:
     def pruned(self) -> dict[str, array]:
         """:attr:`keys` with at most KEPT per word (what a worker sends back)."""
         return {word: _best(held) if len(held) > KEPT else held for word, held in self.keys.items()}
+
+
+def _found(wordings: tuple[str, ...], own: str, topic: str) -> tuple[int, bool, bool]:
+    """(occurrences of the wordings in the text, one in the topic heading, the text opens with
+    one): what build_plan's verbatim parts read, for a group of wordings."""
+    return (
+        sum([own.count(w) for w in wordings]),
+        any(w in topic for w in wordings),
+        own.startswith(wordings),
+    )
 
 
 def best_first(keys: Mapping[str, array]) -> dict[str, list[int]]:
