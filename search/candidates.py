@@ -3,9 +3,10 @@
 A one-word query for a frequent lexeme (数据 is in 94 % of the entries) used to rank every match
 in the RUM index at query time — reading all of them — only to keep the top few hundred for full
 scoring. The ranking of one lexeme alone does not depend on the query, so it is done once at
-index time: for each lexeme matching at least CHAMPION_MIN_MATCHES entries, the CHAMPIONS
-entries the RUM index ranks highest for it (exactly what the query-time candidate stage would
-pick), stored best first in :class:`search.models.TermCandidates`.
+index time: for each lexeme matching at least CHAMPION_MIN_MATCHES entries, its CHAMPIONS best
+entries by the search's own score for it alone, computed while the entries are built
+(:mod:`search.impacts`) — or, for a word that build did not track, the entries the RUM index
+ranks highest for it — stored best first in :class:`search.models.TermCandidates`.
 
 At query time (:func:`champion_candidates`) such a query takes its candidates from the list —
 one index look-up — and scores them in full exactly as before. Entries indexed since the list
@@ -25,15 +26,13 @@ from typing import NamedTuple, Protocol
 from django.db import connection
 
 from portal.routers import read_connection
+from search.impacts import KEPT
 from search.vectors import quote_lexeme
 
 # Below this many matches the RUM stage ranks them in a few milliseconds anyway.
 CHAMPION_MIN_MATCHES = 2000
-# Entries per list. One term takes the first 300 (search.query.CANDIDATES); several terms walk
-# a list until 300 hold them all, and at 1M about one in ten entries of 医疗's list holds 共享
-# too (346 of 3,000): a shorter list would end the walk short. 1.2 s more of a 200k build
-# than 1,000.
-CHAMPIONS = 3000
+# Entries per list (computed with the entries, search.impacts).
+CHAMPIONS = KEPT
 # Of a list in the search's own order (``scored``, see search.impacts) a one-word search takes
 # this many, and a walk stops at this many holding every word: the first 100 gave the page of
 # scoring every match for the bench's single words at 200k (all 10 hits of each of 区块链,

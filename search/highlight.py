@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-from django.utils.html import escape
+from html import escape  # what django.utils.html.escape does, without its lazy-string wrapper
+from itertools import accumulate
 
 from search.normalize import compact_with_offsets, normalize
 
@@ -23,15 +23,31 @@ def match_spans(
     """
     compact_text, offsets = compacted or compact_with_offsets(normalize(text))
     spans: list[tuple[int, int]] = []
+    taken = _Taken(len(text))
     for needle in sorted({n for n in needles if n}, key=len, reverse=True):
         start = compact_text.find(needle)
         while start >= 0:
             end = start + len(needle)
             span = (offsets[start], offsets[end - 1] + 1)
-            if all(span[1] <= s or span[0] >= e for s, e in spans):
+            if taken.claim(*span):
                 spans.append(span)
             start = compact_text.find(needle, end)
     return sorted(spans)
+
+
+class _Taken:
+    """Which characters of a text are inside a span already: overlap checked in C, not against
+    every span found so far (a long clause repeating 数据 had dozens)."""
+
+    def __init__(self, length: int) -> None:
+        self._taken = bytearray(length)
+
+    def claim(self, start: int, end: int) -> bool:
+        """Take ``[start, end)`` unless part of it is taken; whether it was free."""
+        if self._taken.find(1, start, end) >= 0:
+            return False
+        self._taken[start:end] = b"\x01" * (end - start)
+        return True
 
 
 def mark(text: str, spans: list[tuple[int, int]]) -> str:
@@ -54,7 +70,7 @@ def term_spans(
     found verbatim is marked as a whole (weight 10); otherwise its words are (weight 1).
     """
     spans: list[tuple[int, int, int]] = []
-    taken: list[tuple[int, int]] = []
+    taken = _Taken(len(text))
     compacted = compact_with_offsets(normalize(text))  # once for all the terms
     for exact, words in terms:
         found = match_spans(text, exact, compacted)
@@ -62,8 +78,7 @@ def term_spans(
         if not found:
             found, weight = match_spans(text, [w for w in words if len(w) > 1], compacted), 1
         for span in found:
-            if all(span[1] <= a or span[0] >= b for a, b in taken):
-                taken.append(span)
+            if taken.claim(*span):
                 spans.append((*span, weight))
     return sorted(spans)
 
@@ -78,10 +93,14 @@ def snippet(
         return mark(text, spans)
     start = 0
     if weighted:
-        # The window that holds the most (weighted) matches, starting a little before one.
-        best, best_score = weighted[0][0], -1
-        for s, _, _ in weighted:
-            score = sum(w for a, b, w in weighted if a >= s and b <= s + size - CONTEXT_BEFORE)
+        # The window that holds the most (weighted) matches, starting a little before one: the
+        # spans do not overlap, so ends rise with starts and the window is two indexes into them.
+        total = [0, *accumulate(w for _, _, w in weighted)]
+        best, best_score, last = weighted[0][0], -1, 0
+        for first, (s, _, _) in enumerate(weighted):
+            while last < len(weighted) and weighted[last][1] <= s + size - CONTEXT_BEFORE:
+                last += 1
+            score = total[max(last, first)] - total[first]
             if score > best_score:
                 best, best_score = s, score
         start = max(0, min(best - CONTEXT_BEFORE, len(text) - size))

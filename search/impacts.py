@@ -7,8 +7,8 @@ entries the page from 区块链's first 300 had 2 of the 10 hits of scoring ever
 (with 300 more for AI) 2. The score of a one-word search (search.query.plan.build_plan) is a
 function of the entry and the word alone, so it is computed here, in Python, from what building
 the entry has in hand — the word's positions, the text, the topic heading, the type — for every
-word of every entry that may get a list, and each word keeps its CHAMPIONS best entries. Lists
-in this order give the exact page from their first LIST_POOL entries (:data:`LIST_POOL`).
+word of every entry that may get a list, and each word keeps its KEPT best entries. In this
+order the first 100 give the exact page (search.candidates.SCORED_POOL).
 
 Which words may get a list is decided before the build, from a sample of the provisions
 (:func:`plan_lists`): a word must match CHAMPION_MIN_MATCHES entries for a list, and a word at
@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from search.query.weights import RankingWeights
 
-# Entries kept per word: search.candidates.CHAMPIONS (not imported: that module needs a
-# database connection, this one runs in the build's worker processes).
+# Entries per list (search.candidates.CHAMPIONS). A one-word search takes the first 100;
+# several words walk a list until 100 hold them all, and at 1M about one in ten entries of
+# 医疗's list held 共享 too: a shorter list would end such walks short.
 KEPT = 3000
 # Provisions segmented before the build to find the frequent words: one in SAMPLE_EVERY, at
 # least SAMPLE_MIN (all of them below that).
@@ -35,12 +36,12 @@ SAMPLE_EVERY = 50
 SAMPLE_MIN = 2000
 # A word is tracked when its share of the sample is this fraction of a listed word's least
 # share: at 200k entries a listed word has 40 or more matches among the 4,000 sampled on
-# average, and fewer than 20 for fewer than 1 in 3,000 such words (Poisson).
+# average, and fewer than 20 for fewer than 1 in 5,000 such words (Poisson).
 TRACK_SHARE = 0.5
 
 # A list entry as one int64: the impact in millionths above the provision id's complement, so
 # that sorting the ints descending puts the highest impact first and, among equal ones, the
-# lowest id (as the query's ORDER BY breaks ties by reading order).
+# lowest provision id.
 _ID_BITS = 40
 _ID_MASK = (1 << _ID_BITS) - 1
 
