@@ -262,10 +262,10 @@ def champion_candidates(
     return ChampionCTE(f"c AS MATERIALIZED ({heads}),", params)
 
 
-def _walk_sql(rest_where: str) -> str:
+def _walk_sql(where: str) -> str:
     """The entries of the lists of some lexemes, merged by list position, that match a tsquery
-    and ``rest_where``, up to a limit. Parameters: the lexemes, the tsquery, ``rest_where``'s,
-    the limit.
+    and ``where``, up to a limit. Parameters: the lexemes, the tsquery, ``where``'s, the
+    limit.
 
     The ordered subquery is not pulled up (it sorts): the semi join keeps its order, and the
     LIMIT stops the walk. An entry on two lists may come twice; the scoring stage reads the
@@ -279,7 +279,7 @@ def _walk_sql(rest_where: str) -> str:
                   ORDER BY u.position, u.provision_id) x
             WHERE EXISTS (SELECT FROM search_searchentry e
                           WHERE e.provision_id = x.provision_id
-                            AND e.words @@ %s::tsquery AND {rest_where})
+                            AND e.words @@ %s::tsquery AND {where})
             LIMIT %s"""
 
 
@@ -290,25 +290,28 @@ def _several_words(clauses: Sequence[Sequence[Sequence[str]]]) -> bool:
 
 def walked_candidates(
     wanted: MatchedClauses | None,
-    rest_where: str,
-    rest_params: list,
+    where: str,
+    where_params: list,
     pool: int,
     version: tuple,
     shares: Mapping[str, float],
     reach: int = 0,
 ) -> ChampionCTE | None:
-    """Entries of the rarest term's lists that hold every term: the list walked from its head,
-    each entry checked against its own words, until ``pool`` are found; or None.
+    """Entries of the rarest term's lists that meet every condition: the list walked from its
+    head, each entry checked against its own words and ``where`` (the plan's conditions), until
+    ``pool`` are found; or None.
 
     For several words searched together, when they match too many entries to count. The RUM
     stage ranks every entry holding all of them, and frequent words hold many together (医疗
     and 共享: 16,003 of 1M entries, 80 ms of RUM). An entry high on the list of the rarest word
     is one where that word weighs most, and of those about the share the other words have in
     the whole index hold them too (346 of 医疗's 3,000 hold 共享 and 数据), so a walk finds
-    ``pool`` after a few thousand checks of 5–10 µs each (30–35 ms at 1M). Of each term only
-    the rarest of its alternatives' words (by ``shares``, each lexeme's share of all entries)
-    has its list walked; every word needs a list — a word without one is rare, and RUM ranks
-    what holds it quickly.
+    ``pool`` after a few thousand checks of 5–10 µs each (30–35 ms at 1M). One term is walked:
+    the one whose alternatives' rarest words (by ``shares``, each lexeme's share of all
+    entries) are rarest — and all of its words' lists, merged by position: a phrase's rarest
+    word's list may hold few entries with the phrase (at 1M, 8 of 规模's 3,000 held
+    "数据产业规模", 154 of 数据产业's). Every word needs a list — a word without one is rare,
+    and RUM ranks what holds it quickly.
 
     The entries on every word's list (the stage this replaced) are those each word alone ranks
     high: long entries repeating it, where the score prefers short ones holding all the words.
@@ -327,11 +330,16 @@ def walked_candidates(
     def rarest(words: Sequence[str]) -> str:
         return min(words, key=lambda w: (shares.get(w, 0.0), w))
 
-    walked = min(
-        ([rarest(ws) for ws in alternatives] for alternatives in clauses),
-        key=lambda lexemes: (sum(shares.get(w, 0.0) for w in lexemes), lexemes),
+    # The term whose alternatives' rarest words are rarest: every word of it is walked.
+    chosen = min(
+        clauses,
+        key=lambda alternatives: (
+            sum(shares.get(rarest(ws), 0.0) for ws in alternatives),
+            [rarest(ws) for ws in alternatives],
+        ),
     )
+    walked = [w for ws in chosen for w in ws]
     if all(listed[w] for w in walked):
         pool = _taken(pool, reach)
-    sql = f"c AS MATERIALIZED ({_walk_sql(rest_where)}),"
-    return ChampionCTE(sql, [sorted(set(walked)), wanted.match, *rest_params, pool])
+    sql = f"c AS MATERIALIZED ({_walk_sql(where)}),"
+    return ChampionCTE(sql, [sorted(set(walked)), wanted.match, *where_params, pool])
