@@ -81,6 +81,7 @@ def rebuild_index(
         [entry_words(s) for s in impacts.sample(sources)],
         len(sources),
         candidates.CHAMPION_MIN_MATCHES,
+        candidates.MAX_LISTS,
     )
     phases["sample"] = time.perf_counter() - started
     report = (lambda done: progress(done, total)) if progress else None
