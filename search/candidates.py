@@ -267,9 +267,10 @@ def _walk_sql(where: str) -> str:
     and ``where``, up to a limit. Parameters: the lexemes, the tsquery, ``where``'s, the
     limit.
 
-    The ordered subquery is not pulled up (it sorts): the semi join keeps its order, and the
-    LIMIT stops the walk. An entry on two lists may come twice; the scoring stage reads the
-    candidates as a set.
+    The order is stated twice: the ordered subquery (not pulled up: it sorts) lets a nested-loop
+    semi join keep it and the LIMIT stop the walk; the outer ORDER BY keeps the result right
+    when the planner joins otherwise (a merge join by provision id, on a fresh test database).
+    An entry on two lists may come twice; the scoring stage reads the candidates as a set.
     """
     return f"""SELECT x.provision_id
             FROM (SELECT u.provision_id, u.position
@@ -280,6 +281,7 @@ def _walk_sql(where: str) -> str:
             WHERE EXISTS (SELECT FROM search_searchentry e
                           WHERE e.provision_id = x.provision_id
                             AND e.words @@ %s::tsquery AND {where})
+            ORDER BY x.position, x.provision_id
             LIMIT %s"""
 
 
