@@ -132,7 +132,11 @@ def test_candidate_retrieval_keeps_the_top_hits(q: str, monkeypatch) -> None:
         pytest.skip("no RUM index on this server")
     full = ranked(q)
     taken = candidate_stages_taken(monkeypatch)
-    monkeypatch.setattr(rank, "CANDIDATES", 30)  # of 54 and 136 matches
+    assert ranked(q) == full and taken == [False]  # counted: every match scored
+    taken.clear()
+    # Beyond the count cap (40 of 54 and 136 matches), 30 candidates.
+    monkeypatch.setattr(facets, "COUNT_CAP", 40)
+    monkeypatch.setattr(rank, "CANDIDATES", 30)
     assert ranked(q)[:3] == full[:3]
     assert taken == [True]
 
@@ -211,7 +215,8 @@ def test_candidates_without_common_words_keep_the_top_hits(monkeypatch) -> None:
     taken = []
     queries = rank.candidate_queries
     monkeypatch.setattr(rank, "candidate_queries", lambda *a: taken.append(a) or queries(*a))
-    monkeypatch.setattr(rank, "CANDIDATES", 30)  # of 136 matches
+    monkeypatch.setattr(facets, "COUNT_CAP", 40)  # of 136 matches: beyond the cap
+    monkeypatch.setattr(rank, "CANDIDATES", 30)
     monkeypatch.setattr(Catalog, "common_lexemes", lambda self: frozenset({"数据"}))
     assert ranked(q)[:3] == full[:3]
     assert taken and taken[0][-1] == frozenset({"数据"})
