@@ -13,8 +13,8 @@ one index look-up — and scores them in full exactly as before. Entries indexed
 was built are kept in ``added`` and always scored too; a list that has collected more than
 MAX_ADDED of them is dropped (the query falls back to the RUM stage) until the next rebuild.
 
-Several frequent words searched together (医疗 数据 共享) walk the list of the rarest of them
-(:func:`walked_candidates`), keeping the entries that hold them all.
+Several frequent words searched together (医疗 数据 共享) walk the lists of the rarest term
+(:func:`walked_candidates`), keeping the entries that meet every condition.
 """
 
 from __future__ import annotations
@@ -318,9 +318,9 @@ def walked_candidates(
     The entries on every word's list (the stage this replaced) are those each word alone ranks
     high: long entries repeating it, where the score prefers short ones holding all the words.
     At 200k, 医疗 数据 共享's page from them had none of the 10 hits of scoring every match
-    (89.9 % of its score); from the walk, all 10. Below the count cap the caller goes to RUM
-    directly: it ranks those few in milliseconds, and better than the walk (区块链 医疗, 914
-    of 1M entries: RUM's candidates give the exact page, the walk's none of it).
+    (89.9 % of its score); from the walk, all 10. Below the count cap every match is scored
+    instead (search.query.run): exact, and better than the walk (区块链 医疗, 914 of 1M
+    entries: the walk's candidates gave none of the exact page).
     """
     if not wanted or wanted.partial or not _several_words(wanted.clauses):
         return None  # one word: its list is ranked for it already

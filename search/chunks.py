@@ -78,17 +78,18 @@ def _chunk_lines(start: int, end: int, verify: bool) -> tuple[str, ChunkResult]:
     segment.set_verification(verify)
     chunk = _SOURCES[start:end]
     lists = TopLists(_LIST_PLAN) if _LIST_PLAN is not None else None
-    kept = lists.pruned if lists is not None else dict
+    differing = 0
     if not verify:
         text = "".join([entry_line(s, lists) for s in chunk])
-        return text, ChunkResult(len(chunk), 0, kept())
-    lines: list[str] = []
-    differing = 0
-    for source in chunk:
-        before = segment.verification_counts()[1]
-        lines.append(entry_line(source, lists))
-        differing += segment.verification_counts()[1] > before
-    return "".join(lines), ChunkResult(len(chunk), differing, kept())
+    else:
+        lines: list[str] = []
+        for source in chunk:
+            before = segment.verification_counts()[1]
+            lines.append(entry_line(source, lists))
+            differing += segment.verification_counts()[1] > before
+        text = "".join(lines)
+    kept = lists.pruned() if lists is not None else None
+    return text, ChunkResult(len(chunk), differing, kept)
 
 
 def _copy_chunk(task: tuple[int, int, str, bool]) -> ChunkResult:

@@ -58,9 +58,8 @@ class ListPlan:
     avg_chars: float
     weights: RankingWeights
     # ts_rank_cd's weight of a position by its label's last character (search.vectors writes
-    # "12A", "12B", and weight D unmarked: "12").
+    # "12A", "12B", and weight D unmarked: "12", looked up as "D").
     label_weights: dict[str, float]
-    unmarked: float
     k1: float
     b: float
     secondary_types: frozenset[str]
@@ -92,26 +91,28 @@ def plan_lists(
     from search.query.weights import active
 
     tracked = frozenset(frequent[: math.ceil(TRACK_RANKS * most_lists)])
+    weights = active()
     return ListPlan(
         tracked=tracked,
         avg_chars=sum(len(own) for _, own in entries) / len(entries),
-        weights=active(),
+        weights=weights,
         label_weights=dict(zip("DCBA", plan.COVER_WEIGHTS, strict=True)),
-        unmarked=plan.COVER_WEIGHTS[0],
         k1=plan.BM25_K1,
         b=plan.BM25_B,
         secondary_types=frozenset(plan.SECONDARY_TYPES),
-        wordings=_wordings(tracked),
+        wordings=_wordings(tracked, weights),
     )
 
 
-def _wordings(words: frozenset[str]) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
-    """ListPlan.wordings: what the query parser makes of each word searched alone."""
+def _wordings(
+    words: frozenset[str], weights: RankingWeights
+) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """ListPlan.wordings: what the query parser makes of each word searched alone (it adds no
+    synonyms where their weight is 0)."""
     from search.query.catalog import current_catalog
     from search.query.parse import parse_query
-    from search.query.weights import active
 
-    catalog, weights = current_catalog(), active()
+    catalog = current_catalog()
     out = {}
     for word in words:
         terms = parse_query(word, catalog, weights).terms
@@ -120,7 +121,7 @@ def _wordings(words: frozenset[str]) -> dict[str, tuple[tuple[str, ...], tuple[s
         verbatim = [v.substring for v in terms[0].variants if v.kind != "synonym" and v.substring]
         synonyms = [v.substring for v in terms[0].variants if v.kind == "synonym" and v.substring]
         if verbatim != [word] or synonyms:
-            out[word] = (tuple(verbatim), tuple(synonyms) if weights.synonym else ())
+            out[word] = (tuple(verbatim), tuple(synonyms))
     return out
 
 
@@ -163,8 +164,8 @@ class TopLists:
         # its weight; the sum is divided by log(1 + the vector's positions), then r / (r + 1).
         log_length = math.log(sum(map(len, positions.values())) + 1)
         norm = plan.k1 * (1 - plan.b + plan.b * len(own) / max(plan.avg_chars, 1.0))
-        weights, label_weight, unmarked = plan.weights, plan.label_weights.get, plan.unmarked
-        weight_a, weight_b = plan.label_weights["A"], plan.label_weights["B"]
+        weights, label_weight = plan.weights, plan.label_weights.get
+        weight_a, weight_b, unmarked = (plan.label_weights[w] for w in "ABD")
         cover, wordings = weights.cover_density, plan.wordings
         exact, exact_tf = weights.exact, weights.exact_tf
         in_heading, opening = weights.exact_heading, weights.heading_start

@@ -198,18 +198,15 @@ def _search(params: SearchParams, *, count: bool = False, corrected: bool = Fals
         pool = max(rank.CANDIDATES, params.offset + params.limit)
         wanted = rank.candidate_queries(scoring, plan.partial, answered, catalog.common_lexemes())
         # Candidate stages, cheapest first; the next when too few of a stage's candidates
-        # survive the full conditions: for one term its champion list; for several words, when
-        # they match too many to count, a walk down the rarest one's list to entries meeting
-        # every condition (search.candidates); the RUM stage for the words left once common
-        # words are set aside; for all.
+        # survive the full conditions: for one term its champion list; for several words a walk
+        # down the rarest one's lists to entries meeting every condition (search.candidates);
+        # the RUM stage for the words left once common words are set aside; for all.
         reach, version = params.offset + params.limit, catalog.version
         stages = [
             champion_candidates(wanted, plan.rest_where, plan.rest_params, pool, version, reach),
             walked_candidates(
                 wanted, plan.where, plan.params, pool, version, catalog.lexeme_share, reach
-            )
-            if estimate
-            else None,
+            ),
             wanted,
             rank.candidate_queries(scoring, plan.partial, answered),
         ]
