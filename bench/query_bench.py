@@ -74,6 +74,8 @@ def main() -> None:
 
     def spy(plan, limit, offset, intent, candidates, *a, **kw):
         name = type(candidates).__name__ if candidates is not None else "all matches"
+        if kw.get("counting") is not None:
+            name = "counted"  # every match scored when within the cap, else none
         stages[current].append(
             "lists" if name == "ChampionCTE" else "RUM" if name == "CandidateQuery" else name
         )

@@ -18,6 +18,7 @@ from search.query import SearchParams, facets, rank, run, search, weights
 from search.query.catalog import Catalog, current_catalog
 from search.query.parse import parse_query
 from search.query.plan import build_plan
+from tests.ranking_spy import spy_on_rankings
 
 pytestmark = pytest.mark.django_db
 
@@ -64,13 +65,7 @@ def ranked_by_the_rum_stage(q: str, monkeypatch) -> list[tuple[str, str]]:
 def candidates_taken(monkeypatch) -> list[object]:
     """The candidates each ranking of the searches that follow is given (recorded in order)."""
     taken: list[object] = []
-    hits = rank.ranked_hits
-
-    def spy(plan, limit, offset, intent, chosen, *args, **kwargs):
-        taken.append(chosen)
-        return hits(plan, limit, offset, intent, chosen, *args, **kwargs)
-
-    monkeypatch.setattr(rank, "ranked_hits", spy)
+    spy_on_rankings(monkeypatch, taken.append)
     return taken
 
 

@@ -15,6 +15,7 @@ from search.query import catalog as catalog_module
 from search.query.catalog import Catalog
 from search.query.facets import facets_and_total as count
 from search.query.plan import MATCH, substring_sql
+from tests.ranking_spy import spy_on_rankings
 
 pytestmark = pytest.mark.django_db
 
@@ -116,13 +117,7 @@ def test_rum_index_exists_where_the_extension_does() -> None:
 def candidate_stages_taken(monkeypatch) -> list[bool]:
     """Whether each ranking of the searches that follow was given candidates (in order)."""
     taken: list[bool] = []
-    hits = rank.ranked_hits
-
-    def spy(plan, limit, offset, intent, candidates, weights, **kwargs):
-        taken.append(candidates is not None)
-        return hits(plan, limit, offset, intent, candidates, weights, **kwargs)
-
-    monkeypatch.setattr(rank, "ranked_hits", spy)
+    spy_on_rankings(monkeypatch, lambda candidates: taken.append(candidates is not None))
     return taken
 
 
@@ -256,6 +251,34 @@ def _count(where: str, params: list) -> int:
         return cursor.fetchone()[0]
 
 
+def test_the_statement_counting_a_set_ranks_it_only_within_the_cap(monkeypatch) -> None:
+    """A counted set's page comes from the statement counting it (facets.Counting): the page of
+    every match scored, with the same count and facets as counting alone; beyond the cap it
+    ranks nothing, and its count and facets are still those of counting alone."""
+    from search.query.catalog import current_catalog
+    from search.query.weights import active
+
+    plan, catalog = _plan("数据要素"), current_catalog()
+
+    def ranking(counting):
+        return rank.ranked_hits(plan, 10, 0, {}, None, active(), counting=counting)
+
+    total, capped, alone, _ = count(plan, catalog)
+    assert not capped and total == _count(plan.where, plan.params) == 102
+    assert count(plan, catalog, 1.0, ranking)[:3] == (102, False, alone)
+    hits, details = count(plan, catalog, 1.0, ranking)[3]
+    page = search(SearchParams(q="数据要素"))
+    assert [(details[pid][5], details[pid][0], round(score, 4)) for pid, score, _, _ in hits] == [
+        (h.policy_slug, h.eid, round(h.score, 4)) for h in page.items
+    ]
+    monkeypatch.setattr(facets, "COUNT_CAP", 40)
+    capped_alone = count(plan, catalog)
+    assert capped_alone[:2] == (40, True)
+    assert count(plan, catalog, 1.0, ranking) == (*capped_alone[:3], None)
+    hits, value, _ = ranking(facets.Counting.of(plan))
+    assert hits == [] and value["n"] == 41  # nothing scored: the count stops at the cap + 1
+
+
 @pytest.mark.parametrize(
     "q", ["数据 安全", "人工智能 医疗", "算力 基础设施 建设", "数据要素 流通 -市场"]
 )
@@ -308,7 +331,7 @@ def test_a_conjunction_past_the_cap_is_counted_by_its_words_alone(client, monkey
     monkeypatch.setattr(facets, "COUNT_CAP", 90)
     plan = dataclasses.replace(_plan("数据 安全"), most_share=1.0)
     statements.clear()
-    total, capped, _facets = count(plan, catalog_module.current_catalog())
+    total, capped, _facets, _page = count(plan, catalog_module.current_catalog())
     assert len(statements) == 2 and "e.words @@@ %s::tsquery AND TRUE" in statements[0]
     assert (total, capped) == (_count(plan.where, plan.params), False)
     assert 10 < total < 90
@@ -437,7 +460,7 @@ def test_facets_counted_by_policy_are_those_of_the_entries(q: str) -> None:
     from search.query.catalog import current_catalog
 
     plan = _plan(q)
-    total, capped, found = count(plan, current_catalog())
+    total, capped, found, _page = count(plan, current_catalog())
     assert not capped and total == _count(plan.where, plan.params)
     with connection.cursor() as cursor:
         cursor.execute(

@@ -4,6 +4,8 @@ document-level result once."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from search.query.catalog import Catalog
 from search.query.params import FacetValue
@@ -19,10 +21,49 @@ COUNT_CAP = 1000
 SEQSCAN_SELECTIVITY = 0.3
 
 
+@dataclass(frozen=True)
+class Counting:
+    """A plan's matches counted by its ranking statement (rank.ranked_hits), not by one of
+    their own: CTE ``m`` holds the first COUNT_CAP + 1 matches (their row addresses), which
+    are scored only when no more match — the page of a counted set is every match scored —
+    and :attr:`value` is their count with each policy's among the first COUNT_CAP, shaped as
+    SCORED_FACETS_SQL's. The matches are not looked up a second time and one round trip goes:
+    C2M at 200k, 3.5 of its 15 ms of SQL."""
+
+    cte: str
+    params: list
+    # What the scoring reads: the counted rows, by address (a TID scan).
+    entries: str
+    value: str
+
+    @classmethod
+    def of(cls, plan: Plan) -> Counting:
+        cap = COUNT_CAP  # read here: tests lower it
+        return cls(
+            cte="m AS MATERIALIZED (SELECT e.ctid AS tid, e.policy_id FROM search_searchentry e "
+            f"WHERE {plan.where} LIMIT {cap + 1}),",
+            params=list(plan.params),
+            entries="search_searchentry e WHERE e.ctid = ANY(ARRAY("
+            f"SELECT tid FROM m WHERE (SELECT count(*) FROM m) <= {cap}))",
+            value=f"""json_build_object(
+                'n', (SELECT count(*) FROM m),
+                'policies', (SELECT json_object_agg(policy_id, n) FROM (SELECT policy_id,
+                             count(*) AS n FROM (SELECT policy_id FROM m LIMIT {cap}) f
+                             GROUP BY policy_id) x))""",
+        )
+
+
+# The ranking of a counted plan: given its Counting, (hits, the Counting's value, details), as
+# rank.ranked_hits returns them.
+Ranking = Callable[[Counting], tuple[list, dict | None, dict]]
+
+
 def facets_and_total(
-    plan: Plan, catalog: Catalog, passing: float = 1.0
-) -> tuple[int, bool, dict[str, list[FacetValue]]]:
-    """(total, whether total is the COUNT_CAP lower bound, facets over the counted matches).
+    plan: Plan, catalog: Catalog, passing: float = 1.0, ranking: Ranking | None = None
+) -> tuple[int, bool, dict[str, list[FacetValue]], tuple[list, dict] | None]:
+    """(total, whether total is the COUNT_CAP lower bound, facets over the counted matches,
+    the page's (hits, details) when ``ranking`` counted them — with every match scored — or
+    None).
 
     Several words that often occur together are found more than their statistics predict, so
     such a query is counted, and counting its full conditions builds a bitmap for each word and
@@ -37,13 +78,19 @@ def facets_and_total(
         where, params = _words_probe(plan)
         rows = fetchall(_counting_sql(where), params)
         if _total(rows) > COUNT_CAP:
-            return COUNT_CAP, True, to_facets(_counts(rows, catalog), catalog)
+            return COUNT_CAP, True, to_facets(_counts(rows, catalog), catalog), None
+    if ranking is not None and not seqscan:
+        hits, value, details = ranking(Counting.of(plan))
+        total, facets = scored_facets(value, catalog)
+        if total > COUNT_CAP:
+            return COUNT_CAP, True, facets, None
+        return total, False, facets, (hits, details)
     rows = fetchall(_counting_sql(plan.where), plan.params, allow_seqscan=seqscan)
     total = _total(rows)
     facets = to_facets(_counts(rows, catalog), catalog)
     if total > COUNT_CAP:
-        return COUNT_CAP, True, facets
-    return total, False, facets
+        return COUNT_CAP, True, facets, None
+    return total, False, facets, None
 
 
 def _may_pass_cap(plan: Plan, catalog: Catalog, passing: float) -> bool:

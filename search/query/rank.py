@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from portal.routers import read_connection as connection
 from search.candidates import ChampionCTE
-from search.query.facets import SCORED_FACETS_SQL
+from search.query.facets import SCORED_FACETS_SQL, Counting
 from search.query.parse import Term, significant_words
 from search.query.plan import OWN_WEIGHTS, Plan, fetchall, tsquery_and, tsquery_or
 from search.query.weights import RankingWeights
@@ -33,10 +33,13 @@ def ranked_hits(
     *,
     also: list[int] | None = None,
     facets: bool = False,
+    counting: Counting | None = None,
 ) -> tuple[list[tuple[int, float, bool, int]], dict | None, dict[int, tuple]]:
     """[(provision id, final score, matched every term, matching clauses of its document)],
-    with ``facets`` the facet counts of every entry scored (see facets.SCORED_FACETS_SQL), and
-    what the page shows of each hit (see the last SELECT), by provision id.
+    with ``facets`` the facet counts of every entry scored (see facets.SCORED_FACETS_SQL) —
+    with ``counting``, the count of the matches and their facets instead, the matches scored
+    only when they are within the cap (see facets.Counting) —, and what the page shows of each
+    hit (see the last SELECT), by provision id.
 
     Within one policy every further entry is damped (``weights.diversity ** (rank − 1)``), so
     one long document that repeats a term cannot fill the whole first page; document intent
@@ -78,7 +81,10 @@ def ranked_hits(
     facet_value = SCORED_FACETS_SQL if facets else "NULL"
     # Without partial matches every entry scored matches every term (plan.where requires it).
     all_terms, all_terms_params = (plan.full, plan.full_params) if plan.partial else ("TRUE", [])
-    entries = f"search_searchentry e WHERE {plan.where} {restrict}"
+    entries, where_params = f"search_searchentry e WHERE {plan.where} {restrict}", plan.params
+    if counting is not None:
+        candidate_sql, candidate_args = counting.cte, counting.params
+        entries, where_params, facet_value = counting.entries, [], counting.value
     if plan.features:
         # OFFSET 0 keeps the subquery whole: pulled up, each feature would be computed again
         # wherever the score reads it.
@@ -94,7 +100,7 @@ def ranked_hits(
         SELECT s.provision_id,
                round(({intent_sql} + s.score * power(%s, s.rn - 1)
                       + CASE WHEN s.all_terms THEN 0 ELSE s.coverage END)::numeric, 6) AS final,
-               s.all_terms, s.in_document, {facet_value} AS facets, s.policy_id, s."order"
+               s.all_terms, s.in_document, s.policy_id, s."order"
         FROM (
             -- Near-equal scores (e.g. a match on the policy's context only) fall back to
             -- reading order, so a policy is represented by its opening clause, not a random one.
@@ -109,10 +115,12 @@ def ranked_hits(
         LIMIT %s OFFSET %s
         )
         -- What the page shows of each hit, in the same statement (not one more round trip).
-        -- The facets as text: psycopg would decode the same JSON once per row.
-        SELECT t.provision_id, t.final, t.all_terms, t.in_document, t.facets::text,
+        -- The facets as text: psycopg would decode the same JSON once per row. From a row of
+        -- their own, so that they come back when no entry is ranked (a count beyond the cap).
+        SELECT t.provision_id, t.final, t.all_terms, t.in_document, k.facets::text,
                p.id, p.eid, p.num, p.heading, p.text, d.path, pol.slug, pol.title, pol.doc_number
-        FROM top t
+        FROM (SELECT {facet_value} AS facets) k
+        LEFT JOIN top t ON TRUE
         LEFT JOIN policies_provision p ON p.id = t.provision_id
         LEFT JOIN policies_policy pol ON pol.id = p.policy_id
         LEFT JOIN search_searchentry d ON d.provision_id = t.provision_id
@@ -124,14 +132,14 @@ def ranked_hits(
         *plan.coverage_params,
         *all_terms_params,
         *plan.feature_params,
-        *plan.params,
+        *where_params,
         *intent_args,
         weights.diversity,
         limit,
         offset,
     ]
     rows = fetchall(sql, args, ordered_index_scan=candidates is not None)
-    hits = [(row[0], float(row[1]), bool(row[2]), int(row[3])) for row in rows]
+    hits = [(row[0], float(row[1]), bool(row[2]), int(row[3])) for row in rows if row[0]]
     # (eid, num, heading, text, heading path, policy slug, title, 发文字号) of each hit.
     details = {row[0]: row[6:] for row in rows if row[5] is not None}
     return hits, (json.loads(rows[0][4]) if rows and rows[0][4] else None), details

@@ -113,6 +113,16 @@ def _search(params: SearchParams, *, count: bool = False, corrected: bool = Fals
     # are words the statistics do not list (their share is only an upper bound). Nor is a set
     # whose matches among a sample of the entries put it beyond the cap (see SAMPLE_HITS).
     passing = share_passing(params, catalog)  # policy sets: no loop over the catalog
+    intent = document_intent(compact(q), catalog)
+
+    def ranking(plan: Plan) -> counting.Ranking:
+        """The page of ``plan`` when its matches are counted: every match scored, in the
+        statement counting them (see facets.Counting)."""
+        return lambda counted: rank.ranked_hits(
+            plan, params.limit, params.offset, intent, None, weights, counting=counted
+        )
+
+    page = None
     if (
         not count
         and plan.known_share is not None
@@ -122,7 +132,9 @@ def _search(params: SearchParams, *, count: bool = False, corrected: bool = Fals
     ):
         total, estimate, facets = counting.COUNT_CAP, True, None
     else:
-        total, estimate, facets = _sampled_or_counted(plan, catalog, passing, count)
+        total, estimate, facets, page = _sampled_or_counted(
+            plan, catalog, passing, count, ranking(plan)
+        )
     full_total = total
     scoring = parsed.terms
     # Fewer clauses than a page match everything: fill with clauses matching some of the words,
@@ -145,12 +157,12 @@ def _search(params: SearchParams, *, count: bool = False, corrected: bool = Fals
                 partial_terms=partial,
                 idf=idf(partial_positive, catalog),
             )
-            more, more_estimate, more_facets = _sampled_or_counted(
-                partial_plan, catalog, passing, count
+            more, more_estimate, more_facets, more_page = _sampled_or_counted(
+                partial_plan, catalog, passing, count, ranking(partial_plan)
             )
             if more > total:
                 plan, scoring = partial_plan, partial
-                total, estimate, facets = more, more_estimate, more_facets
+                total, estimate, facets, page = more, more_estimate, more_facets, more_page
     estimated = facets is None  # not counted: facets from the candidates ranked in full
     results.total, results.total_is_estimate, results.total_full = total, estimate, full_total
     results.facet_basis = min(total, counting.COUNT_CAP)
@@ -183,7 +195,6 @@ def _search(params: SearchParams, *, count: bool = False, corrected: bool = Fals
                 results.suggestions = similar_terms(q)
         return results
 
-    intent = document_intent(compact(q), catalog)
     stages: list = [None]  # every match scored
     also: list[int] = []
     # A counted match set (at most COUNT_CAP) is scored in full, exactly; candidate stages are
@@ -222,6 +233,8 @@ def _search(params: SearchParams, *, count: bool = False, corrected: bool = Fals
                 )
             ]
         stages = stages or [None]
+    if page is not None:  # counted, and ranked by the same statement
+        (ranked, details), stages = page, []
     for candidates in stages:
         ranked, scored, details = rank.ranked_hits(
             plan, params.limit, params.offset, intent, candidates, weights, also=also,
@@ -267,15 +280,16 @@ def _search(params: SearchParams, *, count: bool = False, corrected: bool = Fals
 
 
 def _sampled_or_counted(
-    plan: Plan, catalog: Catalog, passing: float, count: bool
-) -> tuple[int, bool, dict | None]:
-    """(total, whether it is the COUNT_CAP lower bound, facets over the counted matches) — or,
-    where matches enough in the sample of the entries put the set beyond the cap (see
-    facets.SAMPLE_HITS), the cap and no facets: the set is not counted, and the facets
-    describe the candidates ranked in full. ``count``: count it anyway."""
+    plan: Plan, catalog: Catalog, passing: float, count: bool, ranking: counting.Ranking
+) -> tuple[int, bool, dict | None, tuple[list, dict] | None]:
+    """(total, whether it is the COUNT_CAP lower bound, facets over the counted matches, the
+    page when ``ranking`` counted them) — or, where matches enough in the sample of the entries
+    put the set beyond the cap (see facets.SAMPLE_HITS), the cap, no facets and no page: the
+    set is not counted, and the facets describe the candidates ranked in full. ``count``:
+    count it anyway."""
     if not count and rank.rum_index_ready() and counting.sampled_beyond_cap(plan, catalog, passing):
-        return counting.COUNT_CAP, True, None
-    return facets_and_total(plan, catalog, passing)
+        return counting.COUNT_CAP, True, None, None
+    return facets_and_total(plan, catalog, passing, ranking)
 
 
 def _clause_url():
