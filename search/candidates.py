@@ -225,7 +225,8 @@ def champion_candidates(
     would rank first for that word alone —, or of a list in the search's own order the first
     SCORED_POOL (or as many as the page's end, ``reach``, is deep). A word without a list is
     rare (its matches are few) and the RUM stage ranks those (with the query's filters and
-    exclusions, ``rest_where``). Under filters or exclusions the lists are walked, as for
+    exclusions, ``rest_where``) — only those without the searched word when its list is in the
+    search's own order. Under filters or exclusions the lists are walked, as for
     several words, until as many pass them (数据 共享 of type 规划 at 200k: it took the first
     1,000 of 共享's list, most of which the filter drops). Several words: see
     :func:`walked_candidates`.
@@ -253,12 +254,19 @@ def champion_candidates(
         params = [taken, have]
     if rare:
         query = " | ".join(quote_lexeme(w) for w in rare)
+        match = query
+        if listed.get(words[0]):
+            # The searched word's list is in this search's own order, its other wordings
+            # counted (search.impacts): the entries holding it are ranked there, and RUM ranks
+            # only those holding a rare wording alone — 人工智能's AI at 200k: none of its 713
+            # entries, 2.6 ms instead of 3.5 ms of RUM and 300 more entries scored (10 ms).
+            match = f"({query}) & !{quote_lexeme(words[0])}"
         heads += f"""
             UNION
             (SELECT e.provision_id FROM search_searchentry e
              WHERE e.words @@ %s::tsquery AND {rest_where}
              ORDER BY e.words <=> %s::tsquery LIMIT %s)"""
-        params += [query, *rest_params, query, pool]
+        params += [match, *rest_params, query, pool]
     return ChampionCTE(f"c AS MATERIALIZED ({heads}),", params)
 
 

@@ -187,6 +187,26 @@ def test_rebuild_lists_entries_in_the_searchs_own_order(monkeypatch) -> None:
         assert max(score.values()) - listed[0] < 1e-6
 
 
+def test_rum_ranks_a_rare_wording_only_where_the_words_list_cannot(monkeypatch) -> None:
+    """人工智能's list, in its search's own order, counts its synonym AI: the entries holding
+    人工智能 are ranked there. RUM ranks only those holding AI without it — one here, given AI
+    for the test — not the seed entry holding both."""
+    if not rank.rum_index_ready():
+        pytest.skip("no RUM index on this server")
+    both = matches("ai") & matches("人工智能")
+    assert len(both) == 1 and matches("ai") == both
+    provision = Provision.objects.filter(children__isnull=True).exclude(pk__in=both).first()
+    Provision.objects.filter(pk=provision.pk).update(text=provision.text + "推进AI应用。")
+    lists = rebuilt_lists(monkeypatch)  # its entry rewritten too
+    ids, scored = lists["人工智能"]
+    assert scored and len(ids) == 49 and not both & set(ids[:10])
+    beyond_the_cap(monkeypatch, pool=5)  # its 50 matches: beyond the cap, a page's candidates
+    taken = candidates_taken(monkeypatch)
+    ranked("人工智能")
+    assert isinstance(taken[0], ChampionCTE)
+    assert set(chosen_by(taken[0])) == {*ids[:10], provision.pk}
+
+
 def test_words_the_sample_missed_get_rums_order(monkeypatch) -> None:
     if not rank.rum_index_ready():
         pytest.skip("no RUM index on this server")
