@@ -25,9 +25,10 @@ from typing import NamedTuple, Protocol
 
 from django.db import connection
 
+from portal.compression import fast_compression
 from portal.routers import read_connection
 from search.impacts import KEPT
-from search.vectors import quote_lexeme
+from search.vectors import copy_field, quote_lexeme
 
 # Below this many matches the RUM stage ranks them in a few milliseconds anyway.
 CHAMPION_MIN_MATCHES = 2000
@@ -153,13 +154,24 @@ def compute(
 
 
 def store(lists: Sequence[ChampionList]) -> None:
-    """Replace every champion list (inside the caller's transaction: the swap's)."""
+    """Replace every champion list (inside the caller's transaction: the swap's).
+
+    The 1,000 lists of 3,000 ids at 200k entries took 6.6 s: pglz compressing them 6.2 s
+    (lz4, where the server has it: 0.5 s), adapting each id on the client 1.5 s (one block of
+    COPY text: 0.6 s).
+    """
     with connection.cursor() as cursor:
+        fast_compression(cursor)
         cursor.execute(f"DELETE FROM {TABLE}")
         columns = "lexeme, provision_ids, scored, added"
         with cursor.cursor.copy(f"COPY {TABLE} ({columns}) FROM STDIN") as copy:
-            for lexeme, ids, scored in lists:
-                copy.write_row((lexeme, ids, scored, []))
+            copy.write(
+                "".join(
+                    f"{copy_field(lexeme)}\t{{{','.join(map(str, ids))}}}\t"
+                    f"{'t' if scored else 'f'}\t{{}}\n"
+                    for lexeme, ids, scored in lists
+                )
+            )
 
 
 def note_entries(provision_ids: Sequence[int]) -> None:

@@ -476,11 +476,12 @@ def _index_and_swap(
             tmp = f"{build}_f{n}"
             cursor.execute(f"ALTER TABLE {qn(build)} ADD CONSTRAINT {qn(tmp)} {definition}")
             renames.append(f"ALTER TABLE {qn(table)} RENAME CONSTRAINT {qn(tmp)} TO {qn(conname)}")
+        # Before the lock: searches go on reading the lists committed until this commits.
+        candidates.store(lists)
         # The swap: searches wait only for these few catalog changes.
         cursor.execute(f"LOCK TABLE {qn(table)} IN ACCESS EXCLUSIVE MODE")
         cursor.execute(f"DROP TABLE {qn(table)}")
         cursor.execute(f"ALTER TABLE {qn(build)} RENAME TO {qn(table)}")
         for statement in renames:
             cursor.execute(statement)
-        candidates.store(lists)
         mark("constraints + swap", started)

@@ -312,7 +312,8 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 _COPY_NULL = "\\N"
 
 
-def _copy_field(value: str) -> str:
+def copy_field(value: str) -> str:
+    """A text field as COPY's text format writes it."""
     return value.translate(_COPY_ESCAPES) if _COPY_SPECIAL_RE.search(value) else value
 
 
@@ -326,7 +327,7 @@ def _copy_text_array(values: Sequence[str]) -> str:
         else '"' + v + '"'
         for v in values
     ]
-    return _copy_field("{" + ",".join(quoted) + "}")
+    return copy_field("{" + ",".join(quoted) + "}")
 
 
 def entry_line(source: ProvisionSource, lists: TopLists | None = None) -> str:
@@ -357,15 +358,15 @@ def entry_line(source: ProvisionSource, lists: TopLists | None = None) -> str:
                 str(provision_id),
                 str(policy_id),
                 str(order),
-                _copy_field(words),
-                _copy_field(grams),
-                _copy_field(own),
-                _copy_field(topic),
+                copy_field(words),
+                copy_field(grams),
+                copy_field(own),
+                copy_field(topic),
                 _copy_text_array(path),
                 "{" + ",".join(map(str, body_ids)) + "}",
                 _COPY_NULL if lead_body_id is None else str(lead_body_id),
-                _copy_field(doc_type),
-                _copy_field(status),
+                copy_field(doc_type),
+                copy_field(status),
                 _COPY_NULL if year is None else str(year),
                 fingerprint,
             )
