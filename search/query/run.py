@@ -248,10 +248,16 @@ def _search(params: SearchParams, *, count: bool = False, corrected: bool = Fals
             return _search(params, count=True, corrected=corrected)
         results.facet_basis, facets = scored_facets(scored, catalog)
         results.facets = add_documents(facets, documents.pks, catalog)
+    # Each term once: without partial matches the scoring terms are the positive ones again,
+    # and a second pass over a hit finds only what the first marked (数据's page: 2.4 ms of
+    # snippets, half of it that).
     marks = [
-        ([v.substring for v in t.variants if v.substring], t.all_words)
-        for t in [*positive, *scoring]
-        if not t.negated
+        (list(exact), list(words))
+        for exact, words in dict.fromkeys(
+            (tuple(v.substring for v in t.variants if v.substring), tuple(t.all_words))
+            for t in [*positive, *scoring]
+            if not t.negated
+        )
     ]
     clause_url = _clause_url()
     for pid, score, full, in_document in ranked:
