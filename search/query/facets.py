@@ -27,8 +27,8 @@ class Counting:
     their own: CTE ``m`` holds the first COUNT_CAP + 1 matches (their row addresses), which
     are scored only when no more match — the page of a counted set is every match scored —
     and :attr:`value` is their count with each policy's among the first COUNT_CAP, shaped as
-    SCORED_FACETS_SQL's. The matches are not looked up a second time and one round trip goes:
-    C2M at 200k, 3.5 of its 15 ms of SQL."""
+    SCORED_FACETS_SQL's. The matches are not looked up a second time and one round trip goes
+    (C2M at 200k: its two statements executed in 23.5 ms, the one in 20.8)."""
 
     cte: str
     params: list
