@@ -77,9 +77,9 @@ def test_metadata_matches_through_the_look_ups(q, slug_start, reason) -> None:
         assert [catalog.policy_by_pk[pk].slug[: len(slug_start)] for pk in found] == [slug_start]
 
 
-@pytest.mark.parametrize("few", [0, PolicySets.FEW])  # as bit sets, and key by key
-def test_policy_sets_count_what_their_members_have(monkeypatch, few) -> None:
-    monkeypatch.setattr(PolicySets, "FEW", few)
+@pytest.mark.parametrize("by_sets", [True, False])  # as bit sets, and key by key
+def test_policy_sets_count_what_their_members_have(monkeypatch, by_sets) -> None:
+    monkeypatch.setattr(PolicySets, "_by_sets", lambda self, policies: by_sets)
     sets = PolicySets(
         [
             (10, (("type", "通知"), ("year", "2024"))),
@@ -101,6 +101,12 @@ def test_policy_sets_count_what_their_members_have(monkeypatch, few) -> None:
         ("year", "2020"): 2,
     }
     assert sets.counts([]) == {}
+    # Each policy as often as its weight says (a policy's entries among the matches).
+    assert sets.weighted_counts({10: 3, 11: 1, 119: 2, 105: 2, 99: 5}) == {
+        ("type", "通知"): 4,
+        ("year", "2024"): 3,
+        ("year", "2020"): 4,
+    }
 
 
 def _passes(p, params: SearchParams, catalog) -> bool:
