@@ -82,15 +82,13 @@ def facets_and_total(
     if ranking is not None and not seqscan:
         hits, value, details = ranking(Counting.of(plan))
         total, facets = scored_facets(value, catalog)
-        if total > COUNT_CAP:
-            return COUNT_CAP, True, facets, None
-        return total, False, facets, (hits, details)
-    rows = fetchall(_counting_sql(plan.where), plan.params, allow_seqscan=seqscan)
-    total = _total(rows)
-    facets = to_facets(_counts(rows, catalog), catalog)
+        page = (hits, details)
+    else:
+        rows = fetchall(_counting_sql(plan.where), plan.params, allow_seqscan=seqscan)
+        total, facets, page = _total(rows), to_facets(_counts(rows, catalog), catalog), None
     if total > COUNT_CAP:
         return COUNT_CAP, True, facets, None
-    return total, False, facets, None
+    return total, False, facets, page
 
 
 def _may_pass_cap(plan: Plan, catalog: Catalog, passing: float) -> bool:

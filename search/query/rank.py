@@ -82,7 +82,7 @@ def ranked_hits(
     # Without partial matches every entry scored matches every term (plan.where requires it).
     all_terms, all_terms_params = (plan.full, plan.full_params) if plan.partial else ("TRUE", [])
     entries, where_params = f"search_searchentry e WHERE {plan.where} {restrict}", plan.params
-    if counting is not None:
+    if counting is not None:  # its CTE m takes the candidates' place at the head of WITH
         candidate_sql, candidate_args = counting.cte, counting.params
         entries, where_params, facet_value = counting.entries, [], counting.value
     if plan.features:
