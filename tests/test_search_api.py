@@ -70,6 +70,15 @@ def test_shape(client) -> None:
     assert body["documents"] == [] and body["document_total"] == 0
     assert set(item["policy"]) == {"slug", "title", "doc_number"}
     assert set(item["provision"]) == {"eid", "num", "heading", "path"}
+    # Each hit's heading path is its own clause's (carried through the ranking statement): in
+    # 发改数据〔2024〕1836号 "扩大数据资源供给" sits in chapter 五 (checked against the source).
+    paths = {
+        (i["policy"]["slug"], i["provision"]["heading"]): i["provision"]["path"]
+        for i in body["items"]
+    }
+    assert paths[("ndrc-2024-1836-data-industry", "扩大数据资源供给")] == [
+        "五、提高数据资源开发利用水平"
+    ]
     provision = Provision.objects.get(
         policy__slug=item["policy"]["slug"], eid=item["provision"]["eid"]
     )

@@ -92,15 +92,15 @@ def ranked_hits(
     sql = f"""
         WITH {candidate_sql}
         scored AS MATERIALIZED (
-            SELECT e.provision_id, e.policy_id, e."order", ({plan.score}) AS score,
+            SELECT e.provision_id, e.policy_id, e."order", e.path, ({plan.score}) AS score,
                    ({plan.coverage}) AS coverage, ({all_terms}) AS all_terms
             FROM {entries}
         )
         , top AS MATERIALIZED (
         SELECT s.provision_id,
-               round(({intent_sql} + s.score * power(%s, s.rn - 1)
+               round(({intent_sql} + s.score * power(%s::float8, s.rn - 1)
                       + CASE WHEN s.all_terms THEN 0 ELSE s.coverage END)::numeric, 6) AS final,
-               s.all_terms, s.in_document, s.policy_id, s."order"
+               s.all_terms, s.in_document, s.policy_id, s."order", s.path
         FROM (
             -- Near-equal scores (e.g. a match on the policy's context only) fall back to
             -- reading order, so a policy is represented by its opening clause, not a random one.
@@ -118,12 +118,11 @@ def ranked_hits(
         -- The facets as text: psycopg would decode the same JSON once per row. From a row of
         -- their own, so that they come back when no entry is ranked (a count beyond the cap).
         SELECT t.provision_id, t.final, t.all_terms, t.in_document, k.facets::text,
-               p.id, p.eid, p.num, p.heading, p.text, d.path, pol.slug, pol.title, pol.doc_number
+               p.id, p.eid, p.num, p.heading, p.text, t.path, pol.slug, pol.title, pol.doc_number
         FROM (SELECT {facet_value} AS facets) k
         LEFT JOIN top t ON TRUE
         LEFT JOIN policies_provision p ON p.id = t.provision_id
         LEFT JOIN policies_policy pol ON pol.id = p.policy_id
-        LEFT JOIN search_searchentry d ON d.provision_id = t.provision_id
         ORDER BY t.all_terms DESC, t.final DESC, t.policy_id, t."order"
     """
     args = [
