@@ -93,9 +93,12 @@ def policy_sources(context: PolicyContext, rows: list[tuple]) -> Iterator[Provis
 
 
 # A short paragraph ending in a colon introduces the siblings after it (到2025年： / 主要目标：
-# above a list of targets): they match and rank with it as context, as with a heading.
+# above a list of targets): they match and rank with it as context, as with a heading. So does
+# a time frame standing alone: slides and their text exports print 到2026年底 on a line of its own
+# above the targets it dates, without the colon.
 LEAD_IN_CHARS = 40
 _LEAD_IN_RE = re.compile(r"[：:]\s*$")
+_TIME_FRAME_RE = re.compile(r"(?:到|至|截至|截止到?)\s*\d{4}\s*年\s*(?:底|末|前)?\s*[，,：:]?")
 
 
 def lead_ins(rows: list[tuple]) -> dict[int, tuple[str, ...]]:
@@ -111,6 +114,10 @@ def lead_ins(rows: list[tuple]) -> dict[int, tuple[str, ...]]:
         if lead:
             found[pk] = (lead,)
         stripped = text.strip()
-        if not heading and len(stripped) <= LEAD_IN_CHARS and _LEAD_IN_RE.search(stripped):
+        if (
+            not heading
+            and len(stripped) <= LEAD_IN_CHARS
+            and (_LEAD_IN_RE.search(stripped) or _TIME_FRAME_RE.fullmatch(stripped))
+        ):
             current[parent_id] = stripped
     return found

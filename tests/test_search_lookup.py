@@ -167,6 +167,28 @@ def test_a_colon_paragraph_is_context_for_the_siblings_after_it() -> None:
     }
 
 
+def test_a_time_frame_alone_on_its_line_is_context_for_the_siblings_after_it() -> None:
+    """As the 数据要素× plan's slides print it: 总体目标, then 到2026年底 on its own line, then the
+    targets; a date in a sentence, or a short line that is not a time frame, is no lead-in."""
+    rows = [
+        (1, None, "", 0, "总体目标", ""),
+        (2, 1, "", 1, "", "到2026年底"),
+        (3, 1, "", 2, "", "数据要素应用场景广度和深度大幅拓展"),
+        (4, 1, "", 3, "", "8"),
+        (5, 1, "", 4, "", "截至 ２０２７ 年末，"),
+        (6, 1, "", 5, "", "培育一批数据商"),
+        (7, None, "", 6, "", "重点行动"),
+        (8, 7, "", 7, "", "到2026年底前完成试点"),
+        (9, 7, "", 8, "", "开展示范"),
+    ]
+    assert lead_ins(rows) == {
+        3: ("到2026年底",),
+        4: ("到2026年底",),
+        5: ("到2026年底",),
+        6: ("截至 ２０２７ 年末，",),
+    }
+
+
 @pytest.mark.django_db
 def test_a_loaded_catalog_is_out_of_the_collectors_sight(monkeypatch) -> None:
     """A search's allocations set off collections; a full one walked every object of the
