@@ -17,7 +17,8 @@ alike, so both sides always agree (each distinct word's lexeme data is computed 
   position — joining ``cut_for_search`` output with spaces would shift positions and break
   phrase matching;
 * Latin and number tokens stay whole (``5g``, ``c2m``, ``15%``, ``2024-2026``), and a number is
-  also joined with the word right after it (``3万亿元``, ``2029年``).
+  also joined with the word right after it (``3万亿元``, ``2029年``); a date unit that word
+  begins with is a lexeme there too (``2027年底``: also ``年``).
 
 HMM new-word discovery is off: it is context dependent, so the same string could segment one way
 in a document and another way in a query. Unknown strings fall back to the substring paths.
@@ -250,6 +251,9 @@ class Slot:
     end: int
 
 
+# The units of a date as the query parser reads one (search.query.parse: 2027年, 12月5日).
+DATE_UNITS = frozenset("年月日")
+
 # Word → what lexemes() needs of it (see _word_info); a plain dict read in the hot loop instead of
 # an lru_cache call per token. Cleared when the dictionary changes, and when it grows past this.
 _WORD_INFO: dict[str, tuple[str, tuple[str, ...], bool, bool] | None] = {}
@@ -318,6 +322,11 @@ def lexeme_slots(text: str) -> list[SlotTuple]:
             p_position, p_word, p_variants, p_start, p_end = slots[-1]
             joined = (p_word + word)[:MAX_LEXEME_CHARS]
             slots[-1] = (p_position, p_word, (*p_variants, joined), p_start, p_end)
+            # A date's unit cut into a longer word (2027年底, 12月末, 5日前): the unit too, at the
+            # word's position, as a date written plainly has it — a date term's words (2027 年)
+            # then find 到2027年底 in a heading path or lead-in, where no substring is looked for.
+            if len(word) > 1 and word[0] in DATE_UNITS and word[0] not in variants:
+                variants = (*variants, word[0])
         slots.append((position, word, variants, start, end))
         previous_is_number, previous_end = is_number, end
     return slots

@@ -105,14 +105,12 @@ def lead_ins(rows: list[tuple]) -> dict[int, tuple[str, ...]]:
     """Provision → the lead-in paragraph before it among its siblings (see LEAD_IN_CHARS).
 
     ``rows`` are (pk, parent_id, num, order, heading, text) in reading order. A lead-in holds
-    until the next one among the same siblings.
+    until the next one among the same siblings, which starts a group of its own (到2029年： is
+    not dated by the 到2025年： before it).
     """
     current: dict[int | None, str] = {}
     found: dict[int, tuple[str, ...]] = {}
     for pk, parent_id, _num, _order, heading, text in rows:
-        lead = current.get(parent_id)
-        if lead:
-            found[pk] = (lead,)
         stripped = text.strip()
         if (
             not heading
@@ -120,4 +118,6 @@ def lead_ins(rows: list[tuple]) -> dict[int, tuple[str, ...]]:
             and (_LEAD_IN_RE.search(stripped) or _TIME_FRAME_RE.fullmatch(stripped))
         ):
             current[parent_id] = stripped
+        elif lead := current.get(parent_id):
+            found[pk] = (lead,)
     return found

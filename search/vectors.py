@@ -29,8 +29,8 @@ WEIGHT_TEXT = "D"  # the provision's text
 MAX_POSITION = 16383
 # Part of every fingerprint: bumped when the row layout changes, so that incremental indexing
 # rewrites every entry (2: no weight-C context section in the words; 3: grams without single
-# characters, see gram_lexemes).
-ENTRY_FORMAT = "3"
+# characters, see gram_lexemes; 4: a date's unit inside a longer word, see segment.lexeme_slots).
+ENTRY_FORMAT = "4"
 MAX_POSITIONS_PER_LEXEME = 255
 
 COLUMNS = (

@@ -162,9 +162,8 @@ def test_a_colon_paragraph_is_context_for_the_siblings_after_it() -> None:
     assert lead_ins(rows) == {
         3: ("到2025年：",),
         4: ("到2025年：",),
-        5: ("到2025年：",),
         6: ("到2029年：",),
-    }
+    }  # 到2029年： itself starts the next group
 
 
 def test_a_time_frame_alone_on_its_line_is_context_for_the_siblings_after_it() -> None:
@@ -184,7 +183,6 @@ def test_a_time_frame_alone_on_its_line_is_context_for_the_siblings_after_it() -
     assert lead_ins(rows) == {
         3: ("到2026年底",),
         4: ("到2026年底",),
-        5: ("到2026年底",),
         6: ("截至 ２０２７ 年末，",),
     }
 

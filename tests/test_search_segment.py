@@ -46,6 +46,17 @@ def test_latin_and_numbers_stay_whole() -> None:
     assert {"3万亿元", "2029年"} <= variants
 
 
+def test_a_dates_unit_inside_a_longer_word_is_a_lexeme_at_that_word() -> None:
+    """到2027年底 cuts as 2027 | 年底: 年 is indexed at 年底's position, so the date term 2027年
+    (words 2027, 年) matches it by words and as a phrase; a unit after no number is not added."""
+    slots = words("到2027年底，12月末完成")
+    by_word = {w: (p, vs) for p, w, vs in slots}
+    assert by_word["2027"][1] == ["2027年底"]
+    assert by_word["年底"] == (by_word["2027"][0] + 1, ["年"])
+    assert "月" in by_word["月末"][1]
+    assert all("年" not in vs for _, w, vs in words("年底前完成") if w == "年底")
+
+
 def test_sub_words_share_the_position_of_their_word() -> None:
     slots = words("年均复合增长率超过")
     growth = next(s for s in slots if s[1] == "增长率")
