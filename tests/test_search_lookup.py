@@ -149,42 +149,69 @@ def test_the_share_the_filters_keep_is_counted_over_the_documents(filters, kept)
     assert share_passing(params, catalog) == kept / 10
 
 
-def test_a_colon_paragraph_is_context_for_the_siblings_after_it() -> None:
-    rows = [
-        (1, None, "", 0, "总体目标", ""),
-        (2, 1, "", 1, "", "到2025年："),
-        (3, 1, "", 2, "", "数据产业规模年均复合增长率超过15%"),
-        (4, 1, "", 3, "", "培育一批数据企业"),
-        (5, 1, "", 4, "", "到2029年："),
-        (6, 1, "", 5, "", "数据产业结构更加优化"),
-        (7, None, "", 6, "", "其他段落"),
-    ]
-    assert lead_ins(rows) == {
-        3: ("到2025年：",),
-        4: ("到2025年：",),
-        6: ("到2029年：",),
-    }  # 到2029年： itself starts the next group
+def _lead_ins_by_text(groups: list[tuple[str, list[str]]]) -> dict[str, str]:
+    """lead_ins over headings with their paragraphs as children, by paragraph text."""
+    rows: list[tuple] = []
+    texts: dict[int, str] = {}
+    for heading, paragraphs in groups:
+        parent = len(rows) + 1
+        rows.append((parent, None, "", len(rows), heading, ""))
+        for text in paragraphs:
+            texts[len(rows) + 1] = text
+            rows.append((len(rows) + 1, parent, "", len(rows), "", text))
+    return {texts[pk]: lead for pk, (lead,) in lead_ins(rows).items()}
 
 
-def test_a_time_frame_alone_on_its_line_is_context_for_the_siblings_after_it() -> None:
-    """As the 数据要素× plan's slides print it: 总体目标, then 到2026年底 on its own line, then the
-    targets; a date in a sentence, or a short line that is not a time frame, is no lead-in."""
-    rows = [
-        (1, None, "", 0, "总体目标", ""),
-        (2, 1, "", 1, "", "到2026年底"),
-        (3, 1, "", 2, "", "数据要素应用场景广度和深度大幅拓展"),
-        (4, 1, "", 3, "", "8"),
-        (5, 1, "", 4, "", "截至 ２０２７ 年末，"),
-        (6, 1, "", 5, "", "培育一批数据商"),
-        (7, None, "", 6, "", "重点行动"),
-        (8, 7, "", 7, "", "到2026年底前完成试点"),
-        (9, 7, "", 8, "", "开展示范"),
-    ]
-    assert lead_ins(rows) == {
-        3: ("到2026年底",),
-        4: ("到2026年底",),
-        6: ("截至 ２０２７ 年末，",),
-    }
+@pytest.mark.parametrize(
+    ("groups", "expected"),
+    [
+        # A colon paragraph, up to the next one (到2029年： starts a group of its own).
+        (
+            [
+                (
+                    "总体目标",
+                    [
+                        "到2025年：",
+                        "年均复合增长率超过15%",
+                        "培育一批数据企业",
+                        "到2029年：",
+                        "数据产业结构更加优化",
+                    ],
+                ),
+                ("其他", ["其他段落"]),
+            ],
+            {
+                "年均复合增长率超过15%": "到2025年：",
+                "培育一批数据企业": "到2025年：",
+                "数据产业结构更加优化": "到2029年：",
+            },
+        ),
+        # A time frame alone on its line, as the 数据要素× plan's slides print it; a date inside
+        # a sentence, or a short line that is not a time frame, is no lead-in.
+        (
+            [
+                (
+                    "总体目标",
+                    [
+                        "到2026年底",
+                        "应用场景广度和深度大幅拓展",
+                        "8",
+                        "截至 ２０２７ 年末，",
+                        "培育一批数据商",
+                    ],
+                ),
+                ("重点行动", ["到2026年底前完成试点", "开展示范"]),
+            ],
+            {
+                "应用场景广度和深度大幅拓展": "到2026年底",
+                "8": "到2026年底",
+                "培育一批数据商": "截至 ２０２７ 年末，",
+            },
+        ),
+    ],
+)
+def test_a_lead_in_is_context_for_the_siblings_after_it(groups, expected) -> None:
+    assert _lead_ins_by_text(groups) == expected
 
 
 @pytest.mark.django_db
