@@ -28,7 +28,7 @@ from django.db import connection
 from portal.compression import fast_compression
 from portal.routers import read_connection
 from search.impacts import KEPT
-from search.vectors import copy_field, quote_lexeme
+from search.vectors import copy_field, copy_int_array, quote_lexeme
 
 # Below this many matches the RUM stage ranks them in a few milliseconds anyway.
 CHAMPION_MIN_MATCHES = 2000
@@ -167,8 +167,8 @@ def store(lists: Sequence[ChampionList]) -> None:
         with cursor.cursor.copy(f"COPY {TABLE} ({columns}) FROM STDIN") as copy:
             copy.write(
                 "".join(
-                    f"{copy_field(lexeme)}\t{{{','.join(map(str, ids))}}}\t"
-                    f"{'t' if scored else 'f'}\t{{}}\n"
+                    f"{copy_field(lexeme)}\t{copy_int_array(ids)}\t"
+                    f"{'t' if scored else 'f'}\t{copy_int_array(())}\n"
                     for lexeme, ids, scored in lists
                 )
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -317,6 +317,11 @@ def copy_field(value: str) -> str:
     return value.translate(_COPY_ESCAPES) if _COPY_SPECIAL_RE.search(value) else value
 
 
+def copy_int_array(values: Iterable[int]) -> str:
+    """An integer array literal as COPY's text format writes it (nothing to escape)."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
 def _copy_text_array(values: Sequence[str]) -> str:
     """A text[] literal, every element quoted (so none reads as NULL), COPY-escaped."""
     if not values:
@@ -363,7 +368,7 @@ def entry_line(source: ProvisionSource, lists: TopLists | None = None) -> str:
                 copy_field(own),
                 copy_field(topic),
                 _copy_text_array(path),
-                "{" + ",".join(map(str, body_ids)) + "}",
+                copy_int_array(body_ids),
                 _COPY_NULL if lead_body_id is None else str(lead_body_id),
                 copy_field(doc_type),
                 copy_field(status),
