@@ -19,7 +19,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 	backup restore bench-serve bench-import
 
 help:
-	@echo "make venv      create .venv (python >= 3.11) and install requirements.lock"
+	@echo "make venv      create .venv (python >= 3.11), install requirements.lock, compile search/_speedups.c"
 	@echo "make db        start the local PostgreSQL cluster (.pgdata) and create db 'policykb'"
 	@echo "make migrate   apply Django migrations"
 	@echo "make load      load policy documents (manage.py load_policies)"
@@ -41,8 +41,10 @@ help:
 
 # --- virtualenv --------------------------------------------------------------
 # The stamp is newer than requirements.lock once it is installed, so a second
-# `make venv` does nothing.
+# `make venv` does nothing. The index build's C loops (search/_speedups.c) are compiled with it
+# when the source is newer than the module (optional: see scripts/speedups.sh).
 venv: $(STAMP)
+	@bash scripts/speedups.sh $(VPY)
 
 # The secret key of this checkout (settings read var/secret_key when DJANGO_SECRET_KEY is unset);
 # generated once, never committed.

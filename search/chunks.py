@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from array import array
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -42,7 +41,7 @@ class ChunkResult:
     differing: int = 0
     # The champion lists of the tracked words over these entries, as search.impacts keys (with
     # a ListPlan).
-    lists: Mapping[str, array] | None = None
+    lists: Mapping[str, list[int]] | None = None
 
 
 def copy_lines(text: str, table: str) -> None:

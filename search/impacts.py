@@ -18,10 +18,11 @@ half of that share is tracked. A frequent word the sample missed gets RUM's list
 from __future__ import annotations
 
 import math
-from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from search.speedups import native
 
 if TYPE_CHECKING:
     from search.query.weights import RankingWeights
@@ -137,7 +138,7 @@ class TopLists:
 
     def __init__(self, plan: ListPlan | None = None) -> None:
         self.plan = plan
-        self.keys: dict[str, array] = {}
+        self.keys: dict[str, list[int]] = {}
 
     def add_entry(
         self,
@@ -154,21 +155,39 @@ class TopLists:
 
         ``positions`` are the words vector's position labels per word (search.vectors), ``own``
         the entry's compact text, ``topic`` its compact topic heading. The build's hot path
-        (about 57 tracked words an entry at 200k): one loop, no object per word.
+        (about 57 tracked words an entry at 200k): one loop, no object per word; in C when
+        built (``list_keys``, this loop's twin).
         """
         plan = self.plan
-        words = plan.tracked.intersection(positions) if plan is not None else ()
+        if plan is None:
+            return
+        norm = plan.k1 * (1 - plan.b + plan.b * len(own) / max(plan.avg_chars, 1.0))
+        weights = plan.weights
+        weight_a, weight_b, unmarked = (plan.label_weights[w] for w in "ABD")
+        cover, wordings = weights.cover_density, plan.wordings
+        exact, exact_tf = weights.exact, weights.exact_tf
+        in_heading, opening = weights.exact_heading, weights.heading_start
+        # The factors, and the key's scale (millionths).
+        scale = 1_000_000.0 * (weights.container if own == topic else 1.0)
+        if doc_type in plan.secondary_types:
+            scale *= weights.secondary
+        low = _ID_MASK - provision_id
+        keys = self.keys
+        if native is not None:
+            numbers = (norm, weight_a, weight_b, unmarked, cover, exact, exact_tf, in_heading)
+            numbers += (opening, weights.synonym, scale)
+            for word in native.list_keys(
+                positions, plan.tracked, wordings, own, topic, keys, numbers, low, 2 * KEPT
+            ):
+                keys[word] = _best(keys[word])
+            return
+        words = plan.tracked.intersection(positions)
         if not words:
             return
         # ts_rank_cd(weights, words, 'w', 1|32) for one word: each occurrence is a cover worth
         # its weight; the sum is divided by log(1 + the vector's positions), then r / (r + 1).
         log_length = math.log(sum(map(len, positions.values())) + 1)
-        norm = plan.k1 * (1 - plan.b + plan.b * len(own) / max(plan.avg_chars, 1.0))
-        weights, label_weight = plan.weights, plan.label_weights.get
-        weight_a, weight_b, unmarked = (plan.label_weights[w] for w in "ABD")
-        cover, wordings = weights.cover_density, plan.wordings
-        exact, exact_tf = weights.exact, weights.exact_tf
-        in_heading, opening = weights.exact_heading, weights.heading_start
+        label_weight = plan.label_weights.get
 
         def verbatim(n: int, in_topic: bool, opens: bool) -> float:
             """build_plan's verbatim parts: the wording's count ``n`` in the text (contains it;
@@ -180,12 +199,6 @@ class TopLists:
                 + (opening if opens else 0.0)
             )
 
-        # The factors, and the key's scale (millionths).
-        scale = 1_000_000.0 * (weights.container if own == topic else 1.0)
-        if doc_type in plan.secondary_types:
-            scale *= weights.secondary
-        low = _ID_MASK - provision_id
-        keys = self.keys
         for word in words:
             labels = positions[word]
             if len(labels) == 1:
@@ -209,25 +222,25 @@ class TopLists:
             key = (int(score * scale + 0.5) << _ID_BITS) | low
             held = keys.get(word)
             if held is None:
-                keys[word] = array("q", (key,))
+                keys[word] = [key]
             else:
                 held.append(key)
                 if len(held) >= 2 * KEPT:
                     keys[word] = _best(held)
 
-    def merge(self, other: Mapping[str, array]) -> None:
+    def merge(self, other: Mapping[str, list[int]]) -> None:
         """Take in another builder's :attr:`keys` (a worker's chunk)."""
         keys = self.keys
         for word, theirs in other.items():
             held = keys.get(word)
             if held is None:
-                keys[word] = theirs
+                keys[word] = list(theirs)
             else:
                 held.extend(theirs)
                 if len(held) >= 2 * KEPT:
                     keys[word] = _best(held)
 
-    def pruned(self) -> dict[str, array]:
+    def pruned(self) -> dict[str, list[int]]:
         """:attr:`keys` with at most KEPT per word (what a worker sends back)."""
         return {word: _best(held) if len(held) > KEPT else held for word, held in self.keys.items()}
 
@@ -242,7 +255,7 @@ def _found(wordings: tuple[str, ...], own: str, topic: str) -> tuple[int, bool, 
     )
 
 
-def best_first(keys: Mapping[str, array]) -> dict[str, list[int]]:
+def best_first(keys: Mapping[str, list[int]]) -> dict[str, list[int]]:
     """word → provision ids, best first, from :attr:`TopLists.keys`."""
     return {
         word: [_ID_MASK - (key & _ID_MASK) for key in sorted(held, reverse=True)[:KEPT]]
@@ -250,6 +263,6 @@ def best_first(keys: Mapping[str, array]) -> dict[str, list[int]]:
     }
 
 
-def _best(held: array) -> array:
+def _best(held: list[int]) -> list[int]:
     # Sorted and cut only once twice KEPT have gathered: a sort per KEPT entries added.
-    return array("q", sorted(held, reverse=True)[:KEPT])
+    return sorted(held, reverse=True)[:KEPT]

@@ -30,11 +30,13 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import jieba
 from django.conf import settings
+
+from search.speedups import native
 
 try:  # optional: a faster implementation of the same segmenter
     import rjieba
@@ -160,7 +162,12 @@ _ASCII_TOKEN_RE = re.compile(r"^[a-z0-9.%+#&_\-]+$")
 
 
 def _merge_ascii(tokens: Iterable[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
-    """Glue touching ASCII pieces back together: 15 + % → 15%, 2024 - 2026 → 2024-2026."""
+    """Glue touching ASCII pieces back together: 15 + % → 15%, 2024 - 2026 → 2024-2026.
+
+    In C when built (search/_speedups.c ``merge_ascii``, this function's twin).
+    """
+    if native is not None:
+        return native.merge_ascii(tokens)
     merged: list[tuple[str, int, int]] = []
     ascii_flags: list[bool] = []
     previous_ascii = False
@@ -253,6 +260,7 @@ class Slot:
 
 # The units of a date as the query parser reads one (search.query.parse: 2027年, 12月5日).
 DATE_UNITS = frozenset("年月日")
+DATE_UNIT_CHARS = "".join(sorted(DATE_UNITS))  # as the C layout (search/_speedups.c) takes them
 
 # Word → what lexemes() needs of it (see _word_info); a plain dict read in the hot loop instead of
 # an lru_cache call per token. Cleared when the dictionary changes, and when it grows past this.
@@ -292,6 +300,13 @@ def _word_info(word: str) -> tuple[str, tuple[str, ...], bool, bool] | None:
 
 def _clear_word_info() -> None:
     _WORD_INFO.clear()
+
+
+def word_info_table() -> tuple[dict, Callable[[str], tuple | None]]:
+    """The per-word cache and the function that fills a miss: what the C layout of a section
+    (search/_speedups.c ``lay_out``, :func:`lexeme_slots`'s twin) reads instead of calling
+    :func:`lexeme_slots`."""
+    return _WORD_INFO, _word_info
 
 
 # One positioned slot: (position, lexeme, variants, start, end).

@@ -16,6 +16,7 @@ from functools import lru_cache
 from search import segment
 from search.impacts import TopLists
 from search.normalize import compact, normalize
+from search.speedups import native
 
 # Position layout of an entry's words vector: the heading path first so long texts never push
 # it past PostgreSQL's last position (16383). Weight C (the policy's title, 发文字号 and bodies)
@@ -132,8 +133,22 @@ def _add_section(positions: dict[str, list[str]], weight: str, text: str, offset
     """Lay one section out from ``offset`` into ``positions``; returns its last position used.
 
     Positions of a lexeme are kept in the order they occur, at most MAX_POSITIONS_PER_LEXEME.
+    In C when built (``lay_out``: this loop over :func:`segment.lexeme_slots`'s rules).
     """
     labels = _LABELS[weight]
+    if native is not None:
+        info, miss = segment.word_info_table()
+        return native.lay_out(
+            segment.segment(compact(text)),
+            info,
+            miss,
+            positions,
+            labels,
+            offset,
+            MAX_POSITIONS_PER_LEXEME,
+            segment.MAX_LEXEME_CHARS,
+            segment.DATE_UNIT_CHARS,
+        )
     last = 0
     get = positions.get
     for position, word, variants, _start, _end in segment.lexeme_slots(compact(text)):
@@ -203,6 +218,8 @@ def words_vector(sections: Sequence[tuple[str, str]]) -> str:
 
 
 def _vector_text(positions: dict[str, list[str]], sections: Sequence[tuple[str, str]]) -> str:
+    if native is not None:
+        return native.vector_text(positions)
     # In PostgreSQL's order (bytewise, which code point order is for UTF-8): the server checks
     # for sorted input before sorting, and parsing vectors is most of the COPY's server time.
     ordered = sorted(positions.items())
@@ -242,6 +259,8 @@ def gram_lexemes(compact_text: str) -> list[str]:
 
 def grams_vector(compact_text: str) -> str:
     """tsvector input of :func:`gram_lexemes` (a set: the stored vector is sorted anyway)."""
+    if native is not None:
+        return native.grams_vector(compact_text)
     # In PostgreSQL's order, see words_vector. No quotes or backslashes: they are not held.
     grams = sorted(gram_lexemes(compact_text))
     return "'" + "' '".join(grams) + "'" if grams else ""

@@ -1,0 +1,693 @@
+/* The index build's per-entry loops in C: optional, compiled by `make speedups`.
+ *
+ * Each function computes exactly what a Python function of the project computes, which stays
+ * the reference (and runs wherever this module is not built): tests compare the two on the seed
+ * documents and generated text, and the modules that call these name their Python twin.
+ *
+ *   merge_ascii(tokens)                   search.segment._merge_ascii
+ *   grams_vector(compact)                 search.vectors.grams_vector
+ *   vector_text(positions)                search.vectors._vector_text
+ *   lay_out(tokens, info, miss, positions, labels, offset, cap, max_chars, units)
+ *                                         search.vectors._add_section over segment.lexeme_slots
+ *   list_keys(positions, tracked, wordings, own, topic, keys, numbers, low, prune_at)
+ *                                         the loop of search.impacts.TopLists.add_entry
+ *
+ * Floating point: the score is computed in the same order of operations as the Python code and
+ * compiled with -ffp-contract=off, so the keys are bit for bit the same.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+/* ---- gluing ASCII pieces ------------------------------------------------------------- */
+
+/* A piece the segmenter cuts out of a Latin run: what ^[a-z0-9.%+#&_\-]+$ matches (re's $ also
+ * before one final newline). */
+static inline int
+ascii_piece_char(Py_UCS4 ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' || ch == '%' ||
+           ch == '+' || ch == '#' || ch == '&' || ch == '_' || ch == '-';
+}
+
+static int
+is_ascii_piece(PyObject *word)
+{
+    Py_ssize_t n = PyUnicode_GET_LENGTH(word);
+    if (PyUnicode_MAX_CHAR_VALUE(word) > 127 || n == 0)
+        return 0;
+    const Py_UCS1 *data = PyUnicode_1BYTE_DATA(word);
+    if (n > 1 && data[n - 1] == '\n')
+        n--;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (!ascii_piece_char(data[i]))
+            return 0;
+    return 1;
+}
+
+static inline int
+strip_char(Py_UCS1 ch)
+{
+    return ch == '.' || ch == '-' || ch == '+' || ch == '&' || ch == '_' || ch == '#';
+}
+
+static PyObject *
+token(PyObject *word, Py_ssize_t start, Py_ssize_t end)
+{
+    return Py_BuildValue("(Onn)", word, start, end);
+}
+
+static PyObject *
+merge_ascii(PyObject *module, PyObject *tokens)
+{
+    PyObject *seq = PySequence_Fast(tokens, "merge_ascii() needs a sequence of tokens");
+    if (seq == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject *merged = PyList_New(0);
+    char *flags = PyMem_Malloc(n + 1);
+    if (merged == NULL || flags == NULL) {
+        Py_XDECREF(merged);
+        PyMem_Free(flags);
+        Py_DECREF(seq);
+        return flags == NULL ? PyErr_NoMemory() : NULL;
+    }
+    int previous_ascii = 0;
+    Py_ssize_t count = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 3 ||
+            !PyUnicode_Check(PyTuple_GET_ITEM(item, 0))) {
+            PyErr_SetString(PyExc_TypeError, "merge_ascii(): a token is (word, start, end)");
+            goto error;
+        }
+        PyObject *word = PyTuple_GET_ITEM(item, 0);
+        int is_ascii = is_ascii_piece(word);
+        if (is_ascii && previous_ascii) {
+            PyObject *last = PyList_GET_ITEM(merged, count - 1);
+            int touching = PyObject_RichCompareBool(PyTuple_GET_ITEM(last, 2),
+                                                    PyTuple_GET_ITEM(item, 1), Py_EQ);
+            if (touching < 0)
+                goto error;
+            if (touching) {
+                PyObject *both = PyUnicode_Concat(PyTuple_GET_ITEM(last, 0), word);
+                if (both == NULL)
+                    goto error;
+                PyObject *glued = PyTuple_Pack(3, both, PyTuple_GET_ITEM(last, 1),
+                                               PyTuple_GET_ITEM(item, 2));
+                Py_DECREF(both);
+                if (glued == NULL || PyList_SetItem(merged, count - 1, glued) < 0)
+                    goto error;
+                previous_ascii = 1;
+                continue;
+            }
+        }
+        if (PyList_Append(merged, item) < 0)
+            goto error;
+        flags[count++] = (char)is_ascii;
+        previous_ascii = is_ascii;
+    }
+    /* Strip the joining punctuation a Latin piece begins or ends with (.5g. → 5g). */
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if (!flags[i])
+            continue;
+        PyObject *item = PyList_GET_ITEM(merged, i), *word = PyTuple_GET_ITEM(item, 0);
+        Py_ssize_t length = PyUnicode_GET_LENGTH(word), head = 0, tail = length;
+        if (length <= 1 || PyUnicode_MAX_CHAR_VALUE(word) > 127)
+            continue;
+        const Py_UCS1 *data = PyUnicode_1BYTE_DATA(word);
+        while (head < tail && strip_char(data[head]))
+            head++;
+        while (tail > head && strip_char(data[tail - 1]))
+            tail--;
+        if (head == tail || (head == 0 && tail == length))
+            continue;
+        Py_ssize_t start = PyLong_AsSsize_t(PyTuple_GET_ITEM(item, 1));
+        if (start == -1 && PyErr_Occurred())
+            goto error;
+        PyObject *stripped = PyUnicode_Substring(word, head, tail);
+        if (stripped == NULL)
+            goto error;
+        PyObject *replaced = token(stripped, start + head, start + tail);
+        Py_DECREF(stripped);
+        if (replaced == NULL || PyList_SetItem(merged, i, replaced) < 0)
+            goto error;
+    }
+    PyMem_Free(flags);
+    Py_DECREF(seq);
+    return merged;
+error:
+    PyMem_Free(flags);
+    Py_DECREF(merged);
+    Py_DECREF(seq);
+    return NULL;
+}
+
+/* ---- grams ---------------------------------------------------------------------------- */
+
+/* A character the grams hold: what the regex (?:[^\W_]|%) matches (str.isalnum() or %). */
+static inline int
+held(Py_UCS4 ch)
+{
+    return ch == '%' || Py_UNICODE_ISALNUM(ch);
+}
+
+static int
+compare_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static PyObject *
+grams_vector(PyObject *module, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "grams_vector() needs a str");
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    /* A gram as (first << 32 | second), second 0 for a run's last character alone: sorting the
+     * integers sorts the strings in code point order ("a" < "ab" < "b"); no held character is
+     * U+0000. */
+    uint64_t *grams = PyMem_Malloc(sizeof(uint64_t) * (n + 1));
+    if (grams == NULL)
+        return PyErr_NoMemory();
+    Py_ssize_t count = 0;
+    Py_UCS4 previous = 0; /* the held character before, 0 when the run broke */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        if (ch == ' ')
+            continue; /* spaces are skipped: "1 万" is the run "1万" */
+        if (held(ch)) {
+            if (previous)
+                grams[count++] = ((uint64_t)previous << 32) | ch;
+            previous = ch;
+        }
+        else {
+            if (previous)
+                grams[count++] = (uint64_t)previous << 32;
+            previous = 0;
+        }
+    }
+    if (previous)
+        grams[count++] = (uint64_t)previous << 32;
+    qsort(grams, count, sizeof(uint64_t), compare_u64);
+    Py_ssize_t unique = 0, length = 0;
+    Py_UCS4 maxchar = '\'';
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if (unique && grams[unique - 1] == grams[i])
+            continue;
+        grams[unique++] = grams[i];
+        Py_UCS4 first = (Py_UCS4)(grams[i] >> 32), second = (Py_UCS4)(grams[i] & 0xffffffffu);
+        length += (unique > 1) + 2 + 1 + (second != 0);
+        if (first > maxchar)
+            maxchar = first;
+        if (second > maxchar)
+            maxchar = second;
+    }
+    PyObject *out = PyUnicode_New(length, maxchar);
+    if (out == NULL) {
+        PyMem_Free(grams);
+        return NULL;
+    }
+    int out_kind = PyUnicode_KIND(out);
+    void *out_data = PyUnicode_DATA(out);
+    Py_ssize_t at = 0;
+    for (Py_ssize_t i = 0; i < unique; i++) {
+        Py_UCS4 first = (Py_UCS4)(grams[i] >> 32), second = (Py_UCS4)(grams[i] & 0xffffffffu);
+        if (i)
+            PyUnicode_WRITE(out_kind, out_data, at++, ' ');
+        PyUnicode_WRITE(out_kind, out_data, at++, '\'');
+        PyUnicode_WRITE(out_kind, out_data, at++, first);
+        if (second)
+            PyUnicode_WRITE(out_kind, out_data, at++, second);
+        PyUnicode_WRITE(out_kind, out_data, at++, '\'');
+    }
+    PyMem_Free(grams);
+    return out;
+}
+
+/* ---- the words vector's text ---------------------------------------------------------- */
+
+/* Characters of a lexeme as tsvector input quotes it: ' and \ doubled. */
+static Py_ssize_t
+quoted_length(PyObject *s, Py_UCS4 *maxchar)
+{
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s), extra = 0;
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    Py_UCS4 top = PyUnicode_MAX_CHAR_VALUE(s);
+    if (top > *maxchar)
+        *maxchar = top;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        extra += (ch == '\'' || ch == '\\');
+    }
+    return n + extra;
+}
+
+static Py_ssize_t
+write_str(int kind, void *data, Py_ssize_t at, PyObject *s, int quote)
+{
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    int s_kind = PyUnicode_KIND(s);
+    const void *s_data = PyUnicode_DATA(s);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 ch = PyUnicode_READ(s_kind, s_data, i);
+        if (quote && (ch == '\'' || ch == '\\'))
+            PyUnicode_WRITE(kind, data, at++, ch);
+        PyUnicode_WRITE(kind, data, at++, ch);
+    }
+    return at;
+}
+
+static PyObject *
+vector_text(PyObject *module, PyObject *positions)
+{
+    if (!PyDict_Check(positions)) {
+        PyErr_SetString(PyExc_TypeError, "vector_text() needs a dict");
+        return NULL;
+    }
+    PyObject *keys = PyDict_Keys(positions);
+    if (keys == NULL)
+        return NULL;
+    if (PyList_Sort(keys) < 0) {
+        Py_DECREF(keys);
+        return NULL;
+    }
+    Py_ssize_t count = PyList_GET_SIZE(keys), length = 0;
+    Py_UCS4 maxchar = ':';
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *key = PyList_GET_ITEM(keys, i);
+        PyObject *labels = PyDict_GetItemWithError(positions, key);
+        if (!PyUnicode_Check(key) || labels == NULL || !PyList_Check(labels)) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_TypeError, "positions must map str to a list of str");
+            Py_DECREF(keys);
+            return NULL;
+        }
+        length += (i > 0) + 3 + quoted_length(key, &maxchar);
+        Py_ssize_t m = PyList_GET_SIZE(labels);
+        for (Py_ssize_t j = 0; j < m; j++) {
+            PyObject *label = PyList_GET_ITEM(labels, j);
+            if (!PyUnicode_Check(label)) {
+                PyErr_SetString(PyExc_TypeError, "positions must map str to a list of str");
+                Py_DECREF(keys);
+                return NULL;
+            }
+            length += (j > 0) + PyUnicode_GET_LENGTH(label);
+        }
+    }
+    PyObject *out = PyUnicode_New(length, maxchar);
+    if (out == NULL) {
+        Py_DECREF(keys);
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(out);
+    void *data = PyUnicode_DATA(out);
+    Py_ssize_t at = 0;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *key = PyList_GET_ITEM(keys, i);
+        PyObject *labels = PyDict_GetItem(positions, key);
+        if (i)
+            PyUnicode_WRITE(kind, data, at++, ' ');
+        PyUnicode_WRITE(kind, data, at++, '\'');
+        at = write_str(kind, data, at, key, 1);
+        PyUnicode_WRITE(kind, data, at++, '\'');
+        PyUnicode_WRITE(kind, data, at++, ':');
+        Py_ssize_t m = PyList_GET_SIZE(labels);
+        for (Py_ssize_t j = 0; j < m; j++) {
+            if (j)
+                PyUnicode_WRITE(kind, data, at++, ',');
+            at = write_str(kind, data, at, PyList_GET_ITEM(labels, j), 0);
+        }
+    }
+    Py_DECREF(keys);
+    return out;
+}
+
+/* ---- laying a section's lexemes out ---------------------------------------------------- */
+
+/* Append ``label`` to positions[lexeme] (a new list when absent), unless it holds ``cap``. */
+static int
+add_label(PyObject *positions, PyObject *lexeme, PyObject *label, Py_ssize_t cap)
+{
+    PyObject *bucket = PyDict_GetItemWithError(positions, lexeme);
+    if (bucket == NULL) {
+        if (PyErr_Occurred())
+            return -1;
+        PyObject *fresh = PyList_New(1);
+        if (fresh == NULL)
+            return -1;
+        Py_INCREF(label);
+        PyList_SET_ITEM(fresh, 0, label);
+        int failed = PyDict_SetItem(positions, lexeme, fresh);
+        Py_DECREF(fresh);
+        return failed;
+    }
+    if (PyList_GET_SIZE(bucket) < cap)
+        return PyList_Append(bucket, label);
+    return 0;
+}
+
+/* A slot waiting for the next word (which may join it: 3 + 万亿元 → 3万亿元). */
+typedef struct {
+    Py_ssize_t position;
+    PyObject *word;     /* owned (a miss may clear the word info that held it) */
+    PyObject *variants; /* owned tuple */
+    PyObject *joined;   /* owned, or NULL */
+    PyObject *unit;     /* owned: a date unit added as a variant, or NULL */
+} Pending;
+
+static int
+flush(Pending *slot, PyObject *positions, PyObject *labels, Py_ssize_t offset, Py_ssize_t cap)
+{
+    if (slot->word == NULL)
+        return 0;
+    Py_ssize_t at = offset + slot->position, top = PyList_GET_SIZE(labels) - 1;
+    PyObject *label = PyList_GET_ITEM(labels, at < top ? at : top);
+    int failed = add_label(positions, slot->word, label, cap);
+    Py_ssize_t m = PyTuple_GET_SIZE(slot->variants);
+    for (Py_ssize_t i = 0; !failed && i < m; i++)
+        failed = add_label(positions, PyTuple_GET_ITEM(slot->variants, i), label, cap);
+    if (!failed && slot->unit != NULL)
+        failed = add_label(positions, slot->unit, label, cap);
+    if (!failed && slot->joined != NULL)
+        failed = add_label(positions, slot->joined, label, cap);
+    Py_CLEAR(slot->joined);
+    Py_CLEAR(slot->unit);
+    Py_CLEAR(slot->word);
+    Py_CLEAR(slot->variants);
+    return failed;
+}
+
+static PyObject *
+lay_out(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 9) {
+        PyErr_SetString(PyExc_TypeError, "lay_out() takes 9 arguments");
+        return NULL;
+    }
+    PyObject *tokens = args[0], *info = args[1], *miss = args[2], *positions = args[3],
+             *labels = args[4], *units = args[8];
+    Py_ssize_t offset = PyLong_AsSsize_t(args[5]), cap = PyLong_AsSsize_t(args[6]),
+               max_chars = PyLong_AsSsize_t(args[7]);
+    if (PyErr_Occurred())
+        return NULL;
+    if (!PyList_Check(tokens) || !PyDict_Check(info) || !PyDict_Check(positions) ||
+        !PyList_Check(labels) || PyList_GET_SIZE(labels) == 0 || !PyUnicode_Check(units)) {
+        PyErr_SetString(PyExc_TypeError, "lay_out(): bad argument types");
+        return NULL;
+    }
+    Pending pending = {0, NULL, NULL, NULL, NULL};
+    PyObject *found = NULL, *unit = NULL; /* owned while one token is handled */
+    Py_ssize_t position = 0, last = 0, previous_end = -1;
+    int previous_is_number = 0;
+    Py_ssize_t n = PyList_GET_SIZE(tokens);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *token = PyList_GET_ITEM(tokens, i);
+        if (!PyTuple_Check(token) || PyTuple_GET_SIZE(token) != 3) {
+            PyErr_SetString(PyExc_TypeError, "lay_out(): a token is (word, start, end)");
+            goto error;
+        }
+        position++;
+        PyObject *text = PyTuple_GET_ITEM(token, 0);
+        found = PyDict_GetItemWithError(info, text);
+        if (found != NULL)
+            Py_INCREF(found);
+        else if (PyErr_Occurred() || (found = PyObject_CallOneArg(miss, text)) == NULL)
+            goto error;
+        if (found == Py_None) {
+            Py_CLEAR(found);
+            previous_is_number = 0;
+            continue;
+        }
+        if (!PyTuple_Check(found) || PyTuple_GET_SIZE(found) != 4) {
+            PyErr_SetString(PyExc_TypeError, "lay_out(): word info is (lexeme, variants, bool, bool)");
+            goto error;
+        }
+        PyObject *word = PyTuple_GET_ITEM(found, 0), *variants = PyTuple_GET_ITEM(found, 1);
+        int is_number = PyTuple_GET_ITEM(found, 2) == Py_True;
+        int starts_cjk = PyTuple_GET_ITEM(found, 3) == Py_True;
+        Py_ssize_t start = PyLong_AsSsize_t(PyTuple_GET_ITEM(token, 1));
+        Py_ssize_t end = PyLong_AsSsize_t(PyTuple_GET_ITEM(token, 2));
+        if (PyErr_Occurred())
+            goto error;
+        /* A number followed directly by a word: the two joined are a variant of the number. */
+        if (previous_is_number && starts_cjk && previous_end == start && pending.word != NULL) {
+            PyObject *both = PyUnicode_Concat(pending.word, word);
+            if (both != NULL && PyUnicode_GET_LENGTH(both) > max_chars)
+                Py_SETREF(both, PyUnicode_Substring(both, 0, max_chars));
+            if (both == NULL)
+                goto error;
+            pending.joined = both;
+            /* A date's unit that begins the word (2027年底) is a variant of the word. */
+            if (PyUnicode_GET_LENGTH(word) > 1 &&
+                PyUnicode_FindChar(units, PyUnicode_READ_CHAR(word, 0), 0,
+                                   PyUnicode_GET_LENGTH(units), 1) >= 0) {
+                if ((unit = PyUnicode_Substring(word, 0, 1)) == NULL)
+                    goto error;
+                Py_ssize_t m = PyTuple_GET_SIZE(variants);
+                for (Py_ssize_t j = 0; j < m && unit != NULL; j++) {
+                    int same = PyUnicode_Compare(PyTuple_GET_ITEM(variants, j), unit);
+                    if (same == -1 && PyErr_Occurred())
+                        goto error;
+                    if (same == 0)
+                        Py_CLEAR(unit);
+                }
+            }
+        }
+        if (flush(&pending, positions, labels, offset, cap) < 0)
+            goto error;
+        Py_INCREF(word);
+        Py_INCREF(variants);
+        pending.position = position;
+        pending.word = word;
+        pending.variants = variants;
+        pending.unit = unit;
+        unit = NULL;
+        Py_CLEAR(found);
+        last = position;
+        previous_is_number = is_number;
+        previous_end = end;
+    }
+    if (flush(&pending, positions, labels, offset, cap) < 0)
+        goto error;
+    return PyLong_FromSsize_t(last);
+error:
+    Py_CLEAR(found);
+    Py_CLEAR(unit);
+    Py_CLEAR(pending.joined);
+    Py_CLEAR(pending.unit);
+    Py_CLEAR(pending.word);
+    Py_CLEAR(pending.variants);
+    return NULL;
+}
+
+/* ---- champion list keys ---------------------------------------------------------------- */
+
+typedef struct {
+    double norm, weight_a, weight_b, unmarked, cover, exact, exact_tf, in_heading, opening,
+        synonym, scale;
+} Numbers;
+
+static double
+verbatim(const Numbers *k, Py_ssize_t n, int in_topic, int opens)
+{
+    double count = (double)n;
+    return k->exact_tf * count / (count + k->norm) + (n ? k->exact : 0.0) +
+           (in_topic ? k->in_heading : 0.0) + (opens ? k->opening : 0.0);
+}
+
+/* search.impacts._found: (occurrences of the wordings, one in the topic, the text opens with
+ * one); -1 on error. */
+static int
+found(PyObject *wordings, PyObject *own, PyObject *topic, Py_ssize_t *n, int *in_topic, int *opens)
+{
+    Py_ssize_t m = PyTuple_GET_SIZE(wordings), length = PyUnicode_GET_LENGTH(own);
+    *n = 0;
+    *in_topic = *opens = 0;
+    for (Py_ssize_t i = 0; i < m; i++) {
+        PyObject *w = PyTuple_GET_ITEM(wordings, i);
+        Py_ssize_t c = PyUnicode_Count(own, w, 0, PY_SSIZE_T_MAX);
+        if (c < 0)
+            return -1;
+        *n += c;
+    }
+    for (Py_ssize_t i = 0; i < m && !*in_topic; i++) {
+        int r = PyUnicode_Contains(topic, PyTuple_GET_ITEM(wordings, i));
+        if (r < 0)
+            return -1;
+        *in_topic = r;
+    }
+    for (Py_ssize_t i = 0; i < m && !*opens; i++) {
+        Py_ssize_t r = PyUnicode_Tailmatch(own, PyTuple_GET_ITEM(wordings, i), 0, length, -1);
+        if (r < 0)
+            return -1;
+        *opens = (int)r;
+    }
+    return 0;
+}
+
+#define ID_BITS 40
+
+static PyObject *
+list_keys(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 9) {
+        PyErr_SetString(PyExc_TypeError, "list_keys() takes 9 arguments");
+        return NULL;
+    }
+    PyObject *positions = args[0], *tracked = args[1], *wordings = args[2], *own = args[3],
+             *topic = args[4], *keys = args[5], *numbers = args[6];
+    long long low = PyLong_AsLongLong(args[7]);
+    Py_ssize_t prune_at = PyLong_AsSsize_t(args[8]);
+    if (PyErr_Occurred())
+        return NULL;
+    if (!PyDict_Check(positions) || !PyAnySet_Check(tracked) || !PyDict_Check(wordings) ||
+        !PyUnicode_Check(own) || !PyUnicode_Check(topic) || !PyDict_Check(keys) ||
+        !PyTuple_Check(numbers) || PyTuple_GET_SIZE(numbers) != 11) {
+        PyErr_SetString(PyExc_TypeError, "list_keys(): bad argument types");
+        return NULL;
+    }
+    Numbers k;
+    double *fields[] = {&k.norm,  &k.weight_a, &k.weight_b,   &k.unmarked, &k.cover, &k.exact,
+                        &k.exact_tf, &k.in_heading, &k.opening, &k.synonym, &k.scale};
+    for (int i = 0; i < 11; i++) {
+        *fields[i] = PyFloat_AsDouble(PyTuple_GET_ITEM(numbers, i));
+        if (*fields[i] == -1.0 && PyErr_Occurred())
+            return NULL;
+    }
+    /* ts_rank_cd's length normalization: log(1 + the vector's positions). */
+    Py_ssize_t total = 0, pos = 0;
+    PyObject *word, *labels;
+    while (PyDict_Next(positions, &pos, &word, &labels))
+        total += PyList_GET_SIZE(labels);
+    double log_length = log((double)(total + 1));
+    PyObject *full = PyList_New(0); /* words whose list reached prune_at */
+    if (full == NULL)
+        return NULL;
+    Py_ssize_t length = PyUnicode_GET_LENGTH(own);
+    pos = 0;
+    while (PyDict_Next(positions, &pos, &word, &labels)) {
+        int is_tracked = PySet_Contains(tracked, word);
+        if (is_tracked < 0)
+            goto error;
+        if (!is_tracked)
+            continue;
+        Py_ssize_t m = PyList_GET_SIZE(labels);
+        double density;
+        if (m == 1) {
+            PyObject *label = PyList_GET_ITEM(labels, 0);
+            Py_UCS4 mark = PyUnicode_READ_CHAR(label, PyUnicode_GET_LENGTH(label) - 1);
+            double weight = mark == 'A' ? k.weight_a : mark == 'B' ? k.weight_b : k.unmarked;
+            density = weight / log_length;
+        }
+        else {
+            Py_ssize_t heading = 0, path = 0;
+            for (Py_ssize_t j = 0; j < m; j++) {
+                PyObject *label = PyList_GET_ITEM(labels, j);
+                Py_UCS4 mark = PyUnicode_READ_CHAR(label, PyUnicode_GET_LENGTH(label) - 1);
+                heading += mark == 'A';
+                path += mark == 'B';
+            }
+            density = ((double)heading * k.weight_a + (double)path * k.weight_b +
+                       (double)(m - heading - path) * k.unmarked) /
+                      log_length;
+        }
+        double score;
+        PyObject *other = PyDict_GetItemWithError(wordings, word);
+        if (other == NULL) {
+            if (PyErr_Occurred())
+                goto error;
+            Py_ssize_t n = PyUnicode_Count(own, word, 0, PY_SSIZE_T_MAX);
+            int in_topic = PyUnicode_Contains(topic, word);
+            Py_ssize_t opens = PyUnicode_Tailmatch(own, word, 0, length, -1);
+            if (n < 0 || in_topic < 0 || opens < 0)
+                goto error;
+            score = verbatim(&k, n, in_topic, (int)opens);
+        }
+        else {
+            Py_ssize_t n;
+            int in_topic, opens;
+            if (!PyTuple_Check(other) || PyTuple_GET_SIZE(other) != 2) {
+                PyErr_SetString(PyExc_TypeError, "list_keys(): wordings are (verbatim, synonyms)");
+                goto error;
+            }
+            if (found(PyTuple_GET_ITEM(other, 0), own, topic, &n, &in_topic, &opens) < 0)
+                goto error;
+            score = verbatim(&k, n, in_topic, opens);
+            if (PyTuple_GET_SIZE(PyTuple_GET_ITEM(other, 1))) {
+                if (found(PyTuple_GET_ITEM(other, 1), own, topic, &n, &in_topic, &opens) < 0)
+                    goto error;
+                score += k.synonym * verbatim(&k, n, in_topic, opens);
+            }
+        }
+        score += k.cover * density / (density + 1);
+        /* int(score * scale + 0.5): truncation, as Python's int() of a float. */
+        double scaled = score * k.scale + 0.5;
+        if (!(scaled >= 0.0 && scaled < (double)(1LL << (63 - ID_BITS)))) {
+            PyErr_SetString(PyExc_OverflowError, "list_keys(): a score does not fit its key");
+            goto error;
+        }
+        long long key = ((long long)scaled << ID_BITS) | low;
+        PyObject *value = PyLong_FromLongLong(key);
+        if (value == NULL)
+            goto error;
+        PyObject *held = PyDict_GetItemWithError(keys, word);
+        int failed;
+        if (held == NULL) {
+            if (PyErr_Occurred()) {
+                Py_DECREF(value);
+                goto error;
+            }
+            PyObject *fresh = PyList_New(1);
+            if (fresh == NULL) {
+                Py_DECREF(value);
+                goto error;
+            }
+            PyList_SET_ITEM(fresh, 0, value);
+            failed = PyDict_SetItem(keys, word, fresh);
+            Py_DECREF(fresh);
+        }
+        else {
+            failed = PyList_Append(held, value);
+            Py_DECREF(value);
+            if (!failed && PyList_GET_SIZE(held) >= prune_at)
+                failed = PyList_Append(full, word);
+        }
+        if (failed)
+            goto error;
+    }
+    return full;
+error:
+    Py_DECREF(full);
+    return NULL;
+}
+
+static PyMethodDef methods[] = {
+    {"merge_ascii", merge_ascii, METH_O, "search.segment._merge_ascii in C."},
+    {"grams_vector", grams_vector, METH_O, "search.vectors.grams_vector in C."},
+    {"vector_text", vector_text, METH_O, "search.vectors._vector_text in C."},
+    {"lay_out", (PyCFunction)(void (*)(void))lay_out, METH_FASTCALL,
+     "search.vectors._add_section over segment.lexeme_slots in C; returns the last position."},
+    {"list_keys", (PyCFunction)(void (*)(void))list_keys, METH_FASTCALL,
+     "The loop of search.impacts.TopLists.add_entry in C; returns the words to prune."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_speedups", "The index build's per-entry loops in C.", -1, methods,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC
+PyInit__speedups(void)
+{
+    return PyModule_Create(&module);
+}

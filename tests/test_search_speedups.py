@@ -1,0 +1,159 @@
+"""The index build's C loops (search/_speedups.c) give exactly what their Python twins give.
+
+Each comparison runs the same input through the C function and through the Python reference
+(``native`` set to None in the calling module), on the seed documents' provisions and on seeded
+random text that mixes the scripts, digits, units and punctuation the rules care about.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+
+import pytest
+
+from search import impacts, segment, speedups, vectors
+from search.sources import provision_sources
+
+native = speedups.native
+
+if native is None:
+    # CI compiles the module (make venv); a run that silently fell back would test nothing here.
+    assert os.environ.get("CI") != "true", "search/_speedups.c was not built on CI"
+    pytest.skip("search/_speedups.c is not built here", allow_module_level=True)
+
+
+@pytest.fixture
+def python_only(monkeypatch):
+    """A switch: inside ``with python_only():`` every build loop runs in Python."""
+
+    class Switch:
+        def __enter__(self):
+            for module in (segment, vectors, impacts):
+                monkeypatch.setattr(module, "native", None)
+
+        def __exit__(self, *exc):
+            for module in (segment, vectors, impacts):
+                monkeypatch.setattr(module, "native", native)
+            # Word info and laid-out paths are computed the same either way, but start afresh.
+            vectors.clear_caches()
+            segment._clear_word_info()
+
+    return Switch()
+
+
+def both(python_only, compute):
+    with python_only:
+        expected = compute()
+    return expected, compute()
+
+
+def random_texts(count: int, seed: int = 11) -> list[str]:
+    """Texts mixing Chinese words, numbers with units and dates, Latin runs joined by . - + #,
+    full-width forms, spaces and newlines, quotes and backslashes, a character outside the BMP."""
+    pieces = [
+        "数据要素", "高质量数据集", "到", "2027", "年底", "年", "月", "日", "12月末", "3万亿元",
+        "15%", "30％", "c2m", "5G", "AI", "ndrc.gov.cn", "2024-2026", ".5g.", "+", "-", "#",
+        "&", "_", "v1.2", "Ｃ２Ｍ", "數據", "，", "。", "：", "、", "（一）", "《", "》", " ",
+        "\n", "'", "\\", "𠀀", "教科人一体化", "智改数转", "发改委", "国家发展改革委", "1 万亿元",
+    ]  # fmt: skip
+    rng = random.Random(seed)
+    return ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 40))) for _ in range(count)]
+
+
+def test_merge_ascii_glues_and_strips_as_python_does(python_only) -> None:
+    tokens = [
+        [("ndrc", 0, 4), (".", 4, 5), ("gov", 5, 8), (".", 8, 9), ("cn", 9, 11)],
+        [("15", 0, 2), ("%", 2, 3), ("的", 3, 4), ("-", 4, 5), ("2024", 5, 9), ("-", 9, 10)],
+        [(".", 0, 1), ("5g", 1, 3), (".", 3, 4), ("数据", 4, 6), ("abc\n", 6, 10)],
+        [("a", 0, 1), (" ", 1, 2), ("b", 2, 3), ("#", 3, 4), ("_", 4, 5), ("\n", 5, 6)],
+        [("++", 0, 2), ("c", 5, 6), ("2", 6, 7), ("m", 7, 8)],
+        [("x", 0, 1), ("abc\n", 1, 5), ("y", 5, 6)],  # re's $ matches before a final newline
+        [],
+    ]
+    for case in tokens:
+        expected, got = both(python_only, lambda case=case: segment._merge_ascii(list(case)))
+        assert got == expected
+    # the glued and stripped forms themselves (checked by hand)
+    assert native.merge_ascii(tokens[0]) == [("ndrc.gov.cn", 0, 11)]
+    assert native.merge_ascii(tokens[2])[0] == ("5g", 1, 3)
+
+
+def test_vector_text_quotes_as_python_does(python_only) -> None:
+    positions = {"b'c": ["3", "7"], "a\\d": ["1A"], "数据": ["2B", "5"], "5g": ["4"]}
+    sections = [(vectors.WEIGHT_TEXT, "b'c a\\d")]
+    expected, got = both(python_only, lambda: vectors._vector_text(positions, sections))
+    assert got == expected == "'5g':4 'a\\\\d':1A 'b''c':3,7 '数据':2B,5"
+
+
+def test_grams_match_python_on_mixed_text(python_only) -> None:
+    texts = [*random_texts(400), "", " ", "a_b", "1 万亿元", "𠀀𠀁"]
+    expected, got = both(python_only, lambda: [vectors.grams_vector(t) for t in texts])
+    assert got == expected
+    assert native.grams_vector("数据 要素%") == "'%' '据要' '数据' '素%' '要素'"
+
+
+@pytest.mark.django_db
+def test_rows_and_champion_lists_match_python_on_the_seeds_and_mixed_text(python_only) -> None:
+    sources = list(provision_sources())
+    assert len(sources) > 300  # the five seed documents
+    mixed = [
+        vectors.ProvisionSource(
+            provision_id=900_000 + i,
+            order=i,
+            heading=text[:12],
+            path_text=text[-9:],
+            path_labels=(),
+            text=text,
+            context=sources[0].context,
+        )
+        for i, text in enumerate(random_texts(300, seed=5))
+    ]
+    every = sources + mixed
+    plan = impacts.plan_lists([vectors.entry_words(s) for s in every], len(every), 2, 5_000)
+    assert plan is not None and plan.wordings  # aliases (发改委) take the wordings' path too
+
+    def build():
+        lists = impacts.TopLists(plan)
+        lines = [vectors.entry_line(s, lists) for s in every]
+        return lines, lists.pruned()
+
+    (expected_lines, expected_lists), (lines, lists) = both(python_only, build)
+    assert lines == expected_lines
+    assert lists == expected_lists
+    assert sum(map(len, lists.values())) > 10_000
+
+
+def test_list_keys_prunes_at_the_same_point(python_only, monkeypatch) -> None:
+    """With lists cut at 2 × KEPT, the C path cuts where Python does (same kept keys)."""
+    monkeypatch.setattr(impacts, "KEPT", 3)
+    texts = random_texts(60, seed=3)
+    entries = [vectors._parts(vectors.ProvisionSource(i, i, "", "", (), t, None)) for i, t in
+               enumerate(texts)]  # fmt: skip
+    positions = [vectors.word_positions(sections) for sections, _, _ in entries]
+    plan = impacts.ListPlan(
+        tracked=frozenset(w for p in positions for w in p),
+        avg_chars=40.0,
+        weights=impacts_weights(),
+        label_weights={"A": 1.0, "B": 0.4, "C": 0.2, "D": 0.1},
+        k1=1.2,
+        b=0.75,
+        secondary_types=frozenset(),
+        wordings={},
+    )
+
+    def build():
+        lists = impacts.TopLists(plan)
+        for i, ((_, own, topic), p) in enumerate(zip(entries, positions, strict=True)):
+            lists.add_entry(i, p, own, topic, "规划")
+        return lists.keys
+
+    expected, got = both(python_only, build)
+    assert got == expected
+    assert max(map(len, got.values())) < 6
+
+
+def impacts_weights():
+    from search.query.weights import RankingWeights
+
+    return RankingWeights()
