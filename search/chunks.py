@@ -41,7 +41,7 @@ class ChunkResult:
     differing: int = 0
     # The champion lists of the tracked words over these entries, as search.impacts keys (with
     # a ListPlan).
-    lists: Mapping[str, list[int]] | None = None
+    lists: Mapping[str, Sequence[int]] | None = None
 
 
 def copy_lines(text: str, table: str) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -42,6 +43,9 @@ _DEFINED_PAIR_RE = re.compile(
 )
 # 反向定制（C2M）: a Latin abbreviation in parentheses after the words it abbreviates.
 _ABBREVIATION_RE = re.compile(r"([\u3400-\u9fff]{2,20})[（(]([A-Za-z][A-Za-z0-9+\-]{1,11})[）)]")
+# Its parenthesis alone: looked for first, since most parentheses hold （一） or Chinese, and
+# the full pattern tries every run of Chinese characters before one.
+_LATIN_IN_PARENS_RE = re.compile(r"[（(][A-Za-z][A-Za-z0-9+\-]{1,11}[）)]")
 MIN_EXPANSION_CHARS = 3
 # 以下简称《意见》, “本规划”: a name for the document at hand, not a synonym across the corpus.
 _DOCUMENT_SELF_NAME_RE = re.compile(
@@ -63,6 +67,8 @@ def curated_terms(path: Path | None = None) -> list[str]:
     return terms
 
 
+# Learning reads every text, and the same terms recur in many: cleaned once each.
+@lru_cache(maxsize=65536)
 def clean_term(raw: str) -> str | None:
     term = normalize(raw.strip())
     if not (MIN_TERM_CHARS <= len(term) <= MAX_TERM_CHARS):
@@ -127,7 +133,7 @@ def pairs_in_text(text: str) -> dict[tuple[str, str], str]:
             ):
                 found.setdefault((short, full), "defined")
                 found.setdefault((full, short), "defined")
-    if "（" in text or "(" in text:
+    if ("（" in text or "(" in text) and _LATIN_IN_PARENS_RE.search(text):
         for match in _ABBREVIATION_RE.finditer(text):
             abbreviation = clean_term(match.group(2))
             full = clean_term(_abbreviated_words(match.group(1)))
@@ -154,8 +160,12 @@ def learn_terms(texts: Iterable[str], body_names: Iterable[str]) -> dict[str, st
     return learned
 
 
-def refresh_dictionary() -> set[str]:
+def refresh_dictionary(texts: Iterable[tuple[str, str]] | None = None) -> set[str]:
     """Re-learn the dictionary from every policy; returns the terms that are new.
+
+    ``texts``: every provision's (heading, text) in reading order (policy, order) when the
+    caller has read them already (a rebuild's sources); else they are read here, in that order —
+    the first marking of a term names its source, so both ways learn the same.
 
     Call inside the indexing transaction. Bumps the dictionary version when anything changed and
     loads the result into this process's segmenter.
@@ -163,7 +173,8 @@ def refresh_dictionary() -> set[str]:
     from policies.models import IssuingBody, Policy, Provision
     from search.models import DictionaryTerm
 
-    texts = Provision.objects.values_list("heading", "text")
+    if texts is None:
+        texts = Provision.objects.order_by("policy_id", "order").values_list("heading", "text")
     titles = Policy.objects.values_list("title", "short_title")
     pairs: dict[tuple[str, str], str] = {}
 
