@@ -4,6 +4,7 @@
  * the reference (and runs wherever this module is not built): tests compare the two on the seed
  * documents and generated text, and the modules that call these name their Python twin.
  *
+ *   fold(text, table)                     text.translate(table) in search.normalize.normalize
  *   merge_ascii(tokens)                   search.segment._merge_ascii
  *   grams_vector(compact)                 search.vectors.grams_vector
  *   vector_text(positions)                search.vectors._vector_text
@@ -20,6 +21,52 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+
+/* ---- the character fold ---------------------------------------------------------------- */
+
+/* Each BMP character's fold once known (0: not asked yet); the rest are asked every time. */
+static Py_UCS4 fold_cache[0x10000];
+
+static PyObject *
+fold(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyUnicode_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "fold() takes (text, table)");
+        return NULL;
+    }
+    PyObject *text = args[0], *table = args[1];
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_UCS4 *folded = PyMem_Malloc(sizeof(Py_UCS4) * (n + 1));
+    if (folded == NULL)
+        return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i), to = ch < 0x10000 ? fold_cache[ch] : 0;
+        if (to == 0) {
+            /* The table (search.normalize._FoldTable) computes and keeps a character's fold. */
+            PyObject *code = PyLong_FromUnsignedLong(ch), *one = NULL;
+            if (code != NULL)
+                one = PyObject_GetItem(table, code);
+            Py_XDECREF(code);
+            if (one == NULL || !PyUnicode_Check(one) || PyUnicode_GET_LENGTH(one) != 1) {
+                if (one != NULL)
+                    PyErr_SetString(PyExc_ValueError, "fold(): a character folds to one character");
+                Py_XDECREF(one);
+                PyMem_Free(folded);
+                return NULL;
+            }
+            to = PyUnicode_READ_CHAR(one, 0);
+            Py_DECREF(one);
+            if (ch < 0x10000 && to != 0)
+                fold_cache[ch] = to;
+        }
+        folded[i] = to;
+    }
+    PyObject *out = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, folded, n);
+    PyMem_Free(folded);
+    return out;
+}
 
 /* ---- gluing ASCII pieces ------------------------------------------------------------- */
 
@@ -671,6 +718,8 @@ error:
 }
 
 static PyMethodDef methods[] = {
+    {"fold", (PyCFunction)(void (*)(void))fold, METH_FASTCALL,
+     "text.translate(table) for search.normalize's one-character fold, remembered in C."},
     {"merge_ascii", merge_ascii, METH_O, "search.segment._merge_ascii in C."},
     {"grams_vector", grams_vector, METH_O, "search.vectors.grams_vector in C."},
     {"vector_text", vector_text, METH_O, "search.vectors._vector_text in C."},

@@ -61,6 +61,17 @@ def random_texts(count: int, seed: int = 11) -> list[str]:
     return ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 40))) for _ in range(count)]
 
 
+def test_the_character_fold_matches_python() -> None:
+    from search.normalize import _FOLD_TABLE
+
+    rng = random.Random(2)
+    alphabet = "ＡＢｃ１２３％×✕ＡＩ數據ＤＡＴＡﬁ①Ⅻ𝐀𝐛😀İΣς\u3000 \n\tAbc数据"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60))) for _ in range(500)]
+    for text in [*texts, *texts]:  # the second time from what C remembered
+        assert native.fold(text, _FOLD_TABLE) == text.translate(_FOLD_TABLE)
+    assert native.fold("ＡＩ１５％数据要素×ﬁ", _FOLD_TABLE) == "ai15%数据要素xﬁ"
+
+
 def test_merge_ascii_glues_and_strips_as_python_does(python_only) -> None:
     tokens = [
         [("ndrc", 0, 4), (".", 4, 5), ("gov", 5, 8), (".", 8, 9), ("cn", 9, 11)],
