@@ -446,6 +446,7 @@ def main() -> None:
     from search.indexing import rebuild_index
     from search.query import SearchParams, search
     from search.segment import fast_segmenter_active
+    from search.speedups import native
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT version()")
@@ -493,7 +494,8 @@ def main() -> None:
     print(
         f"index build: {written} entries in {build_s:.1f} s = {build_rate:,.0f} provisions/s "
         f"(segmentation + COPY {seg_s:.1f} s, indexes + swap {build_s - seg_s:.1f} s; "
-        f"table {size}; segmenter {'rjieba' if fast_segmenter_active() else 'jieba'})"
+        f"table {size}; segmenter {'rjieba' if fast_segmenter_active() else 'jieba'}; "
+        f"per-entry loops in {'C' if native is not None else 'Python'})"
     )
     print("  phases: " + ", ".join(f"{name} {s:.1f} s" for name, s in rebuilt.phases.items()))
     print(

@@ -168,6 +168,27 @@ def test_dictionary_learns_marked_terms_bodies_and_curated_words() -> None:
     assert terms["隐私计算"] == "curated"
 
 
+def test_the_rebuilds_sources_teach_the_dictionary_what_the_table_does() -> None:
+    """A rebuild learns from the sources it read (search.rebuild); learning again from the
+    provisions table finds nothing new and changes no term's source."""
+    from search.dictionary import refresh_dictionary
+    from search.models import IndexState
+    from search.sources import provision_sources
+
+    assert refresh_dictionary([(s.heading, s.text) for s in provision_sources()]) == set()
+    learned = dict(DictionaryTerm.objects.values_list("term", "source"))
+    version = IndexState.objects.get(pk=1).dictionary_version
+    assert refresh_dictionary() == set()
+    assert dict(DictionaryTerm.objects.values_list("term", "source")) == learned
+    assert IndexState.objects.get(pk=1).dictionary_version == version
+    assert learned["揭榜挂帅"] == "quoted"
+    # learning from texts without the marked terms forgets them (so the sources count)
+    refresh_dictionary([("", "")])
+    assert not DictionaryTerm.objects.filter(term="揭榜挂帅").exists()
+    refresh_dictionary()  # this process's segmenter back to the full dictionary
+    assert DictionaryTerm.objects.filter(term="揭榜挂帅").exists()
+
+
 def test_a_load_leaves_nothing_to_reindex_at_its_commit(
     tmp_path, reindexes, django_capture_on_commit_callbacks
 ) -> None:
