@@ -4,6 +4,7 @@
  * the reference (and runs wherever this module is not built): tests compare the two on the seed
  * documents and generated text, and the modules that call these name their Python twin.
  *
+ *   binary_row(...)                       search.vectors.entry_line, in COPY's binary format
  *   fold(text, table)                     text.translate(table) in search.normalize.normalize
  *   merge_ascii(tokens)                   search.segment._merge_ascii
  *   grams_vector(compact)                 search.vectors.grams_vector
@@ -208,22 +209,20 @@ compare_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static PyObject *
-grams_vector(PyObject *module, PyObject *text)
+/* The grams of a text, sorted and unique, as (first << 32 | second) — second 0 for a run's last
+ * character alone: sorting the integers sorts the strings in code point order ("a" < "ab" <
+ * "b"), which is UTF-8's byte order; no held character is U+0000. PyMem_Free the result. */
+static uint64_t *
+gram_codes(PyObject *text, Py_ssize_t *unique)
 {
-    if (!PyUnicode_Check(text)) {
-        PyErr_SetString(PyExc_TypeError, "grams_vector() needs a str");
-        return NULL;
-    }
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
-    /* A gram as (first << 32 | second), second 0 for a run's last character alone: sorting the
-     * integers sorts the strings in code point order ("a" < "ab" < "b"); no held character is
-     * U+0000. */
     uint64_t *grams = PyMem_Malloc(sizeof(uint64_t) * (n + 1));
-    if (grams == NULL)
-        return PyErr_NoMemory();
+    if (grams == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
     Py_ssize_t count = 0;
     Py_UCS4 previous = 0; /* the held character before, 0 when the run broke */
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -244,14 +243,28 @@ grams_vector(PyObject *module, PyObject *text)
     if (previous)
         grams[count++] = (uint64_t)previous << 32;
     qsort(grams, count, sizeof(uint64_t), compare_u64);
-    Py_ssize_t unique = 0, length = 0;
+    *unique = 0;
+    for (Py_ssize_t i = 0; i < count; i++)
+        if (!*unique || grams[*unique - 1] != grams[i])
+            grams[(*unique)++] = grams[i];
+    return grams;
+}
+
+static PyObject *
+grams_vector(PyObject *module, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "grams_vector() needs a str");
+        return NULL;
+    }
+    Py_ssize_t unique, length = 0;
+    uint64_t *grams = gram_codes(text, &unique);
+    if (grams == NULL)
+        return NULL;
     Py_UCS4 maxchar = '\'';
-    for (Py_ssize_t i = 0; i < count; i++) {
-        if (unique && grams[unique - 1] == grams[i])
-            continue;
-        grams[unique++] = grams[i];
+    for (Py_ssize_t i = 0; i < unique; i++) {
         Py_UCS4 first = (Py_UCS4)(grams[i] >> 32), second = (Py_UCS4)(grams[i] & 0xffffffffu);
-        length += (unique > 1) + 2 + 1 + (second != 0);
+        length += (i > 0) + 2 + 1 + (second != 0);
         if (first > maxchar)
             maxchar = first;
         if (second > maxchar)
@@ -717,7 +730,313 @@ error:
     return NULL;
 }
 
+/* ---- an entry as a row of COPY's binary format ------------------------------------------ */
+
+typedef struct {
+    char *data;
+    Py_ssize_t length, size;
+} Buffer;
+
+static int
+reserve(Buffer *b, Py_ssize_t more)
+{
+    if (b->length + more <= b->size)
+        return 0;
+    Py_ssize_t size = b->size ? b->size : 4096;
+    while (size < b->length + more)
+        size *= 2;
+    char *grown = PyMem_Realloc(b->data, size);
+    if (grown == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    b->data = grown;
+    b->size = size;
+    return 0;
+}
+
+static int
+put(Buffer *b, const void *bytes, Py_ssize_t n)
+{
+    if (reserve(b, n) < 0)
+        return -1;
+    memcpy(b->data + b->length, bytes, n);
+    b->length += n;
+    return 0;
+}
+
+static int
+put_u16(Buffer *b, uint16_t v)
+{
+    unsigned char bytes[2] = {(unsigned char)(v >> 8), (unsigned char)v};
+    return put(b, bytes, 2);
+}
+
+static int
+put_u32(Buffer *b, uint32_t v)
+{
+    unsigned char bytes[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16),
+                              (unsigned char)(v >> 8), (unsigned char)v};
+    return put(b, bytes, 4);
+}
+
+static int
+put_u64(Buffer *b, uint64_t v)
+{
+    return put_u32(b, (uint32_t)(v >> 32)) < 0 ? -1 : put_u32(b, (uint32_t)v);
+}
+
+/* Where a field's length goes: written once the field is. */
+static Py_ssize_t
+open_field(Buffer *b)
+{
+    Py_ssize_t at = b->length;
+    return put_u32(b, 0) < 0 ? -1 : at;
+}
+
+static void
+close_field(Buffer *b, Py_ssize_t at)
+{
+    uint32_t n = (uint32_t)(b->length - at - 4);
+    unsigned char *p = (unsigned char *)b->data + at;
+    p[0] = (unsigned char)(n >> 24);
+    p[1] = (unsigned char)(n >> 16);
+    p[2] = (unsigned char)(n >> 8);
+    p[3] = (unsigned char)n;
+}
+
+static int
+put_utf8(Buffer *b, PyObject *text)
+{
+    Py_ssize_t n;
+    const char *utf8 = PyUnicode_AsUTF8AndSize(text, &n);
+    return utf8 == NULL ? -1 : put(b, utf8, n);
+}
+
+/* A text (or varchar) field. */
+static int
+text_field(Buffer *b, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "binary_row(): a text field must be a str");
+        return -1;
+    }
+    Py_ssize_t n;
+    const char *utf8 = PyUnicode_AsUTF8AndSize(text, &n);
+    if (utf8 == NULL || put_u32(b, (uint32_t)n) < 0)
+        return -1;
+    return put(b, utf8, n);
+}
+
+/* An integer field of ``size`` bytes (4 or 8), NULL for None. */
+static int
+int_field(Buffer *b, PyObject *value, int size)
+{
+    if (value == Py_None)
+        return put_u32(b, 0xffffffffu);
+    long long v = PyLong_AsLongLong(value);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    if (size == 4 && (v < INT32_MIN || v > INT32_MAX)) {
+        PyErr_SetString(PyExc_OverflowError, "binary_row(): an integer does not fit int4");
+        return -1;
+    }
+    if (put_u32(b, (uint32_t)size) < 0)
+        return -1;
+    return size == 4 ? put_u32(b, (uint32_t)(int32_t)v) : put_u64(b, (uint64_t)v);
+}
+
+/* A one-dimensional array field of ``element`` (a type oid): int4 or varchar. */
+static int
+array_field(Buffer *b, PyObject *items, uint32_t element)
+{
+    PyObject *seq = PySequence_Fast(items, "binary_row(): an array must be a sequence");
+    if (seq == NULL)
+        return -1;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq), at = open_field(b);
+    int failed = at < 0;
+    /* dimensions, has-nulls flag, element type; then the dimension's size and lower bound */
+    if (!failed)
+        failed = put_u32(b, n ? 1 : 0) < 0 || put_u32(b, 0) < 0 || put_u32(b, element) < 0;
+    if (!failed && n)
+        failed = put_u32(b, (uint32_t)n) < 0 || put_u32(b, 1) < 0;
+    for (Py_ssize_t i = 0; !failed && i < n; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+        failed = element == 23 ? int_field(b, item, 4) < 0 : text_field(b, item) < 0;
+    }
+    Py_DECREF(seq);
+    if (failed)
+        return -1;
+    close_field(b, at);
+    return 0;
+}
+
+/* The words vector: the position lists of search.vectors (labels "12A", "12B", "12"), read as
+ * tsvector's text input reads them — a position past 16383 is 16383, a position given twice is
+ * kept once with its highest weight — and sent sorted, as its binary input requires. */
+static int
+words_field(Buffer *b, PyObject *positions)
+{
+    PyObject *keys = PyDict_Keys(positions);
+    if (keys == NULL || PyList_Sort(keys) < 0) {
+        Py_XDECREF(keys);
+        return -1;
+    }
+    Py_ssize_t count = PyList_GET_SIZE(keys), at = open_field(b);
+    uint16_t marks[256];
+    int failed = at < 0 || put_u32(b, (uint32_t)count) < 0;
+    for (Py_ssize_t i = 0; !failed && i < count; i++) {
+        PyObject *lexeme = PyList_GET_ITEM(keys, i);
+        PyObject *labels = PyDict_GetItem(positions, lexeme);
+        if (!PyUnicode_Check(lexeme) || labels == NULL || !PyList_Check(labels) ||
+            PyList_GET_SIZE(labels) > 255) {
+            PyErr_SetString(PyExc_TypeError, "binary_row(): positions map str to <= 255 labels");
+            failed = 1;
+            break;
+        }
+        Py_ssize_t m = PyList_GET_SIZE(labels), kept = 0;
+        for (Py_ssize_t j = 0; j < m; j++) {
+            PyObject *label = PyList_GET_ITEM(labels, j);
+            Py_ssize_t length;
+            const char *text = PyUnicode_Check(label) ? PyUnicode_AsUTF8AndSize(label, &length)
+                                                      : NULL;
+            if (text == NULL) {
+                if (!PyErr_Occurred())
+                    PyErr_SetString(PyExc_TypeError, "binary_row(): a label is a str");
+                failed = 1;
+                break;
+            }
+            long position = 0;
+            Py_ssize_t k = 0;
+            for (; k < length && text[k] >= '0' && text[k] <= '9'; k++)
+                position = position < 100000 ? position * 10 + (text[k] - '0') : position;
+            int weight = k < length ? (text[k] == 'A' ? 3 : text[k] == 'B' ? 2
+                                       : text[k] == 'C' ? 1 : 0) : 0;
+            if (position < 1 || k + (k < length) != length) {
+                PyErr_Format(PyExc_ValueError, "binary_row(): bad position label %R", label);
+                failed = 1;
+                break;
+            }
+            if (position > 0x3fff)
+                position = 0x3fff;
+            marks[kept++] = (uint16_t)((weight << 14) | position);
+        }
+        if (failed)
+            break;
+        /* As tsvector's text input (uniquePos): sorted by position — stably, as its sort
+         * leaves the already ordered positions the layout writes —, a repeated position keeps
+         * the higher weight, and nothing after the first later position that is the last one
+         * (16383) is read. */
+        for (Py_ssize_t j = 1; j < kept; j++) {
+            uint16_t mark = marks[j];
+            Py_ssize_t k = j;
+            for (; k > 0 && (marks[k - 1] & 0x3fff) > (mark & 0x3fff); k--)
+                marks[k] = marks[k - 1];
+            marks[k] = mark;
+        }
+        Py_ssize_t unique = kept ? 1 : 0;
+        for (Py_ssize_t j = 1; j < kept; j++) {
+            if ((marks[j] & 0x3fff) != (marks[unique - 1] & 0x3fff)) {
+                marks[unique++] = marks[j];
+                if (unique - 1 >= 255 || (marks[unique - 1] & 0x3fff) == 0x3fff)
+                    break;
+            }
+            else if ((marks[j] >> 14) > (marks[unique - 1] >> 14))
+                marks[unique - 1] = (uint16_t)((marks[j] & 0xc000) | (marks[unique - 1] & 0x3fff));
+        }
+        failed = put_utf8(b, lexeme) < 0 || put(b, "", 1) < 0 || put_u16(b, (uint16_t)unique) < 0;
+        for (Py_ssize_t j = 0; !failed && j < unique; j++)
+            failed = put_u16(b, marks[j]) < 0;
+    }
+    Py_DECREF(keys);
+    if (failed)
+        return -1;
+    close_field(b, at);
+    return 0;
+}
+
+static Py_ssize_t
+utf8_encode(Py_UCS4 ch, char *out)
+{
+    if (ch < 0x80) {
+        out[0] = (char)ch;
+        return 1;
+    }
+    if (ch < 0x800) {
+        out[0] = (char)(0xc0 | (ch >> 6));
+        out[1] = (char)(0x80 | (ch & 0x3f));
+        return 2;
+    }
+    if (ch < 0x10000) {
+        out[0] = (char)(0xe0 | (ch >> 12));
+        out[1] = (char)(0x80 | ((ch >> 6) & 0x3f));
+        out[2] = (char)(0x80 | (ch & 0x3f));
+        return 3;
+    }
+    out[0] = (char)(0xf0 | (ch >> 18));
+    out[1] = (char)(0x80 | ((ch >> 12) & 0x3f));
+    out[2] = (char)(0x80 | ((ch >> 6) & 0x3f));
+    out[3] = (char)(0x80 | (ch & 0x3f));
+    return 4;
+}
+
+/* The grams vector of a compact text (grams_vector's lexemes), without positions. */
+static int
+grams_field(Buffer *b, PyObject *text)
+{
+    Py_ssize_t count;
+    uint64_t *grams = gram_codes(text, &count);
+    if (grams == NULL)
+        return -1;
+    Py_ssize_t at = open_field(b);
+    int failed = at < 0 || put_u32(b, (uint32_t)count) < 0;
+    for (Py_ssize_t i = 0; !failed && i < count; i++) {
+        char bytes[11];
+        Py_UCS4 second = (Py_UCS4)(grams[i] & 0xffffffffu);
+        Py_ssize_t n = utf8_encode((Py_UCS4)(grams[i] >> 32), bytes);
+        if (second)
+            n += utf8_encode(second, bytes + n);
+        bytes[n++] = '\0';
+        bytes[n++] = 0; /* no positions (uint16) */
+        bytes[n++] = 0;
+        failed = put(b, bytes, n) < 0;
+    }
+    PyMem_Free(grams);
+    if (failed)
+        return -1;
+    close_field(b, at);
+    return 0;
+}
+
+static PyObject *
+binary_row(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 13) {
+        PyErr_SetString(PyExc_TypeError, "binary_row() takes 13 arguments");
+        return NULL;
+    }
+    if (!PyDict_Check(args[3]) || !PyUnicode_Check(args[4])) {
+        PyErr_SetString(PyExc_TypeError, "binary_row(): positions must be a dict, own a str");
+        return NULL;
+    }
+    Buffer b = {NULL, 0, 0};
+    /* search.vectors.COLUMNS, in order */
+    int failed = put_u16(&b, 14) < 0 || int_field(&b, args[0], 8) < 0 ||
+                 int_field(&b, args[1], 8) < 0 || int_field(&b, args[2], 4) < 0 ||
+                 words_field(&b, args[3]) < 0 || grams_field(&b, args[4]) < 0 ||
+                 text_field(&b, args[4]) < 0 || text_field(&b, args[5]) < 0 ||
+                 array_field(&b, args[6], 1043) < 0 || array_field(&b, args[7], 23) < 0 ||
+                 int_field(&b, args[8], 4) < 0 || text_field(&b, args[9]) < 0 ||
+                 text_field(&b, args[10]) < 0 || int_field(&b, args[11], 4) < 0 ||
+                 text_field(&b, args[12]) < 0;
+    PyObject *out = failed ? NULL : PyBytes_FromStringAndSize(b.data, b.length);
+    PyMem_Free(b.data);
+    return out;
+}
+
 static PyMethodDef methods[] = {
+    {"binary_row", (PyCFunction)(void (*)(void))binary_row, METH_FASTCALL,
+     "An entry as a row of COPY's binary format (search.vectors.entry_line's twin)."},
     {"fold", (PyCFunction)(void (*)(void))fold, METH_FASTCALL,
      "text.translate(table) for search.normalize's one-character fold, remembered in C."},
     {"merge_ascii", merge_ascii, METH_O, "search.segment._merge_ascii in C."},

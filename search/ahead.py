@@ -33,7 +33,7 @@ from django.db import connection
 from search import segment
 from search.chunks import CHUNK, PARALLEL_FROM, copy_lines, detach_inherited_connections
 from search.sources import policy_context, policy_sources
-from search.vectors import ProvisionSource, clear_caches, entry_line
+from search.vectors import ProvisionSource, clear_caches, entry_copy, joined
 
 logger = logging.getLogger(__name__)
 
@@ -185,7 +185,7 @@ def _write_ahead(sources, texts, terms, body_names, sender, parent: int) -> None
     with connection.cursor() as cursor:
         side_session(cursor, application_name=_session_name(parent))
     for start in range(0, len(sources), CHUNK):
-        copy_lines("".join([entry_line(s) for s in sources[start : start + CHUNK]]), _table())
+        copy_lines(joined([entry_copy(s) for s in sources[start : start + CHUNK]]), _table())
     sender.send(segment.extra_frequencies())
     sender.close()
 

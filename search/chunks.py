@@ -26,7 +26,7 @@ from django.db import connection, connections
 from portal.compression import fast_compression
 from search import segment
 from search.impacts import ListPlan, TopLists
-from search.vectors import COLUMNS, ProvisionSource, entry_line
+from search.vectors import COLUMNS, ProvisionSource, entry_copy, joined
 
 # Provisions per worker task, and the number of provisions from which forking workers pays
 # (forking is cheap: the children share the parent's segmenter and sources).
@@ -44,21 +44,29 @@ class ChunkResult:
     lists: Mapping[str, Sequence[int]] | None = None
 
 
-def copy_lines(text: str, table: str) -> None:
-    """COPY a block of entry lines (COPY text format, :data:`COLUMNS` order) into ``table``."""
-    if not text:
+# COPY's binary format: the signature, no flags, no header extension; -1 fields ends the data.
+_BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+_BINARY_TRAILER = b"\xff\xff"
+
+
+def copy_lines(data: str | bytes, table: str) -> None:
+    """COPY a block of entries (:data:`COLUMNS` order) into ``table``: text lines
+    (:func:`search.vectors.entry_line`) or binary rows (:func:`search.vectors.entry_record`)."""
+    if not data:
         return
     columns = ", ".join(connection.ops.quote_name(c) for c in COLUMNS)
+    binary = isinstance(data, bytes)
+    statement = f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN"
     with connection.cursor() as cursor:
         fast_compression(cursor)
         raw = cursor.cursor
-        with raw.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN") as copy:
-            copy.write(text)
+        with raw.copy(statement + (" (FORMAT binary)" if binary else "")) as copy:
+            copy.write(_BINARY_HEADER + data + _BINARY_TRAILER if binary else data)
 
 
 def write_rows(sources: Sequence[ProvisionSource], table: str) -> int:
     """Segment ``sources`` here and COPY their entries into ``table``; returns how many."""
-    copy_lines("".join([entry_line(s) for s in sources]), table)
+    copy_lines(joined([entry_copy(s) for s in sources]), table)
     return len(sources)
 
 
@@ -71,22 +79,22 @@ _LIST_PLAN: ListPlan | None = None
 _INHERITED: list = []
 
 
-def _chunk_lines(start: int, end: int, verify: bool) -> tuple[str, ChunkResult]:
-    """COPY text of the entries of ``_SOURCES[start:end]``, and how many they are, differed
+def _chunk_lines(start: int, end: int, verify: bool) -> tuple[str | bytes, ChunkResult]:
+    """COPY data of the entries of ``_SOURCES[start:end]``, and how many they are, differed
     (verifying) and their champion lists (with a list plan)."""
     segment.set_verification(verify)
     chunk = _SOURCES[start:end]
     lists = TopLists(_LIST_PLAN) if _LIST_PLAN is not None else None
     differing = 0
     if not verify:
-        text = "".join([entry_line(s, lists) for s in chunk])
+        text = joined([entry_copy(s, lists) for s in chunk])
     else:
-        lines: list[str] = []
+        lines = []
         for source in chunk:
             before = segment.verification_counts()[1]
-            lines.append(entry_line(source, lists))
+            lines.append(entry_copy(source, lists))
             differing += segment.verification_counts()[1] > before
-        text = "".join(lines)
+        text = joined(lines)
     kept = lists.pruned() if lists is not None else None
     return text, ChunkResult(len(chunk), differing, kept)
 
@@ -99,7 +107,7 @@ def _copy_chunk(task: tuple[int, int, str, bool]) -> ChunkResult:
     return result
 
 
-def _text_chunk(task: tuple[int, int, bool]) -> tuple[str, ChunkResult]:
+def _text_chunk(task: tuple[int, int, bool]) -> tuple[str | bytes, ChunkResult]:
     """Worker: segment a slice and hand its COPY text back to the parent."""
     start, end, verify = task
     return _chunk_lines(start, end, verify)

@@ -299,14 +299,23 @@ def entry_words(source: ProvisionSource) -> tuple[dict[str, list[str]], str]:
     return word_positions(sections), own
 
 
-def entry_row(source: ProvisionSource, lists: TopLists | None = None) -> tuple:
-    """The database row (in :data:`COLUMNS` order) for one provision; with ``lists``, the
-    entry also joins the champion lists of its tracked words (search.impacts)."""
+def _laid_out(
+    source: ProvisionSource, lists: TopLists | None
+) -> tuple[dict[str, list[str]], list[tuple[str, str]], str, str]:
+    """(each lexeme's position labels, the sections, the compact own text, the compact topic
+    heading) of the entry; with ``lists``, the entry also joins the champion lists of its
+    tracked words (search.impacts)."""
     sections, own, topic = _parts(source)
     positions = word_positions(sections)
-    ctx = source.context
     if lists is not None:
-        lists.add_entry(source.provision_id, positions, own, topic, ctx.doc_type)
+        lists.add_entry(source.provision_id, positions, own, topic, source.context.doc_type)
+    return positions, sections, own, topic
+
+
+def entry_row(source: ProvisionSource, lists: TopLists | None = None) -> tuple:
+    """The database row (in :data:`COLUMNS` order) for one provision (see :func:`_laid_out`)."""
+    positions, sections, own, topic = _laid_out(source, lists)
+    ctx = source.context
     return (
         source.provision_id,
         ctx.policy_id,
@@ -323,6 +332,39 @@ def entry_row(source: ProvisionSource, lists: TopLists | None = None) -> tuple:
         ctx.year,
         source.fingerprint(),
     )
+
+
+def entry_record(source: ProvisionSource, lists: TopLists | None = None) -> bytes:
+    """:func:`entry_line` as a row of COPY's binary format (the C loops only): the server reads
+    the two vectors as lexemes and positions instead of parsing their text — 20–25 µs a row
+    against 47–55 µs."""
+    positions, _, own, topic = _laid_out(source, lists)
+    ctx = source.context
+    return native.binary_row(
+        source.provision_id,
+        ctx.policy_id,
+        source.order,
+        positions,
+        own,
+        topic,
+        source.path_labels,
+        ctx.body_ids,
+        ctx.lead_body_id,
+        ctx.doc_type,
+        ctx.status,
+        ctx.year,
+        source.fingerprint(),
+    )
+
+
+def entry_copy(source: ProvisionSource, lists: TopLists | None = None) -> str | bytes:
+    """What the build COPYs of an entry: a binary row with the C loops, else a text line."""
+    return entry_record(source, lists) if native is not None else entry_line(source, lists)
+
+
+def joined(parts: list[str] | list[bytes]) -> str | bytes:
+    """:func:`entry_copy` results as one block (search.chunks.copy_lines takes either)."""
+    return b"".join(parts) if native is not None else "".join(parts)
 
 
 # COPY's text format: a backslash, tab, newline or carriage return inside a field is escaped.

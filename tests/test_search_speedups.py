@@ -168,3 +168,53 @@ def impacts_weights():
     from search.query.weights import RankingWeights
 
     return RankingWeights()
+
+
+@pytest.mark.django_db
+def test_binary_rows_store_what_the_text_lines_store() -> None:
+    """The build COPYs binary rows (search.vectors.entry_record); stored, they equal the text
+    lines' rows column for column, vectors byte for byte — including positions the text input
+    merges (given twice: the higher weight stays) or clamps (past 16383)."""
+    from django.db import connection
+
+    from search.chunks import copy_lines
+    from search.vectors import COLUMNS
+
+    sources = list(provision_sources())
+    context = sources[0].context
+    long_text = "数据要素" * 9000  # 18,000 words: positions past 16383
+    extra = [
+        vectors.ProvisionSource(
+            800_000 + i, i, text[:10], text[-8:], ("第一章 总则",), text, context
+        )
+        for i, text in enumerate([*random_texts(200, seed=9), long_text])
+    ]
+    every = sources + extra
+    columns = ", ".join(connection.ops.quote_name(c) for c in COLUMNS)
+    with connection.cursor() as cursor:
+        for table in ("x_text", "x_binary"):
+            cursor.execute(f"CREATE TEMP TABLE {table} (LIKE search_searchentry INCLUDING ALL)")
+    copy_lines("".join(vectors.entry_line(s) for s in every), "x_text")
+    copy_lines(b"".join(vectors.entry_record(s) for s in every), "x_binary")
+    # the same positions given twice and past the last one, through both inputs
+    odd = {"甲": ["5", "5A", "3B", "20000", "16383A"], "乙'丙": ["7B", "7"], "a\\b": ["2"]}
+    args = (999_999, context.policy_id, 0, odd, "甲乙", "", (), (), None, "t", "s", None, "f" * 32)
+    words = vectors._vector_text(odd, [(vectors.WEIGHT_TEXT, "'\\")])
+    fields = ["999999", str(context.policy_id), "0", words, "'乙' '甲乙'", "甲乙", ""]
+    fields += ["{}", "{}", None, "t", "s", None, "f" * 32]
+    odd_line = "\t".join("\\N" if f is None else vectors.copy_field(f) for f in fields) + "\n"
+    copy_lines(odd_line, "x_text")
+    copy_lines(native.binary_row(*args), "x_binary")
+    every_column = ", ".join(
+        [columns, "tsvectorsend(words)", "tsvectorsend(grams)", "words::text", "grams::text"]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM x_binary")
+        assert cursor.fetchone()[0] == len(every) + 1
+        for a, b in (("x_text", "x_binary"), ("x_binary", "x_text")):
+            cursor.execute(f"SELECT count(*) FROM (SELECT {every_column} FROM {a} "
+                           f"EXCEPT ALL SELECT {every_column} FROM {b}) d")  # fmt: skip
+            assert cursor.fetchone()[0] == 0
+        cursor.execute("SELECT words::text FROM x_binary WHERE provision_id = 999999")
+        # 5 and 5A: 5A; 20000 is 16383, and the text input reads nothing after it (16383A)
+        assert cursor.fetchone()[0] == "'a\\\\b':2 '乙''丙':7B '甲':3B,5A,16383"
