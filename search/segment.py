@@ -143,6 +143,11 @@ def jieba_segment(text: str) -> list[tuple[str, int, int]]:
     return _merge_ascii(_SEGMENTER.get().tokenize(text, mode="default", HMM=False))
 
 
+def load() -> None:
+    """Load the segmenter now (before forking workers, which then share it)."""
+    _SEGMENTER.get()
+
+
 def fast_segmenter_active() -> bool:
     _SEGMENTER.get()
     return _SEGMENTER.fast is not None

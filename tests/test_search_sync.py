@@ -189,6 +189,26 @@ def test_the_rebuilds_sources_teach_the_dictionary_what_the_table_does() -> None
     assert DictionaryTerm.objects.filter(term="揭榜挂帅").exists()
 
 
+def test_learning_in_worker_processes_learns_what_one_pass_does(monkeypatch) -> None:
+    """Split over forked workers (search.dictionary.marked_in), each term and synonym pair is
+    still named by its first marking, in the texts' order."""
+    from search import dictionary
+    from search.sources import provision_sources
+
+    seeds = [f"{s.heading}\n{s.text}" for s in provision_sources()]
+    # The same term marked one way in the first half, another way in the second; a pair in each.
+    first = ["依据《鹦鹉螺计划》", "建设鹦鹉螺数据服务平台（以下简称“鹦服平台”）"]
+    second = ["推进“鹦鹉螺计划”", "建设鹦鹉螺服务平台（NSP）"]
+    texts = [*first, *seeds, *second, *seeds]
+    one_pass = dictionary._marks(texts)
+    monkeypatch.setattr(dictionary, "PARALLEL_LEARNING_FROM", 10)
+    split = dictionary.marked_in(texts)
+    assert [list(d.items()) for d in split] == [list(d.items()) for d in one_pass]
+    assert split[0]["鹦鹉螺计划"] == "title"
+    assert split[1][("鹦服平台", "鹦鹉螺数据服务平台")] == "defined"
+    assert split[1][("nsp", "服务平台")] == "abbreviation"
+
+
 def test_a_load_leaves_nothing_to_reindex_at_its_commit(
     tmp_path, reindexes, django_capture_on_commit_callbacks
 ) -> None:
