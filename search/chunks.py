@@ -14,6 +14,7 @@ segmenter:
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections import deque
@@ -124,6 +125,16 @@ def detach_inherited_connections() -> None:
             conn.connection = None
 
 
+def _worker(detach: bool) -> None:
+    """Initializer of a forked segmenting worker: what it inherited is moved out of the cyclic
+    collector's sight (``gc.freeze``, one step) — a full collection would walk the parent's
+    sources and copy every page it touches —, and with ``detach`` the parent's connections are
+    forgotten (:func:`detach_inherited_connections`)."""
+    gc.freeze()
+    if detach:
+        detach_inherited_connections()
+
+
 def run_chunks(
     sources: Sequence[ProvisionSource],
     table: str,
@@ -169,7 +180,7 @@ def run_chunks(
         context = multiprocessing.get_context("fork")
         if connection.in_atomic_block and not own_connections:
             with ProcessPoolExecutor(
-                workers, mp_context=context, initializer=detach_inherited_connections
+                workers, mp_context=context, initializer=_worker, initargs=(True,)
             ) as pool:
                 # A bounded window of chunks in flight: the texts wait here only while this
                 # process COPYs, not all at once (a 20 MB file's entries are ~1 GB of text).
@@ -188,10 +199,12 @@ def run_chunks(
         # Forked workers must not share a live connection with this process: they open their
         # own. A transaction of the caller stays open here, so its connection is only forgotten
         # in the workers; otherwise it is closed first.
-        initializer = detach_inherited_connections if connection.in_atomic_block else None
-        if initializer is None:
+        detach = connection.in_atomic_block
+        if not detach:
             connections.close_all()
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=initializer) as pool:
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_worker, initargs=(detach,)
+        ) as pool:
             for result in pool.map(_copy_chunk, [(s, e, table, verify) for s, e in bounds]):
                 done(result)
         return total()

@@ -111,10 +111,10 @@ def _wordings(
 ) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     """ListPlan.wordings: what the query parser makes of each word searched alone (it adds no
     synonyms where their weight is 0)."""
-    from search.query.catalog import current_catalog
+    from search.query.catalog import parsing_catalog
     from search.query.parse import parse_query
 
-    catalog = current_catalog()
+    catalog = parsing_catalog()
     out = {}
     for word in words:
         terms = parse_query(word, catalog, weights).terms
