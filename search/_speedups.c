@@ -872,8 +872,8 @@ array_field(Buffer *b, PyObject *items, uint32_t element)
 }
 
 /* The words vector: the position lists of search.vectors (labels "12A", "12B", "12"), read as
- * tsvector's text input reads them — a position past 16383 is 16383, a position given twice is
- * kept once with its highest weight — and sent sorted, as its binary input requires. */
+ * tsvector's text input reads them (see the loop below) and sent sorted and unique, as its
+ * binary input requires. */
 static int
 words_field(Buffer *b, PyObject *positions)
 {
