@@ -109,7 +109,7 @@ def _copy_chunk(task: tuple[int, int, str, bool]) -> ChunkResult:
 
 
 def _text_chunk(task: tuple[int, int, bool]) -> tuple[str | bytes, ChunkResult]:
-    """Worker: segment a slice and hand its COPY text back to the parent."""
+    """Worker: segment a slice and hand its COPY data back to the parent."""
     start, end, verify = task
     return _chunk_lines(start, end, verify)
 

@@ -251,7 +251,7 @@ class TopLists:
 
     def pruned(self) -> dict[str, array]:
         """:attr:`keys` with at most KEPT per word (what a worker sends back, as int64 arrays:
-        a tenth of the pickling of int lists)."""
+        eight bytes a key to pickle)."""
         return {
             word: array("q", _best(held) if len(held) > KEPT else held)
             for word, held in self.keys.items()

@@ -373,3 +373,21 @@ def test_a_counted_phrase_is_scored_in_full(monkeypatch) -> None:
     unquoted = search(SearchParams(q="数据要素"))
     assert (unquoted.total, unquoted.total_is_estimate) == (40, True)
     assert taken and taken[0] is not None
+
+
+def test_the_lists_words_parse_alike_with_the_parsing_catalog() -> None:
+    """The build parses its tracked words with a catalog of bodies and synonyms only
+    (catalog.parsing_catalog); parse_query reads nothing else, so every word parses as with the
+    full catalog a search uses — aliases (发改委) and synonyms (人工智能: AI) included."""
+    from search.query.catalog import parsing_catalog
+    from search.query.weights import active
+    from search.sources import provision_sources
+    from search.vectors import entry_words
+
+    words = {w for s in provision_sources() for w in entry_words(s)[0]} | {"发改委", "人工智能"}
+    full, light, weights = current_catalog(), parsing_catalog(), active()
+    assert len(light.policies) == 0 < len(full.policies)
+    for word in sorted(words):
+        assert parse_query(word, light, weights) == parse_query(word, full, weights), word
+    expanded = parse_query("发改委", light, weights).terms[0].variants
+    assert any(v.substring != "发改委" for v in expanded)
