@@ -1,4 +1,4 @@
-/* The index build's per-entry loops in C: optional, compiled by `make speedups`.
+/* The index build's per-entry loops in C: optional, compiled by `make venv` (scripts/speedups.sh).
  *
  * Each function computes exactly what a Python function of the project computes, which stays
  * the reference (and runs wherever this module is not built): tests compare the two on the seed
@@ -7,8 +7,6 @@
  *   binary_row(...)                       search.vectors.entry_line, in COPY's binary format
  *   fold(text, table)                     text.translate(table) in search.normalize.normalize
  *   merge_ascii(tokens)                   search.segment._merge_ascii
- *   grams_vector(compact)                 search.vectors.grams_vector
- *   vector_text(positions)                search.vectors._vector_text
  *   lay_out(tokens, info, miss, positions, labels, offset, cap, max_chars, units)
  *                                         search.vectors._add_section over segment.lexeme_slots
  *   list_keys(positions, tracked, wordings, own, topic, keys, numbers, low, prune_at)
@@ -248,147 +246,6 @@ gram_codes(PyObject *text, Py_ssize_t *unique)
         if (!*unique || grams[*unique - 1] != grams[i])
             grams[(*unique)++] = grams[i];
     return grams;
-}
-
-static PyObject *
-grams_vector(PyObject *module, PyObject *text)
-{
-    if (!PyUnicode_Check(text)) {
-        PyErr_SetString(PyExc_TypeError, "grams_vector() needs a str");
-        return NULL;
-    }
-    Py_ssize_t unique, length = 0;
-    uint64_t *grams = gram_codes(text, &unique);
-    if (grams == NULL)
-        return NULL;
-    Py_UCS4 maxchar = '\'';
-    for (Py_ssize_t i = 0; i < unique; i++) {
-        Py_UCS4 first = (Py_UCS4)(grams[i] >> 32), second = (Py_UCS4)(grams[i] & 0xffffffffu);
-        length += (i > 0) + 2 + 1 + (second != 0);
-        if (first > maxchar)
-            maxchar = first;
-        if (second > maxchar)
-            maxchar = second;
-    }
-    PyObject *out = PyUnicode_New(length, maxchar);
-    if (out == NULL) {
-        PyMem_Free(grams);
-        return NULL;
-    }
-    int out_kind = PyUnicode_KIND(out);
-    void *out_data = PyUnicode_DATA(out);
-    Py_ssize_t at = 0;
-    for (Py_ssize_t i = 0; i < unique; i++) {
-        Py_UCS4 first = (Py_UCS4)(grams[i] >> 32), second = (Py_UCS4)(grams[i] & 0xffffffffu);
-        if (i)
-            PyUnicode_WRITE(out_kind, out_data, at++, ' ');
-        PyUnicode_WRITE(out_kind, out_data, at++, '\'');
-        PyUnicode_WRITE(out_kind, out_data, at++, first);
-        if (second)
-            PyUnicode_WRITE(out_kind, out_data, at++, second);
-        PyUnicode_WRITE(out_kind, out_data, at++, '\'');
-    }
-    PyMem_Free(grams);
-    return out;
-}
-
-/* ---- the words vector's text ---------------------------------------------------------- */
-
-/* Characters of a lexeme as tsvector input quotes it: ' and \ doubled. */
-static Py_ssize_t
-quoted_length(PyObject *s, Py_UCS4 *maxchar)
-{
-    Py_ssize_t n = PyUnicode_GET_LENGTH(s), extra = 0;
-    int kind = PyUnicode_KIND(s);
-    const void *data = PyUnicode_DATA(s);
-    Py_UCS4 top = PyUnicode_MAX_CHAR_VALUE(s);
-    if (top > *maxchar)
-        *maxchar = top;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
-        extra += (ch == '\'' || ch == '\\');
-    }
-    return n + extra;
-}
-
-static Py_ssize_t
-write_str(int kind, void *data, Py_ssize_t at, PyObject *s, int quote)
-{
-    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
-    int s_kind = PyUnicode_KIND(s);
-    const void *s_data = PyUnicode_DATA(s);
-    for (Py_ssize_t i = 0; i < n; i++) {
-        Py_UCS4 ch = PyUnicode_READ(s_kind, s_data, i);
-        if (quote && (ch == '\'' || ch == '\\'))
-            PyUnicode_WRITE(kind, data, at++, ch);
-        PyUnicode_WRITE(kind, data, at++, ch);
-    }
-    return at;
-}
-
-static PyObject *
-vector_text(PyObject *module, PyObject *positions)
-{
-    if (!PyDict_Check(positions)) {
-        PyErr_SetString(PyExc_TypeError, "vector_text() needs a dict");
-        return NULL;
-    }
-    PyObject *keys = PyDict_Keys(positions);
-    if (keys == NULL)
-        return NULL;
-    if (PyList_Sort(keys) < 0) {
-        Py_DECREF(keys);
-        return NULL;
-    }
-    Py_ssize_t count = PyList_GET_SIZE(keys), length = 0;
-    Py_UCS4 maxchar = ':';
-    for (Py_ssize_t i = 0; i < count; i++) {
-        PyObject *key = PyList_GET_ITEM(keys, i);
-        PyObject *labels = PyDict_GetItemWithError(positions, key);
-        if (!PyUnicode_Check(key) || labels == NULL || !PyList_Check(labels)) {
-            if (!PyErr_Occurred())
-                PyErr_SetString(PyExc_TypeError, "positions must map str to a list of str");
-            Py_DECREF(keys);
-            return NULL;
-        }
-        length += (i > 0) + 3 + quoted_length(key, &maxchar);
-        Py_ssize_t m = PyList_GET_SIZE(labels);
-        for (Py_ssize_t j = 0; j < m; j++) {
-            PyObject *label = PyList_GET_ITEM(labels, j);
-            if (!PyUnicode_Check(label)) {
-                PyErr_SetString(PyExc_TypeError, "positions must map str to a list of str");
-                Py_DECREF(keys);
-                return NULL;
-            }
-            length += (j > 0) + PyUnicode_GET_LENGTH(label);
-        }
-    }
-    PyObject *out = PyUnicode_New(length, maxchar);
-    if (out == NULL) {
-        Py_DECREF(keys);
-        return NULL;
-    }
-    int kind = PyUnicode_KIND(out);
-    void *data = PyUnicode_DATA(out);
-    Py_ssize_t at = 0;
-    for (Py_ssize_t i = 0; i < count; i++) {
-        PyObject *key = PyList_GET_ITEM(keys, i);
-        PyObject *labels = PyDict_GetItem(positions, key);
-        if (i)
-            PyUnicode_WRITE(kind, data, at++, ' ');
-        PyUnicode_WRITE(kind, data, at++, '\'');
-        at = write_str(kind, data, at, key, 1);
-        PyUnicode_WRITE(kind, data, at++, '\'');
-        PyUnicode_WRITE(kind, data, at++, ':');
-        Py_ssize_t m = PyList_GET_SIZE(labels);
-        for (Py_ssize_t j = 0; j < m; j++) {
-            if (j)
-                PyUnicode_WRITE(kind, data, at++, ',');
-            at = write_str(kind, data, at, PyList_GET_ITEM(labels, j), 0);
-        }
-    }
-    Py_DECREF(keys);
-    return out;
 }
 
 /* ---- laying a section's lexemes out ---------------------------------------------------- */
@@ -1040,8 +897,6 @@ static PyMethodDef methods[] = {
     {"fold", (PyCFunction)(void (*)(void))fold, METH_FASTCALL,
      "text.translate(table) for search.normalize's one-character fold, remembered in C."},
     {"merge_ascii", merge_ascii, METH_O, "search.segment._merge_ascii in C."},
-    {"grams_vector", grams_vector, METH_O, "search.vectors.grams_vector in C."},
-    {"vector_text", vector_text, METH_O, "search.vectors._vector_text in C."},
     {"lay_out", (PyCFunction)(void (*)(void))lay_out, METH_FASTCALL,
      "search.vectors._add_section over segment.lexeme_slots in C; returns the last position."},
     {"list_keys", (PyCFunction)(void (*)(void))list_keys, METH_FASTCALL,

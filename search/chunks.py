@@ -1,7 +1,8 @@
 """The one chunk runner: segment provisions and COPY their entries, in worker processes or here.
 
-A chunk's entries travel as one block of COPY text (:func:`search.vectors.entry_line`), never as
-rows adapted value by value on the client. With many provisions the work is split over forked
+A chunk's entries travel as one block of COPY data — binary rows with the C loops
+(:func:`search.vectors.entry_record`), else text lines (:func:`search.vectors.entry_line`) —,
+never as rows adapted value by value on the client. With many provisions the work is split over forked
 worker processes, which inherit the sources (nothing is pickled on the way in) and the loaded
 segmenter:
 

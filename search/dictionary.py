@@ -148,7 +148,7 @@ def pairs_in_text(text: str) -> dict[tuple[str, str], str]:
 
 def learn_terms(texts: Iterable[str], body_names: Iterable[str]) -> dict[str, str]:
     """All dictionary terms for a corpus: marked terms, body names and aliases, curated terms."""
-    return _with_names(_marks(texts)[0], body_names)
+    return _with_names(_marks(texts, pairs=False)[0], body_names)
 
 
 def _with_names(marked: dict[str, str], body_names: Iterable[str]) -> dict[str, str]:
@@ -166,16 +166,20 @@ def _with_names(marked: dict[str, str], body_names: Iterable[str]) -> dict[str, 
     return learned
 
 
-def _marks(texts: Iterable[str]) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
-    """The terms and the synonym pairs ``texts`` mark, each named by its first marking."""
+def _marks(
+    texts: Iterable[str], *, pairs: bool = True
+) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    """The terms and (with ``pairs``) the synonym pairs ``texts`` mark, each named by its first
+    marking."""
     terms: dict[str, str] = {}
-    pairs: dict[tuple[str, str], str] = {}
+    found: dict[tuple[str, str], str] = {}
     for text in texts:
         for term, source in terms_in_text(text).items():
             terms.setdefault(term, source)
-        for pair, source in pairs_in_text(text).items():
-            pairs.setdefault(pair, source)
-    return terms, pairs
+        if pairs:
+            for pair, source in pairs_in_text(text).items():
+                found.setdefault(pair, source)
+    return terms, found
 
 
 # From this many texts learning is split over forked worker processes (a rebuild at 200k

@@ -1,6 +1,6 @@
 """The C versions of the index build's per-entry loops (``search/_speedups.c``), when built.
 
-``make speedups`` compiles them (every make target that indexes does); without a compiler, or
+``make venv`` compiles them (``scripts/speedups.sh``; every make target runs it); without a compiler, or
 with ``SEARCH_SPEEDUPS=0`` in the environment, :data:`native` is None and the Python functions
 run. Those stay the reference: ``tests/test_search_speedups.py`` checks that both give the same
 rows and champion lists on the seed documents and on generated text.

@@ -218,8 +218,6 @@ def words_vector(sections: Sequence[tuple[str, str]]) -> str:
 
 
 def _vector_text(positions: dict[str, list[str]], sections: Sequence[tuple[str, str]]) -> str:
-    if native is not None:
-        return native.vector_text(positions)
     # In PostgreSQL's order (bytewise, which code point order is for UTF-8): the server checks
     # for sorted input before sorting, and parsing vectors is most of the COPY's server time.
     ordered = sorted(positions.items())
@@ -259,8 +257,6 @@ def gram_lexemes(compact_text: str) -> list[str]:
 
 def grams_vector(compact_text: str) -> str:
     """tsvector input of :func:`gram_lexemes` (a set: the stored vector is sorted anyway)."""
-    if native is not None:
-        return native.grams_vector(compact_text)
     # In PostgreSQL's order, see words_vector. No quotes or backslashes: they are not held.
     grams = sorted(gram_lexemes(compact_text))
     return "'" + "' '".join(grams) + "'" if grams else ""
