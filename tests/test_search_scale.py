@@ -478,3 +478,40 @@ def test_facets_counted_by_policy_are_those_of_the_entries(q: str) -> None:
         expected = sorted(cursor.fetchall())
     shown = sorted((kind, f.value, f.count) for kind, values in found.items() for f in values)
     assert shown == expected and len(expected) > 5
+
+
+@pytest.mark.parametrize("q", ["什么是数据产业", "AI 医疗", "量子鸽子 数据 共享"])
+def test_the_score_is_float_arithmetic_per_row(q: str) -> None:
+    """Every constant of the score is float8 (plan.f8): a bare 0.5 is numeric in SQL, which
+    made each scored row do numeric arithmetic and convert the sum to float8 through text.
+    The queries take the score's every part: a definition, a synonym, partial matches."""
+    from search.normalize import normalize_query
+    from search.query.catalog import current_catalog
+    from search.query.parse import parse_query, relaxed_terms
+    from search.query.plan import build_plan, idf
+    from search.query.weights import active
+
+    catalog = current_catalog()
+    parsed = parse_query(normalize_query(q), catalog, active())
+    partial = relaxed_terms(parsed.terms)
+    plan = build_plan(
+        parsed.terms,
+        [[] for _ in parsed.positive],
+        SearchParams(q=q),
+        catalog,
+        active(),
+        defines=parsed.defines,
+        partial_terms=partial,
+        idf=idf([t for t in partial if not t.negated], catalog),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"EXPLAIN (VERBOSE) SELECT ({plan.score}) AS score, ({plan.coverage}) AS coverage "
+            f"FROM (SELECT e.*, {plan.features or 'NULL AS _none'} FROM search_searchentry e "
+            "OFFSET 0) e",
+            [*plan.score_params, *plan.coverage_params, *plan.feature_params],
+        )
+        shown = "\n".join(row[0] for row in cursor.fetchall())
+    output = [line for line in shown.splitlines() if "Output:" in line][0]
+    assert "ts_rank_cd" in output and "replace" in shown
+    assert "numeric" not in output, output[output.find("numeric") - 300 :]

@@ -37,6 +37,13 @@ SECONDARY_TYPES = COMMENTARY_TYPES
 OWN_WEIGHTS = ""
 
 
+def f8(value: float, spec: str = "") -> str:
+    """A constant of the score, typed float8: a bare ``0.5`` is numeric in SQL, and with it the
+    score did numeric arithmetic per row and converted the sum to float8 through text — scoring
+    C2M's 687 matches at 200k took 10.8 ms, 7.2 with float8 constants."""
+    return f"{value:{spec}}::float8"
+
+
 def like_escaped(text: str) -> str:
     """``text`` matched literally inside a LIKE pattern."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -145,8 +152,8 @@ def saturated_sql(count: str, avg_chars: float) -> str:
     that state a term beat long ones that mention it in passing (k1, b as BM25). Reads the
     row feature ``e._chars``, the text's length in characters."""
     return (
-        f"({count} / ({count} + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * "
-        f"e._chars / {max(avg_chars, 1.0):.3f})))"
+        f"({count} / ({count} + {f8(BM25_K1)} * (1 - {f8(BM25_B)} + {f8(BM25_B)} * "
+        f"e._chars / {f8(max(avg_chars, 1.0), '.3f')})))"
     )
 
 
@@ -287,7 +294,7 @@ def build_plan(
         # for one word while building the entries.)
         cover = "{" + ", ".join(map(str, COVER_WEIGHTS)) + "}"
         score_parts.append(
-            f"{weights.cover_density} * ts_rank_cd('{cover}', e.words, %s::tsquery, 1|32)"
+            f"{f8(weights.cover_density)} * ts_rank_cd('{cover}', e.words, %s::tsquery, 1|32)"
         )
         score_args.append(tsquery_or(words))
     n = max(len(scoring), 1)
@@ -314,7 +321,7 @@ def build_plan(
                 (*exact_sql(subs, "compact", prefix=True), weights.heading_start),
             ):
                 if weight:
-                    score_parts.append(f"{weight * factor / n:.6f} * {sql}")
+                    score_parts.append(f"{f8(weight * factor / n, '.6f')} * {sql}")
                     score_args.extend(p)
     if features:
         features.append("char_length(e.compact) AS _chars")
@@ -324,7 +331,7 @@ def build_plan(
             for verb in ("是", "指", "即", "主要是", "是指", "就是")
         ] + [like_pattern(f"所谓{defines}"), like_pattern(f"{defines}(以下简称")]
         score_parts.append(
-            f"{weights.definition} * (CASE WHEN e.compact LIKE ANY(%s) THEN 1 ELSE 0 END)"
+            f"{f8(weights.definition)} * (CASE WHEN e.compact LIKE ANY(%s) THEN 1 ELSE 0 END)"
         )
         score_args.append(patterns)
     # Partial matches rank by how much of the query (IDF-weighted) they cover; added after the
@@ -335,7 +342,7 @@ def build_plan(
         total = sum(idf) or 1.0
         for (sql, p), weight in zip(partial_conditions, idf, strict=True):
             coverage_parts.append(
-                f"{weights.coverage * weight / total:.6f} * (CASE WHEN {sql} THEN 1 ELSE 0 END)"
+                f"{f8(weights.coverage * weight / total, '.6f')} * (CASE WHEN {sql} THEN 1 ELSE 0 END)"
             )
             coverage_args.extend(p)
     # A heading without text of its own (a 章/节 container) says less than a clause: its
@@ -348,12 +355,12 @@ def build_plan(
         if weights.synonym and len(typed) < len(term.variants):
             sql, p = own_sql(Term(text=term.text, variants=typed))
             score_parts = [f"({' + '.join(score_parts) or '0'})"]
-            score_parts[0] += f" * (CASE WHEN {sql} THEN 1 ELSE {weights.synonym} END)"
+            score_parts[0] += f" * (CASE WHEN {sql} THEN 1 ELSE {f8(weights.synonym)} END)"
             score_args.extend(p)
     score = (
         f"({' + '.join(score_parts) or '0'})"
-        f" * (CASE WHEN e.compact = e.topic_heading_compact THEN {weights.container} ELSE 1 END)"
-        f" * (CASE WHEN e.doc_type = ANY(%s) THEN {weights.secondary} ELSE 1 END)"
+        f" * (CASE WHEN e.compact = e.topic_heading_compact THEN {f8(weights.container)} ELSE 1 END)"
+        f" * (CASE WHEN e.doc_type = ANY(%s) THEN {f8(weights.secondary)} ELSE 1 END)"
     )
     score_args.append(list(SECONDARY_TYPES))
     shares = [catalog.selectivity(t) for t in words_of]
