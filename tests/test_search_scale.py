@@ -512,6 +512,6 @@ def test_the_score_is_float_arithmetic_per_row(q: str) -> None:
             [*plan.score_params, *plan.coverage_params, *plan.feature_params],
         )
         shown = "\n".join(row[0] for row in cursor.fetchall())
-    output = [line for line in shown.splitlines() if "Output:" in line][0]
+    output = next(line for line in shown.splitlines() if "Output:" in line)
     assert "ts_rank_cd" in output and "replace" in shown
     assert "numeric" not in output, output[output.find("numeric") - 300 :]
