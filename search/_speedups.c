@@ -9,7 +9,7 @@
  *   merge_ascii(tokens)                   search.segment._merge_ascii
  *   lay_out(tokens, info, miss, positions, labels, offset, cap, max_chars, units)
  *                                         search.vectors._add_section over segment.lexeme_slots
- *   list_keys(positions, tracked, wordings, own, topic, keys, numbers, low, prune_at)
+ *   list_keys(positions, tracked, wordings, own, topic, keys, floors, numbers, low, prune_at)
  *                                         the loop of search.impacts.TopLists.add_entry
  *
  * Floating point: the score is computed in the same order of operations as the Python code and
@@ -456,19 +456,19 @@ found(PyObject *wordings, PyObject *own, PyObject *topic, Py_ssize_t *n, int *in
 static PyObject *
 list_keys(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 9) {
-        PyErr_SetString(PyExc_TypeError, "list_keys() takes 9 arguments");
+    if (nargs != 10) {
+        PyErr_SetString(PyExc_TypeError, "list_keys() takes 10 arguments");
         return NULL;
     }
     PyObject *positions = args[0], *tracked = args[1], *wordings = args[2], *own = args[3],
-             *topic = args[4], *keys = args[5], *numbers = args[6];
-    long long low = PyLong_AsLongLong(args[7]);
-    Py_ssize_t prune_at = PyLong_AsSsize_t(args[8]);
+             *topic = args[4], *keys = args[5], *floors = args[6], *numbers = args[7];
+    long long low = PyLong_AsLongLong(args[8]);
+    Py_ssize_t prune_at = PyLong_AsSsize_t(args[9]);
     if (PyErr_Occurred())
         return NULL;
     if (!PyDict_Check(positions) || !PyAnySet_Check(tracked) || !PyDict_Check(wordings) ||
         !PyUnicode_Check(own) || !PyUnicode_Check(topic) || !PyDict_Check(keys) ||
-        !PyTuple_Check(numbers) || PyTuple_GET_SIZE(numbers) != 11) {
+        !PyDict_Check(floors) || !PyTuple_Check(numbers) || PyTuple_GET_SIZE(numbers) != 11) {
         PyErr_SetString(PyExc_TypeError, "list_keys(): bad argument types");
         return NULL;
     }
@@ -553,16 +553,27 @@ list_keys(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             goto error;
         }
         long long key = ((long long)scaled << ID_BITS) | low;
+        PyObject *held = PyDict_GetItemWithError(keys, word);
+        if (held != NULL) {
+            /* Below the pruned list's last kept key: never kept (TopLists._floors). */
+            PyObject *floor = PyDict_GetItemWithError(floors, word);
+            if (floor == NULL && PyErr_Occurred())
+                goto error;
+            if (floor != NULL) {
+                long long least = PyLong_AsLongLong(floor);
+                if (least == -1 && PyErr_Occurred())
+                    goto error;
+                if (key <= least)
+                    continue;
+            }
+        }
+        else if (PyErr_Occurred())
+            goto error;
         PyObject *value = PyLong_FromLongLong(key);
         if (value == NULL)
             goto error;
-        PyObject *held = PyDict_GetItemWithError(keys, word);
         int failed;
         if (held == NULL) {
-            if (PyErr_Occurred()) {
-                Py_DECREF(value);
-                goto error;
-            }
             PyObject *fresh = PyList_New(1);
             if (fresh == NULL) {
                 Py_DECREF(value);

@@ -140,7 +140,9 @@ class TopLists:
     def __init__(self, plan: ListPlan | None = None) -> None:
         self.plan = plan
         self.keys: dict[str, list[int]] = {}
-        # Merging: each pruned list's last kept key; a key below it can never be kept.
+        # Each pruned list's last kept key: a key below it can never be kept, so it is dropped
+        # instead of being gathered and sorted (once a frequent word's list is full, most of
+        # the entries after it fall below).
         self._floors: dict[str, int] = {}
 
     def add_entry(
@@ -175,14 +177,16 @@ class TopLists:
         if doc_type in plan.secondary_types:
             scale *= weights.secondary
         low = _ID_MASK - provision_id
-        keys = self.keys
+        keys, floors = self.keys, self._floors
         if native is not None:
             numbers = (norm, weight_a, weight_b, unmarked, cover, exact, exact_tf, in_heading)
             numbers += (opening, weights.synonym, scale)
             for word in native.list_keys(
-                positions, plan.tracked, wordings, own, topic, keys, numbers, low, 2 * KEPT
-            ):
-                keys[word] = _best(keys[word])
+                positions, plan.tracked, wordings, own, topic, keys, floors, numbers, low,
+                2 * KEPT,
+            ):  # fmt: skip
+                best = keys[word] = _best(keys[word])
+                floors[word] = best[-1]
             return
         words = plan.tracked.intersection(positions)
         if not words:
@@ -226,10 +230,11 @@ class TopLists:
             held = keys.get(word)
             if held is None:
                 keys[word] = [key]
-            else:
+            elif key > floors.get(word, -1):
                 held.append(key)
                 if len(held) >= 2 * KEPT:
-                    keys[word] = _best(held)
+                    best = keys[word] = _best(held)
+                    floors[word] = best[-1]
 
     def merge(self, other: Mapping[str, Sequence[int]]) -> None:
         """Take in another builder's :attr:`keys` (a worker's chunk)."""

@@ -148,6 +148,14 @@ def test_list_keys_prunes_at_the_same_point(python_only, monkeypatch) -> None:
     expected, got = both(python_only, build)
     assert got == expected
     assert max(map(len, got.values())) < 6
+    # Keys dropped below a pruned list's floor could never have been kept: each list's best
+    # KEPT are those of every key gathered without pruning.
+    monkeypatch.setattr(impacts, "KEPT", 10**6)
+    everything = build()
+    assert any(len(keys) > 6 for keys in everything.values())
+    assert {word: sorted(keys, reverse=True)[:3] for word, keys in got.items()} == {
+        word: sorted(keys, reverse=True)[:3] for word, keys in everything.items()
+    }
 
 
 def impacts_weights():
