@@ -208,3 +208,37 @@ def test_a_dry_run_leaves_no_build_table(tmp_path, small_parallel):
     assert small_parallel == [0]
     assert not build_table_exists()
     assert not Policy.objects.filter(source__name=path.name).exists()
+
+
+def test_the_build_table_is_vacuumed_before_its_indexes_are_built() -> None:
+    """Committed and filled in bulk, the build table is VACUUMed before its indexes are built
+    (search.rebuild.vacuum_build_table): every page all-visible when it is swapped in, instead
+    of autovacuum reading all of it under the searches after the swap."""
+
+    def fill() -> None:
+        rebuild.create_build_table()
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {rebuild.build_name()} SELECT * FROM search_searchentry")
+
+    def pages() -> tuple[int, int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT relpages, relallvisible FROM pg_class WHERE oid = to_regclass(%s)",
+                [rebuild.build_name()],
+            )
+            return cursor.fetchone()
+
+    try:
+        rebuild.on_own_connection(fill)
+        rebuild.index_build_table(workers=2)
+        built, visible = rebuild.on_own_connection(pages)
+        assert built > 10 and visible == built
+        assert len(rebuild.on_own_connection(lambda: _indexes_of(rebuild.build_name()))) >= 6
+    finally:
+        rebuild.drop_aside()
+
+
+def _indexes_of(table: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [table])
+        return [row[0] for row in cursor.fetchall()]
