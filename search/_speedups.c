@@ -19,7 +19,6 @@
 #include <Python.h>
 #include <math.h>
 #include <stdint.h>
-#include <stdlib.h>
 
 /* ---- the character fold ---------------------------------------------------------------- */
 

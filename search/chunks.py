@@ -89,23 +89,23 @@ def _chunk_lines(start: int, end: int, verify: bool) -> tuple[str | bytes, Chunk
     lists = TopLists(_LIST_PLAN) if _LIST_PLAN is not None else None
     differing = 0
     if not verify:
-        text = joined([entry_copy(s, lists) for s in chunk])
+        data = joined([entry_copy(s, lists) for s in chunk])
     else:
         lines = []
         for source in chunk:
             before = segment.verification_counts()[1]
             lines.append(entry_copy(source, lists))
             differing += segment.verification_counts()[1] > before
-        text = joined(lines)
+        data = joined(lines)
     kept = lists.pruned() if lists is not None else None
-    return text, ChunkResult(len(chunk), differing, kept)
+    return data, ChunkResult(len(chunk), differing, kept)
 
 
 def _copy_chunk(task: tuple[int, int, str, bool]) -> ChunkResult:
     """Worker (or here): segment a slice and COPY it on this process's own connection."""
     start, end, table, verify = task
-    text, result = _chunk_lines(start, end, verify)
-    copy_lines(text, table)
+    data, result = _chunk_lines(start, end, verify)
+    copy_lines(data, table)
     return result
 
 
@@ -189,12 +189,12 @@ def run_chunks(
                 for start, end in bounds:
                     pending.append(pool.submit(_text_chunk, (start, end, verify)))
                     if len(pending) > 2 * workers:
-                        text, result = pending.popleft().result()
-                        copy_lines(text, table)
+                        data, result = pending.popleft().result()
+                        copy_lines(data, table)
                         done(result)
                 while pending:
-                    text, result = pending.popleft().result()
-                    copy_lines(text, table)
+                    data, result = pending.popleft().result()
+                    copy_lines(data, table)
                     done(result)
             return total()
         # Forked workers must not share a live connection with this process: they open their
